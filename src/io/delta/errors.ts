@@ -1,0 +1,106 @@
+/**
+ * Errors of the Delta layer. One base class, {@linkcode DeltaError}, with named variants for
+ * the conditions callers are meant to catch. Caller mistakes (bad arguments) use the built-in
+ * `TypeError` and `RangeError` instead.
+ *
+ * @module
+ */
+
+/** Base class of every Delta-layer error. */
+export class DeltaError extends Error {
+  /**
+   * @param message Sentence case, no trailing period, values quoted.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "DeltaError";
+  }
+}
+
+/** The location holds no Delta table (no `_delta_log`, or an empty one). */
+export class TableNotFoundError extends DeltaError {
+  /**
+   * @param message What was looked for and where.
+   * @param options Standard error options.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TableNotFoundError";
+  }
+}
+
+/** The log is inconsistent: a version gap, a corrupt or empty commit, missing protocol or metadata. */
+export class CorruptLogError extends DeltaError {
+  /**
+   * @param message What is wrong, naming the file.
+   * @param options Standard error options.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "CorruptLogError";
+  }
+}
+
+/** The table needs a reader or writer feature (or protocol version) pointline does not support. */
+export class UnsupportedFeatureError extends DeltaError {
+  /** The feature name, or `readerVersion=N` / `writerVersion=N`. */
+  readonly feature: string;
+  /**
+   * @param feature The unsupported feature.
+   * @param message Optional detail; a default message names the feature.
+   * @param options Standard error options.
+   */
+  constructor(feature: string, message?: string, options?: ErrorOptions) {
+    super(message ?? `Unsupported Delta feature "${feature}"`, options);
+    this.name = "UnsupportedFeatureError";
+    this.feature = feature;
+  }
+}
+
+/** A requested version or timestamp does not exist in the table's history. */
+export class VersionNotFoundError extends DeltaError {
+  /**
+   * @param message Which version or timestamp, and what range exists.
+   * @param options Standard error options.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "VersionNotFoundError";
+  }
+}
+
+/** Data does not fit the table schema (and schema merge was not asked for). */
+export class SchemaMismatchError extends DeltaError {
+  /** The differing columns. */
+  readonly columns: string[];
+  /**
+   * @param message What differs.
+   * @param columns The differing columns.
+   * @param options Standard error options.
+   */
+  constructor(message: string, columns: string[], options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SchemaMismatchError";
+    this.columns = columns;
+  }
+}
+
+/** A concurrent commit won, and its changes conflict with this transaction. */
+export class CommitConflictError extends DeltaError {
+  /** The winning version. */
+  readonly winningVersion: number;
+  /** Why the two transactions conflict, for example `concurrent metadata change`. */
+  readonly reason: string;
+  /**
+   * @param winningVersion The version that conflicts.
+   * @param reason Why.
+   * @param options Standard error options.
+   */
+  constructor(winningVersion: number, reason: string, options?: ErrorOptions) {
+    super(`Commit conflict with version ${winningVersion}: ${reason}`, options);
+    this.name = "CommitConflictError";
+    this.winningVersion = winningVersion;
+    this.reason = reason;
+  }
+}
