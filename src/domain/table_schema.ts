@@ -46,7 +46,7 @@ export interface TableSchema {
 }
 
 /** A DataFrame that does not fit a table schema. */
-export class SchemaMismatchError extends Error {
+export class TableSchemaError extends Error {
   /** Columns that are missing, extra, wrongly typed or wrongly null. */
   readonly columns: string[];
   /**
@@ -56,7 +56,7 @@ export class SchemaMismatchError extends Error {
    */
   constructor(message: string, columns: string[], options?: ErrorOptions) {
     super(message, options);
-    this.name = "SchemaMismatchError";
+    this.name = "TableSchemaError";
     this.columns = columns;
   }
 }
@@ -136,7 +136,7 @@ function _isLossless(series: pl.Series, from: string, to: string): boolean {
  * @param df The frame to conform; extra columns are an error.
  * @param schema The target schema.
  * @returns A frame with exactly the schema's columns and types.
- * @throws {SchemaMismatchError} When a column is missing, extra, of a type that cannot be
+ * @throws {TableSchemaError} When a column is missing, extra, of a type that cannot be
  * cast losslessly, or null where the schema forbids it; the message names every such column.
  * @example
  * ```ts
@@ -189,7 +189,7 @@ export function conformToSchema(df: pl.DataFrame, schema: TableSchema): pl.DataF
     exprs.push(pl.col(col.name).cast(target));
   }
   if (problems.length > 0) {
-    throw new SchemaMismatchError(
+    throw new TableSchemaError(
       `DataFrame does not fit table "${schema.name}": ${problems.join("; ")}`,
       names,
     );
