@@ -7,7 +7,9 @@
 import { fileURLToPath } from "node:url";
 
 /** Absolute path of `../shared/fixtures` from the repository root, no trailing slash. */
-export const FIXTURES_DIR: string = fileURLToPath(new URL("../../shared/fixtures", import.meta.url));
+export const FIXTURES_DIR: string = fileURLToPath(
+  new URL("../../shared/fixtures", import.meta.url),
+);
 
 /** Absolute path of the Delta conformance corpus. */
 export const DELTA_FIXTURES: string = `${FIXTURES_DIR}/delta`;

@@ -89,7 +89,8 @@ export function polarsType(type: ColumnType): pl.DataType {
     case "boolean":
       return pl.Bool;
     case "utf8":
-      return pl.Utf8;
+      // nodejs-polars frames carry `String`; its `Utf8` constant does not compare equal to it.
+      return pl.String;
     case "date":
       return pl.Date;
   }
