@@ -1,0 +1,366 @@
+/**
+ * Writing the Parquet data files of a Delta commit, and the per-file statistics of their
+ * `add` actions.
+ *
+ * Polars writes the Parquet (zstd by default). Rows are grouped by the partition columns into
+ * Hive-style folders (see {@linkcode partitionPath}); partition columns are not stored in the
+ * files. A group whose Parquet exceeds `targetFileSize` is split into row slices of about that
+ * size. Files get unique names `part-NNNNN-<uuid>-c000.<codec>.parquet`.
+ *
+ * Statistics (`numRecords`, `minValues`, `maxValues`, `nullCount`) are computed with one Polars
+ * aggregation per file. They stay safe for data skipping:
+ * - strings are cut to a 32-character prefix; the max bound is the prefix with its last
+ *   character incremented (still an upper bound), or omitted if that is impossible;
+ * - timestamps are written with millisecond precision, min rounded down and max rounded up;
+ * - integers are serialized exactly (64-bit values are not squeezed through a JS number);
+ * - floats with NaN, booleans, binary, decimal and nested columns get no min/max;
+ * - only the first `delta.dataSkippingNumIndexedCols` (default 32) data columns get stats,
+ *   or exactly `delta.dataSkippingStatsColumns` when that is set.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import type { AddAction } from "./actions.ts";
+import type { ObjectStorage } from "./storage.ts";
+import { encodeActionPath, partitionPath } from "./partition_path.ts";
+
+/** Parquet codecs accepted by {@linkcode writeDataFiles}. */
+export type ParquetCompression = "zstd" | "snappy" | "gzip" | "lz4" | "uncompressed";
+
+/** Options of {@linkcode writeDataFiles}. */
+export interface DataFileWriterOptions {
+  /**
+   * Partition columns, in table order; their values become folders, not file columns.
+   *
+   * @default {[]}
+   */
+  partitionColumns?: string[];
+  /**
+   * Split a partition's rows into several files when its Parquet would exceed this many bytes.
+   *
+   * @default {104857600}
+   */
+  targetFileSize?: number;
+  /**
+   * Parquet codec.
+   *
+   * @default {"zstd"}
+   */
+  compression?: ParquetCompression;
+  /**
+   * The `dataChange` flag of the produced `add` actions (false for compaction).
+   *
+   * @default {true}
+   */
+  dataChange?: boolean;
+  /**
+   * Table configuration; `delta.dataSkippingNumIndexedCols` and
+   * `delta.dataSkippingStatsColumns` select the columns with statistics.
+   *
+   * @default {{}}
+   */
+  configuration?: Record<string, string>;
+  /**
+   * Clock for `modificationTime` (ms since epoch); injectable for tests.
+   *
+   * @default {Date.now}
+   */
+  now?: () => number;
+}
+
+/** Options of {@linkcode computeFileStats}. */
+export interface FileStatsOptions {
+  /**
+   * Columns to compute stats for (in order); others are skipped.
+   *
+   * @default {all columns}
+   */
+  columns?: string[];
+  /**
+   * Maximum string prefix length kept in min/max.
+   *
+   * @default {32}
+   */
+  stringPrefixLength?: number;
+}
+
+const _DEFAULT_TARGET = 104_857_600;
+const _CODEC_SUFFIX: Record<ParquetCompression, string> = {
+  zstd: ".zstd",
+  snappy: ".snappy",
+  gzip: ".gz",
+  lz4: ".lz4",
+  uncompressed: "",
+};
+
+/**
+ * Write `df` as Parquet data files to `storage` and return one `add` action per file.
+ *
+ * @param storage Storage rooted at the table root.
+ * @param df Rows to write; it must hold the partition columns, already typed as in the table.
+ * @param options See {@linkcode DataFileWriterOptions}.
+ * @returns The `add` actions (paths URI-encoded, sizes, stats, partition values), in write order.
+ *   An empty frame produces no files.
+ * @throws {TypeError} When a partition column is missing from `df`.
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { writeDataFiles } from "./data_file_writer.ts";
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * const storage = new MemoryStorage();
+ * const df = pl.DataFrame({ x: [1, 2, 3], p: ["a", "a", "b"] });
+ * const adds = await writeDataFiles(storage, df, { partitionColumns: ["p"] });
+ * if (adds.length !== 2 || !adds[0].path.startsWith("p=a/part-")) throw new Error("bad adds");
+ * ```
+ */
+export async function writeDataFiles(
+  storage: ObjectStorage,
+  df: pl.DataFrame,
+  options: DataFileWriterOptions = {},
+): Promise<AddAction[]> {
+  const partitionColumns = options.partitionColumns ?? [];
+  const target = options.targetFileSize ?? _DEFAULT_TARGET;
+  const compression = options.compression ?? "zstd";
+  const now = options.now ?? Date.now;
+  for (const c of partitionColumns) {
+    if (!df.columns.includes(c)) {
+      throw new TypeError(
+        `Cannot write data files: partition column "${c}" is missing from the data`,
+      );
+    }
+  }
+  if (df.height === 0) return [];
+  const statsColumns = _statsColumns(
+    df.columns.filter((c) => !partitionColumns.includes(c)),
+    options.configuration ?? {},
+  );
+  const groups = _groupByPartition(df, partitionColumns);
+  const adds: AddAction[] = [];
+  let counter = 0;
+  for (const group of groups) {
+    const data = group.rows.drop(partitionColumns);
+    const folder = partitionPath(partitionColumns, group.values);
+    let buffers: { buf: Uint8Array; rows: pl.DataFrame }[] = [];
+    const whole = data.writeParquet({ compression });
+    if (whole.length > target && data.height > 1) {
+      const parts = Math.min(data.height, Math.ceil(whole.length / target));
+      const per = Math.ceil(data.height / parts);
+      for (let off = 0; off < data.height; off += per) {
+        const rows = data.slice(off, per);
+        buffers.push({ buf: rows.writeParquet({ compression }), rows });
+      }
+    } else {
+      buffers = [{ buf: whole, rows: data }];
+    }
+    for (const { buf, rows } of buffers) {
+      const name = `part-${String(counter++).padStart(5, "0")}-${crypto.randomUUID()}-c000${
+        _CODEC_SUFFIX[compression]
+      }.parquet`;
+      const key = folder === "" ? name : `${folder}/${name}`;
+      await storage.put(key, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), {
+        overwrite: false,
+      });
+      adds.push({
+        path: encodeActionPath(key),
+        partitionValues: { ...group.values },
+        size: buf.byteLength,
+        modificationTime: now(),
+        dataChange: options.dataChange ?? true,
+        stats: computeFileStats(rows, { columns: statsColumns }),
+      });
+    }
+  }
+  return adds;
+}
+
+/**
+ * Compute the Delta statistics JSON of the rows of one data file.
+ *
+ * @param df The rows stored in the file (without partition columns).
+ * @param options See {@linkcode FileStatsOptions}.
+ * @returns The `stats` string of an `add` action.
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { computeFileStats } from "./data_file_writer.ts";
+ * const df = pl.DataFrame({ s: ["b", null, "a"] });
+ * const stats = JSON.parse(computeFileStats(df));
+ * if (stats.numRecords !== 3 || stats.minValues.s !== "a" || stats.nullCount.s !== 1) {
+ *   throw new Error("bad stats");
+ * }
+ * ```
+ */
+export function computeFileStats(df: pl.DataFrame, options: FileStatsOptions = {}): string {
+  const prefixLen = options.stringPrefixLength ?? 32;
+  const wanted = options.columns ?? df.columns;
+  const kinds: { name: string; kind: _StatKind }[] = [];
+  for (const name of wanted) {
+    if (!df.columns.includes(name)) continue;
+    kinds.push({ name, kind: _statKind(df.getColumn(name).dtype) });
+  }
+  const exprs: pl.Expr[] = [];
+  kinds.forEach(({ name, kind }, i) => {
+    if (kind === "skip") return;
+    const c = pl.col(name);
+    exprs.push(c.nullCount().cast(pl.Int64).cast(pl.Utf8).alias(`n${i}`));
+    if (kind === "none") return;
+    let mn = c.min(), mx = c.max();
+    if (kind === "int" || kind === "date") {
+      mn = mn.cast(pl.Utf8);
+      mx = mx.cast(pl.Utf8);
+    } else if (kind === "ts" || kind === "tsntz") {
+      mn = mn.cast(pl.Int64).cast(pl.Utf8);
+      mx = mx.cast(pl.Int64).cast(pl.Utf8);
+    } else if (kind === "float") {
+      exprs.push(c.isNan().any().alias(`nan${i}`));
+    }
+    exprs.push(mn.alias(`min${i}`), mx.alias(`max${i}`));
+  });
+  const row: Record<string, unknown> = exprs.length > 0 ? df.select(...exprs).toRecords()[0] : {};
+  const minV: string[] = [], maxV: string[] = [], nulls: string[] = [];
+  kinds.forEach(({ name, kind }, i) => {
+    if (kind === "skip") return;
+    const key = JSON.stringify(name);
+    nulls.push(`${key}:${row[`n${i}`]}`);
+    if (kind === "none") return;
+    const lo = row[`min${i}`], hi = row[`max${i}`];
+    if (lo === null || lo === undefined || hi === null || hi === undefined) return;
+    const tokens = _boundTokens(kind, lo, hi, df.getColumn(name).dtype, prefixLen, row[`nan${i}`]);
+    if (tokens.min !== undefined) minV.push(`${key}:${tokens.min}`);
+    if (tokens.max !== undefined) maxV.push(`${key}:${tokens.max}`);
+  });
+  return `{"numRecords":${df.height},"minValues":{${minV.join(",")}},"maxValues":{${
+    maxV.join(",")
+  }},"nullCount":{${nulls.join(",")}}}`;
+}
+
+/**
+ * The smallest string greater than every string that starts with `prefix`: the prefix with its
+ * last incrementable character bumped, or `undefined` when none can be bumped.
+ *
+ * @param prefix A string prefix.
+ * @returns The bumped bound, or `undefined`.
+ * @example
+ * ```ts
+ * import { stringUpperBound } from "./data_file_writer.ts";
+ * if (stringUpperBound("abc") !== "abd") throw new Error("bad bound");
+ * ```
+ */
+export function stringUpperBound(prefix: string): string | undefined {
+  const cps = [...prefix].map((c) => c.codePointAt(0)!);
+  while (cps.length > 0) {
+    let last = cps.pop()! + 1;
+    if (last >= 0xd800 && last <= 0xdfff) last = 0xe000;
+    if (last <= 0x10ffff) return String.fromCodePoint(...cps, last);
+  }
+  return undefined;
+}
+
+type _StatKind = "int" | "float" | "string" | "date" | "ts" | "tsntz" | "none" | "skip";
+
+function _statKind(dtype: pl.DataType): _StatKind {
+  const s = String(dtype);
+  if (/^DataType\((Int|UInt)(8|16|32|64)\)$/.test(s)) return "int";
+  if (/^DataType\(Float(32|64)\)$/.test(s)) return "float";
+  if (/^DataType\((Utf8|String)\)$/.test(s)) return "string";
+  if (s === "DataType(Date)") return "date";
+  if (/^DataType\(Datetime\(\w+,\s*\w+/.test(s)) return "ts";
+  if (/^DataType\(Datetime\(\w+\)\)$/.test(s) || /Datetime\(\w+,\s*(None|null)?\)/.test(s)) {
+    return "tsntz";
+  }
+  if (s === "DataType(Bool)" || s === "DataType(Boolean)") return "none";
+  return "skip";
+}
+
+function _boundTokens(
+  kind: _StatKind,
+  lo: unknown,
+  hi: unknown,
+  dtype: pl.DataType,
+  prefixLen: number,
+  hasNaN: unknown,
+): { min?: string; max?: string } {
+  switch (kind) {
+    case "int":
+      return { min: String(lo), max: String(hi) };
+    case "date":
+      return { min: JSON.stringify(String(lo)), max: JSON.stringify(String(hi)) };
+    case "float": {
+      if (hasNaN === true) return {};
+      const a = Number(lo), b = Number(hi);
+      return {
+        min: Number.isFinite(a) ? JSON.stringify(a) : undefined,
+        max: Number.isFinite(b) ? JSON.stringify(b) : undefined,
+      };
+    }
+    case "string": {
+      const a = String(lo), b = String(hi);
+      const aCps = [...a], bCps = [...b];
+      const min = aCps.length > prefixLen ? aCps.slice(0, prefixLen).join("") : a;
+      const max = bCps.length > prefixLen ? stringUpperBound(bCps.slice(0, prefixLen).join("")) : b;
+      return {
+        min: JSON.stringify(min),
+        max: max === undefined ? undefined : JSON.stringify(max),
+      };
+    }
+    case "ts":
+    case "tsntz": {
+      const unit = /Datetime\((\w+)/.exec(String(dtype))?.[1] ?? "us";
+      const perMs = unit === "ns" ? 1_000_000n : unit === "us" ? 1_000n : 1n;
+      const a = BigInt(String(lo)), b = BigInt(String(hi));
+      const floor = a >= 0n ? a / perMs : -((-a + perMs - 1n) / perMs);
+      const ceil = b >= 0n ? (b + perMs - 1n) / perMs : -((-b) / perMs);
+      const fmt = (ms: bigint) => {
+        const iso = new Date(Number(ms)).toISOString();
+        return JSON.stringify(kind === "ts" ? iso : iso.slice(0, -1));
+      };
+      return { min: fmt(floor), max: fmt(ceil) };
+    }
+    default:
+      return {};
+  }
+}
+
+function _statsColumns(dataColumns: string[], configuration: Record<string, string>): string[] {
+  const explicit = configuration["delta.dataSkippingStatsColumns"];
+  if (explicit !== undefined && explicit.trim() !== "") {
+    const wanted = explicit.split(",").map((s) => s.trim().replace(/^`|`$/g, ""));
+    return dataColumns.filter((c) => wanted.includes(c));
+  }
+  const n = Number(configuration["delta.dataSkippingNumIndexedCols"] ?? "32");
+  if (!Number.isFinite(n) || n < 0) return dataColumns;
+  return dataColumns.slice(0, n);
+}
+
+interface _Group {
+  values: Record<string, string | null>;
+  rows: pl.DataFrame;
+}
+
+function _groupByPartition(df: pl.DataFrame, partitionColumns: string[]): _Group[] {
+  if (partitionColumns.length === 0) return [{ values: {}, rows: df }];
+  const keyCols = partitionColumns.map((c, i) => _partitionStringExpr(df, c).alias(`__pk${i}`));
+  const keyed = df.withColumns(...keyCols);
+  const keyNames = partitionColumns.map((_c, i) => `__pk${i}`);
+  const parts = keyed.partitionBy(keyNames, true, true);
+  return parts.map((part) => {
+    const first = part.select(...keyNames).head(1).toRecords()[0];
+    const values: Record<string, string | null> = {};
+    partitionColumns.forEach((c, i) => {
+      const v = first[`__pk${i}`];
+      values[c] = v === null || v === undefined || v === "" ? null : String(v);
+    });
+    return { values, rows: part.drop(keyNames) };
+  });
+}
+
+/** Serialize partition values the way the protocol's `partitionValues` expects them. */
+function _partitionStringExpr(df: pl.DataFrame, column: string): pl.Expr {
+  const dtype = String(df.getColumn(column).dtype);
+  const c = pl.col(column);
+  if (/Datetime\(/.test(dtype)) {
+    // Protocol form: "YYYY-MM-DD HH:mm:ss.ffffff" (UTC for timestamp, naive for timestamp_ntz).
+    return c.dt.strftime("%Y-%m-%d %H:%M:%S%.6f");
+  }
+  return c.cast(pl.Utf8);
+}
