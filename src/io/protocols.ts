@@ -1,0 +1,188 @@
+/**
+ * Storage-agnostic interfaces between the services and the IO layer.
+ *
+ * Services (`src/services/`) depend on these interfaces only; the Delta-backed and
+ * file-system-backed implementations live beside this file in `src/io/`. A test or a
+ * notebook can hand a service any object that satisfies an interface.
+ *
+ * @module
+ */
+import type pl from "nodejs-polars";
+
+/** A whole table that can be read, rewritten and merged into. */
+export interface TableRepository {
+  /** The table's location, for messages. */
+  readonly uri: string;
+  /**
+   * Every current row of the table; an empty frame with the table's columns when the table
+   * does not exist yet.
+   */
+  readAll(): Promise<pl.DataFrame>;
+  /** Replace the table's contents with `df` in one commit (creating the table if needed). */
+  writeFull(df: pl.DataFrame): Promise<void>;
+  /**
+   * Upsert `df` on `keys`: matched rows are updated, unmatched rows are inserted, in one
+   * commit (creating the table if needed).
+   */
+  merge(df: pl.DataFrame, keys: string[]): Promise<void>;
+}
+
+/** Options of {@linkcode EventTableRepository.writeFileRows}. */
+export interface WriteFileRowsOptions {
+  /** The `file_id` every row of the frame carries. */
+  fileId: number;
+  /**
+   * Ingest attempt of this file (0 for the first). A write of an attempt that already
+   * landed is skipped; a later attempt first removes the rows of earlier attempts.
+   *
+   * @default {0}
+   */
+  attempt?: number;
+  /** Older `file_id`s of the same bronze path whose rows this file replaces. @default {[]} */
+  supersededFileIds?: readonly number[];
+}
+
+/** What {@linkcode EventTableRepository.writeFileRows} did. */
+export interface WriteFileRowsResult {
+  /** True when this attempt had already been committed (a re-run after a crash). */
+  skipped: boolean;
+  /** Rows appended by this call (0 when skipped). */
+  rowsWritten: number;
+  /** Rows of earlier attempts or superseded files removed by this call. */
+  rowsRemoved: number;
+}
+
+/**
+ * A table fed file by file (event tables, the quarantine table). Writes are exactly-once
+ * per `(file_id, attempt)`: repeating a call after a crash neither duplicates nor loses rows.
+ */
+export interface EventTableRepository extends TableRepository {
+  /**
+   * Commit the rows of one bronze file (possibly none), replacing the rows of earlier
+   * attempts and of superseded files.
+   */
+  writeFileRows(df: pl.DataFrame, options: WriteFileRowsOptions): Promise<WriteFileRowsResult>;
+  /** Remove every row whose `file_id` is in `fileIds`; returns the number of rows removed. */
+  deleteFiles(fileIds: readonly number[]): Promise<number>;
+}
+
+/** One bronze file as found by a {@linkcode BronzeSource}. Field names follow the manifest. */
+export interface BronzeFileMetadata {
+  /** Data vendor, e.g. `tardis`. */
+  vendor: string;
+  /** Exchange name as written in the path (lower-case). */
+  exchange: string;
+  /** Vendor data type, e.g. `trades`, `incremental_book_L2`. */
+  data_type: string;
+  /** Symbol as written in the path (flat Tardis names write `:\/?*<>|"` as `-`). */
+  symbol: string;
+  /** Trading day from the path, `YYYY-MM-DD`. */
+  date: string;
+  /** Path relative to the bronze root, `/`-separated. */
+  bronze_path: string;
+  /** Size in bytes. */
+  file_size_bytes: number;
+  /** Last modification time, microseconds since the Unix epoch. */
+  last_modified_ts: number;
+  /** Hex SHA-256 of the file's bytes. */
+  sha256: string;
+}
+
+/** A bronze file that matches no known layout, and why. */
+export interface UnmatchedBronzeFile {
+  /** Path relative to the bronze root. */
+  bronze_path: string;
+  /** Why it was not recognised. */
+  reason: string;
+}
+
+/** The metadata of a bronze file that is known before hashing it. */
+export type BronzeFileCandidate = Omit<BronzeFileMetadata, "sha256">;
+
+/** Options of {@linkcode BronzeSource.listFiles}. */
+export interface ListFilesOptions {
+  /** Called for every file that matches no layout. @default {undefined} (ignored) */
+  onUnmatched?: (file: UnmatchedBronzeFile) => void;
+  /**
+   * Keep only candidates for which this returns true; runs before hashing, so filtered-out
+   * files are never read. @default {undefined} (keep all)
+   */
+  filter?: (candidate: BronzeFileCandidate) => boolean;
+}
+
+/** Finds vendor files in bronze storage. Knows nothing about ingestion state. */
+export interface BronzeSource {
+  /** Where the bronze root is, for messages. */
+  readonly root: string;
+  /**
+   * Every recognised file whose relative path matches `glob` (default: all), sorted by
+   * path. Files matching no layout go to `options.onUnmatched`, never silently dropped.
+   */
+  listFiles(glob?: string, options?: ListFilesOptions): AsyncIterable<BronzeFileMetadata>;
+  /** The raw bytes of a file, by its path relative to the bronze root. */
+  readFile(bronzePath: string): Promise<Uint8Array>;
+}
+
+/** Ingest statuses recorded in the manifest. */
+export type IngestStatus = "pending" | "success" | "failed" | "quarantined";
+
+/** Counts and timings recorded with a terminal status. */
+export interface IngestResult {
+  /** Data rows read from the file. */
+  rows_read?: number;
+  /** Rows committed to the event table. */
+  rows_written?: number;
+  /** Rows moved to the quarantine table. */
+  rows_quarantined?: number;
+  /** Smallest `ts_local_us` written. */
+  ts_local_min_us?: number | null;
+  /** Largest `ts_local_us` written. */
+  ts_local_max_us?: number | null;
+  /** Why the file failed or was quarantined. */
+  error_message?: string | null;
+}
+
+/** A manifest entry as the ingestion loop sees it. */
+export interface ManifestEntry {
+  /** The file's id. */
+  fileId: number;
+  /** Its current status. */
+  status: IngestStatus;
+  /** Terminal statuses recorded so far for this id (the next ingest attempt number). */
+  attempts: number;
+  /** Older ids of the same bronze path (changed content) whose rows this file replaces. */
+  supersededFileIds: number[];
+}
+
+/** Options of {@linkcode IngestionManifestRepository.filterPending}. */
+export interface FilterPendingOptions {
+  /** Also return files already ingested successfully. @default {false} */
+  force?: boolean;
+  /** Also return files whose status is `quarantined`. @default {false} */
+  retryQuarantined?: boolean;
+}
+
+/** The ingest ledger (`silver/ingest_manifest`): file ids and statuses. */
+export interface IngestionManifestRepository {
+  /**
+   * The id of a file, minting a new one (recorded as `pending`) when its identity
+   * `(bronze_path, sha256)` is new. Ids stay unique across concurrent processes.
+   */
+  resolveFileId(meta: BronzeFileMetadata): Promise<number>;
+  /** Like {@linkcode resolveFileId} for many files, minting all new ids in one commit. */
+  resolveFileIds(metas: readonly BronzeFileMetadata[]): Promise<ManifestEntry[]>;
+  /** The files that still need ingesting, decided by one batch anti-join on identity. */
+  filterPending(
+    candidates: readonly BronzeFileMetadata[],
+    options?: FilterPendingOptions,
+  ): Promise<BronzeFileMetadata[]>;
+  /** Record a status (with counts) for a file, without rewriting the whole manifest. */
+  updateStatus(
+    fileId: number,
+    status: IngestStatus,
+    meta: BronzeFileMetadata,
+    result?: IngestResult,
+  ): Promise<void>;
+  /** The current manifest: one row per `file_id`, its latest status. */
+  readAll(): Promise<pl.DataFrame>;
+}
