@@ -1,0 +1,247 @@
+/**
+ * Reading checkpoints: classic single-file and multi-part Parquet checkpoints, V2 (UUID-named)
+ * checkpoints in Parquet or JSON, and the sidecar files they point to.
+ *
+ * Parquet checkpoints are read with nodejs-polars and converted to actions a whole column at
+ * a time (never row by row through Polars). Polars reads the Parquet MAP columns
+ * (`partitionValues`, `tags`, `configuration`, `format.options`) as
+ * `List(Struct{key, value})`; they become plain records. Columns pointline does not need
+ * (`stats_parsed`, `partitionValues_parsed`) are never collected, so their types (decimal,
+ * binary) cannot break the conversion.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { Buffer } from "node:buffer";
+import { type Action, parseActions } from "./actions.ts";
+import { CorruptLogError } from "./errors.ts";
+import type { LogFile } from "./log_segment.ts";
+import type { ObjectStorage } from "./storage.ts";
+
+type _FieldKind = "scalar" | "map" | { [field: string]: _FieldKind };
+
+const _DV: _FieldKind = {
+  storageType: "scalar",
+  pathOrInlineDv: "scalar",
+  offset: "scalar",
+  sizeInBytes: "scalar",
+  cardinality: "scalar",
+};
+
+const _SPECS: Record<string, { [field: string]: _FieldKind }> = {
+  add: {
+    path: "scalar",
+    partitionValues: "map",
+    size: "scalar",
+    modificationTime: "scalar",
+    dataChange: "scalar",
+    stats: "scalar",
+    tags: "map",
+    deletionVector: _DV,
+    baseRowId: "scalar",
+    defaultRowCommitVersion: "scalar",
+    clusteringProvider: "scalar",
+  },
+  remove: {
+    path: "scalar",
+    deletionTimestamp: "scalar",
+    dataChange: "scalar",
+    extendedFileMetadata: "scalar",
+    partitionValues: "map",
+    size: "scalar",
+    stats: "scalar",
+    tags: "map",
+    deletionVector: _DV,
+    baseRowId: "scalar",
+    defaultRowCommitVersion: "scalar",
+  },
+  metaData: {
+    id: "scalar",
+    name: "scalar",
+    description: "scalar",
+    format: { provider: "scalar", options: "map" },
+    schemaString: "scalar",
+    partitionColumns: "scalar",
+    configuration: "map",
+    createdTime: "scalar",
+  },
+  protocol: {
+    minReaderVersion: "scalar",
+    minWriterVersion: "scalar",
+    readerFeatures: "scalar",
+    writerFeatures: "scalar",
+  },
+  txn: { appId: "scalar", version: "scalar", lastUpdated: "scalar" },
+  domainMetadata: { domain: "scalar", configuration: "scalar", removed: "scalar" },
+  checkpointMetadata: { version: "scalar", tags: "map" },
+  sidecar: { path: "scalar", sizeInBytes: "scalar", modificationTime: "scalar", tags: "map" },
+};
+
+/** Fields that must be present (not null) for an action to count. */
+const _REQUIRED: Record<string, string> = {
+  add: "path",
+  remove: "path",
+  metaData: "id",
+  protocol: "minReaderVersion",
+  txn: "appId",
+  domainMetadata: "domain",
+  checkpointMetadata: "version",
+  sidecar: "path",
+};
+
+/** Fields whose nulls must be kept as such (other null fields are dropped). */
+const _KEEP_NULL = new Set(["partitionValues", "configuration"]);
+
+function _mapToRecord(v: unknown): Record<string, string | null> | null {
+  if (v === null || v === undefined) return null;
+  const out: Record<string, string | null> = {};
+  for (const kv of v as { key: string; value: string | null }[]) out[kv.key] = kv.value ?? null;
+  return out;
+}
+
+function _toJsNumber(v: unknown): unknown {
+  return typeof v === "bigint" ? Number(v) : v;
+}
+
+/** Convert the struct column `col` of `df` (already filtered to non-null rows) to objects. */
+function _structToObjects(
+  df: pl.DataFrame,
+  col: string,
+  spec: { [field: string]: _FieldKind },
+): Record<string, unknown>[] {
+  const sub = df.select(col).unnest(col);
+  const n = sub.height;
+  const out: Record<string, unknown>[] = Array.from({ length: n }, () => ({}));
+  const present = new Set(sub.columns);
+  for (const [field, kind] of Object.entries(spec)) {
+    if (!present.has(field)) continue;
+    let values: unknown[];
+    if (kind === "scalar") {
+      values = sub.getColumn(field).toArray() as unknown[];
+      values = values.map((v) =>
+        Array.isArray(v) ? v : (v as { toArray?: () => unknown[] })?.toArray?.() ?? v
+      );
+    } else if (kind === "map") {
+      values = (sub.getColumn(field).toArray() as unknown[]).map(_mapToRecord);
+    } else {
+      const isNull = sub.getColumn(field).isNull().toArray() as boolean[];
+      const inner = _structToObjects(sub.select(field), field, kind);
+      values = inner.map((o, i) => (isNull[i] ? null : o));
+    }
+    for (let i = 0; i < n; i++) {
+      const v = _toJsNumber(values[i]);
+      if (v === null || v === undefined) {
+        if (_KEEP_NULL.has(field)) out[i][field] = kind === "map" ? {} : null;
+        continue;
+      }
+      out[i][field] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * Convert a checkpoint read by Polars to actions, a column at a time.
+ *
+ * @param df The checkpoint as a DataFrame (one struct column per action type).
+ * @returns The actions (grouped by type, not in file order: checkpoint order is irrelevant).
+ */
+export function checkpointFrameToActions(df: pl.DataFrame): Action[] {
+  const out: Action[] = [];
+  const cols = new Set(df.columns);
+  for (const [name, spec] of Object.entries(_SPECS)) {
+    if (!cols.has(name)) continue;
+    const rows = df.filter(pl.col(name).isNotNull());
+    if (rows.height === 0) continue;
+    const objs = _structToObjects(rows, name, spec);
+    const req = _REQUIRED[name];
+    for (const o of objs) {
+      if (o[req] === undefined) continue;
+      if (name === "add" || name === "remove") {
+        o.partitionValues ??= {};
+        if (name === "add") {
+          o.dataChange ??= false;
+        }
+      }
+      if (name === "metaData") {
+        o.configuration ??= {};
+        o.partitionColumns ??= [];
+        o.format ??= { provider: "parquet", options: {} };
+        const f = o.format as { options?: unknown };
+        f.options ??= {};
+      }
+      if (name === "domainMetadata") o.removed ??= false;
+      out.push({ [name]: o } as unknown as Action);
+    }
+  }
+  return out;
+}
+
+/**
+ * Read one checkpoint or sidecar file (Parquet or JSON) into actions.
+ *
+ * @param storage Storage rooted at the table.
+ * @param path Key of the file.
+ * @param format `parquet` or `json`.
+ * @returns Its actions.
+ * @throws {CorruptLogError} When the file cannot be read or parsed.
+ */
+export async function readCheckpointFile(
+  storage: ObjectStorage,
+  path: string,
+  format: "parquet" | "json",
+): Promise<Action[]> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await storage.read(path);
+  } catch (cause) {
+    throw new CorruptLogError(`Cannot read checkpoint "${path}": file is missing`, { cause });
+  }
+  if (format === "json") return parseActions(new TextDecoder().decode(bytes), path);
+  if (bytes.length === 0) {
+    throw new CorruptLogError(`Cannot read checkpoint "${path}": file is empty`);
+  }
+  let df: pl.DataFrame;
+  try {
+    df = pl.readParquet(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (cause) {
+    throw new CorruptLogError(`Cannot read checkpoint "${path}": not a readable Parquet file`, {
+      cause,
+    });
+  }
+  return checkpointFrameToActions(df);
+}
+
+/**
+ * Read every file of a checkpoint (all parts of a multi-part one), in parallel.
+ *
+ * @param storage Storage rooted at the table.
+ * @param files The checkpoint's files from the log segment.
+ * @returns All their actions.
+ * @throws {CorruptLogError} When a part cannot be read.
+ */
+export async function readCheckpoint(storage: ObjectStorage, files: LogFile[]): Promise<Action[]> {
+  const parts = await Promise.all(
+    files.map((f) => readCheckpointFile(storage, f.path, f.format ?? "parquet")),
+  );
+  return parts.flat();
+}
+
+/**
+ * The key of a sidecar file named by a V2 checkpoint's `sidecar` action: relative paths live
+ * in `_delta_log/_sidecars/`.
+ *
+ * @param path The `sidecar.path` value.
+ * @returns The key relative to the table root (or the absolute path as given).
+ *
+ * @example
+ * ```ts
+ * import { sidecarKey } from "./checkpoint_reader.ts";
+ * if (sidecarKey("a.parquet") !== "_delta_log/_sidecars/a.parquet") throw new Error("bad");
+ * ```
+ */
+export function sidecarKey(path: string): string {
+  const p = decodeURIComponent(path);
+  if (p.includes("://") || p.startsWith("/")) return p;
+  return `_delta_log/_sidecars/${p}`;
+}

@@ -1,0 +1,270 @@
+/**
+ * Snapshots: the state of a Delta table at one version, loaded from its log.
+ *
+ * `loadSnapshot` lists `_delta_log/` once, picks the log segment (newest complete checkpoint at
+ * or before the version plus the commits after it), reads the checkpoint (and its sidecars)
+ * and the commits in parallel, replays them in order, and checks the protocol.
+ *
+ * @module
+ */
+import type {
+  AddAction,
+  CommitInfo,
+  DomainMetadataAction,
+  MetadataAction,
+  ProtocolAction,
+  RemoveAction,
+  TxnAction,
+} from "./actions.ts";
+import { parseActions } from "./actions.ts";
+import { readCheckpoint, readCheckpointFile, sidecarKey } from "./checkpoint_reader.ts";
+import { CorruptLogError, TableNotFoundError } from "./errors.ts";
+import { LogReplay } from "./log_replay.ts";
+import {
+  buildLogSegment,
+  DELTA_LOG_DIR,
+  type LogSegment,
+  readLastCheckpoint,
+} from "./log_segment.ts";
+import { checkReaderProtocol } from "./protocol_check.ts";
+import { parseSchemaString, type StructType } from "./schema.ts";
+import type { ObjectStorage } from "./storage.ts";
+import { toMillis, versionAtTimestamp } from "./time_travel.ts";
+
+/** The state of a table at one version. */
+export interface Snapshot {
+  /** The version. */
+  version: number;
+  /** The protocol in force. */
+  protocol: ProtocolAction;
+  /** The metadata in force. */
+  metadata: MetadataAction;
+  /** The parsed logical schema. */
+  schema: StructType;
+  /** Partition columns, in order. */
+  partitionColumns: string[];
+  /** Live files (paths canonical: decoded, relative to the table root). */
+  files: AddAction[];
+  /** Removed files whose retention has not expired (`delta.deletedFileRetentionDuration`). */
+  tombstones: RemoveAction[];
+  /** Latest txn per app id. */
+  txns: Map<string, TxnAction>;
+  /** Live domain metadata per domain. */
+  domainMetadata: Map<string, DomainMetadataAction>;
+  /**
+   * Commit time of this version in milliseconds: the in-commit timestamp when present, else
+   * the commit file's modification time (the checkpoint's when the commit file is gone).
+   */
+  timestamp: number;
+  /** The log files this snapshot was built from. */
+  segment: LogSegment;
+  /** The `commitInfo` of this version's commit, when it was replayed. */
+  commitInfo?: CommitInfo;
+}
+
+/** Options of {@linkcode loadSnapshot}. */
+export interface LoadSnapshotOptions {
+  /**
+   * Version to load; the newest when neither this nor `timestamp` is given.
+   *
+   * @default {undefined}
+   */
+  version?: number;
+  /**
+   * Load the version current at this time (see `time_travel.ts`); exclusive with `version`.
+   *
+   * @default {undefined}
+   */
+  timestamp?: Date | string | number;
+  /**
+   * Absolute path or URI of the table root, to make absolute file paths relative.
+   *
+   * @default {storage.root}
+   */
+  tableRoot?: string;
+  /**
+   * "Now" for tombstone expiry, in milliseconds.
+   *
+   * @default {Date.now()}
+   */
+  now?: number;
+}
+
+const _WEEK_MS = 7 * 24 * 3600 * 1000;
+const _UNIT_MS: Record<string, number> = {
+  millisecond: 1,
+  second: 1000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: _WEEK_MS,
+};
+
+/**
+ * Parse a Delta interval property such as `interval 7 days`.
+ *
+ * @param value The property value.
+ * @returns Milliseconds, or `undefined` when absent or unparseable.
+ *
+ * @example
+ * ```ts
+ * import { parseInterval } from "./snapshot.ts";
+ * if (parseInterval("interval 2 hours") !== 7_200_000) throw new Error("bad");
+ * ```
+ */
+export function parseInterval(value: string | null | undefined): number | undefined {
+  if (!value) return undefined;
+  const m = /^\s*(?:interval\s+)?(\d+)\s+([a-z]+?)s?\s*$/i.exec(value);
+  if (!m) return undefined;
+  const unit = _UNIT_MS[m[2].toLowerCase()];
+  return unit === undefined ? undefined : Number(m[1]) * unit;
+}
+
+/** Read many files with bounded concurrency, keeping order. */
+async function _readAll(
+  storage: ObjectStorage,
+  paths: string[],
+  concurrency = 64,
+): Promise<Uint8Array[]> {
+  const out: Uint8Array[] = new Array(paths.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const i = next++;
+      out[i] = await storage.read(paths[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));
+  return out;
+}
+
+/**
+ * Load the snapshot of a table at a version or timestamp.
+ *
+ * @param storage Storage rooted at the table.
+ * @param options Version or timestamp, table root, clock.
+ * @returns The snapshot.
+ * @throws {TableNotFoundError} When there is no `_delta_log` or it holds no commit.
+ * @throws {VersionNotFoundError} For a version outside the log, or a timestamp before it.
+ * @throws {CorruptLogError} For a version gap, an empty or corrupt commit or checkpoint, or a
+ *   missing protocol or metadata.
+ * @throws {UnsupportedFeatureError} When the protocol needs an unsupported reader feature.
+ *
+ * @example
+ * ```ts
+ * import { loadSnapshot } from "./snapshot.ts";
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * const s = new MemoryStorage();
+ * const lines = [
+ *   { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+ *   { metaData: { id: "t", format: { provider: "parquet", options: {} }, partitionColumns: [], configuration: {},
+ *     schemaString: '{"type":"struct","fields":[{"name":"x","type":"long","nullable":true,"metadata":{}}]}' } },
+ *   { add: { path: "a.parquet", partitionValues: {}, size: 10, modificationTime: 0, dataChange: true } },
+ * ];
+ * await s.put("_delta_log/00000000000000000000.json", new TextEncoder().encode(lines.map((l) => JSON.stringify(l)).join("\n")));
+ * const snap = await loadSnapshot(s);
+ * if (snap.version !== 0 || snap.files.length !== 1 || snap.schema.fields[0].name !== "x") throw new Error("bad snapshot");
+ * ```
+ */
+export async function loadSnapshot(
+  storage: ObjectStorage,
+  options: LoadSnapshotOptions = {},
+): Promise<Snapshot> {
+  const name = storage.root;
+  if (options.version !== undefined && options.timestamp !== undefined) {
+    throw new TypeError("Cannot load a snapshot: give either version or timestamp, not both");
+  }
+  const listing = await storage.list(DELTA_LOG_DIR);
+  if (listing.length === 0) {
+    throw new TableNotFoundError(`No Delta table at "${name}": "_delta_log" is missing or empty`);
+  }
+  const lastCheckpoint = listing.some((m) => m.path === `${DELTA_LOG_DIR}_last_checkpoint`)
+    ? await readLastCheckpoint(storage)
+    : undefined;
+  let version = options.version;
+  if (options.timestamp !== undefined) {
+    toMillis(options.timestamp);
+    const probe = buildLogSegment(listing, { tableName: name });
+    version = await versionAtTimestamp(storage, probe.allCommits, options.timestamp, {
+      tableName: name,
+    });
+  }
+  const segment = buildLogSegment(listing, { version, lastCheckpoint, tableName: name });
+  return await replaySegment(storage, segment, options);
+}
+
+/**
+ * Replay a log segment into a snapshot (the second half of {@linkcode loadSnapshot}).
+ *
+ * @param storage Storage rooted at the table.
+ * @param segment The segment to replay.
+ * @param options Table root and clock.
+ * @returns The snapshot.
+ * @throws {CorruptLogError} See {@linkcode loadSnapshot}.
+ * @throws {UnsupportedFeatureError} See {@linkcode loadSnapshot}.
+ */
+export async function replaySegment(
+  storage: ObjectStorage,
+  segment: LogSegment,
+  options: Pick<LoadSnapshotOptions, "tableRoot" | "now"> = {},
+): Promise<Snapshot> {
+  const name = storage.root;
+  const replay = new LogReplay({ tableRoot: options.tableRoot ?? storage.root });
+  const commitBytesP = _readAll(storage, segment.commits.map((c) => c.path));
+  if (segment.checkpoint) {
+    replay.applyCheckpoint(await readCheckpoint(storage, segment.checkpoint.files));
+    const sidecars = replay.state.sidecars.splice(0);
+    const sideActions = await Promise.all(sidecars.map((sc) => {
+      const key = sidecarKey(sc.path);
+      return readCheckpointFile(storage, key, key.endsWith(".json") ? "json" : "parquet");
+    }));
+    for (const acts of sideActions) replay.applyCheckpoint(acts);
+  }
+  const commitBytes = await commitBytesP;
+  const dec = new TextDecoder();
+  let commitInfo: CommitInfo | undefined;
+  for (let i = 0; i < commitBytes.length; i++) {
+    const file = segment.commits[i];
+    replay.state.lastCommitInfo = undefined;
+    replay.applyCommit(parseActions(dec.decode(commitBytes[i]), file.path));
+    if (i === commitBytes.length - 1) commitInfo = replay.state.lastCommitInfo;
+  }
+  const st = replay.state;
+  if (!st.protocol) {
+    throw new CorruptLogError(
+      `Cannot load version ${segment.version} of "${name}": the log has no protocol action`,
+    );
+  }
+  if (!st.metadata) {
+    throw new CorruptLogError(
+      `Cannot load version ${segment.version} of "${name}": the log has no metaData action`,
+    );
+  }
+  checkReaderProtocol(st.protocol, name);
+  const schema = parseSchemaString(st.metadata.schemaString);
+  const lastCommit = segment.commits[segment.commits.length - 1];
+  let timestamp = lastCommit?.lastModified ?? segment.checkpoint?.files[0].lastModified ?? 0;
+  if (typeof commitInfo?.inCommitTimestamp === "number") timestamp = commitInfo.inCommitTimestamp;
+  const retention =
+    parseInterval(st.metadata.configuration?.["delta.deletedFileRetentionDuration"]) ??
+      _WEEK_MS;
+  const horizon = (options.now ?? Date.now()) - retention;
+  const tombstones: RemoveAction[] = [];
+  for (const rm of st.tombstones.values()) {
+    if ((rm.deletionTimestamp ?? 0) > horizon) tombstones.push(rm);
+  }
+  return {
+    version: segment.version,
+    protocol: st.protocol,
+    metadata: st.metadata,
+    schema,
+    partitionColumns: st.metadata.partitionColumns ?? [],
+    files: [...st.files.values()],
+    tombstones,
+    txns: st.txns,
+    domainMetadata: st.domainMetadata,
+    timestamp,
+    segment,
+    commitInfo,
+  };
+}
