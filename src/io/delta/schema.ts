@@ -9,11 +9,11 @@
  * | `byte`, `short`, `integer`, `long` | `Int8`, `Int16`, `Int32`, `Int64` |
  * | `float`, `double` | `Float32`, `Float64` |
  * | `boolean` | `Bool` |
- * | `string` | `Utf8` |
+ * | `string` | `String` (alias `Utf8`) |
  * | `binary` | a `Binary` marker (see below) |
  * | `date` | `Date` |
  * | `timestamp` | `Datetime("us", "UTC")` |
- * | `timestamp_ntz` | `Datetime("us")` (no time zone) |
+ * | `timestamp_ntz` | `Datetime("us", "")` (no time zone, written the way Polars reports it) |
  * | `decimal(p,s)` (bare `decimal` = `decimal(10,0)`) | `Decimal(p, s)` |
  * | `void` | `Null` |
  * | `struct` | `Struct` (logical field names) |
@@ -119,10 +119,11 @@ const _PRIMITIVES: Record<string, () => pl.DataType> = {
   float: () => pl.Float32,
   double: () => pl.Float64,
   boolean: () => pl.Bool,
-  string: () => pl.Utf8,
+  string: () => pl.String,
   date: () => pl.Date,
   timestamp: () => pl.Datetime("us", "UTC"),
-  timestamp_ntz: () => pl.Datetime("us"),
+  // Polars reports a naive Datetime with time zone "", and Datetime.equals compares it strictly.
+  timestamp_ntz: () => pl.Datetime("us", ""),
   void: () => pl.Null,
 };
 
