@@ -1,0 +1,380 @@
+/**
+ * The shared pipeline that turns one Tardis CSV file into rows of an event table.
+ *
+ * Each event table is described by an {@linkcode EventTableSpec} (its schema, the vendor
+ * columns it reads, its row rules, its fixed-point fields and its output expressions); one
+ * function, {@linkcode transformTardisFile}, runs every table through the same steps:
+ *
+ * 1. **parse** the CSV by header name with explicit types, keeping each row's physical line
+ *    number (`parseTardisCsv`); cells that cannot be read are quarantined (`parse_error`);
+ * 2. **exchange**: the context's exchange must be registered (else `UnknownExchangeError`)
+ *    and the file's `exchange` column must name it (else {@linkcode ExchangeMismatchError}:
+ *    a misfiled file fails as a whole rather than being half-ingested);
+ * 3. **derive** `exchange_id`, `date` (the UTC date of `local_timestamp`) and lineage;
+ * 4. **row rules**: common ones (`timestamps_positive`, `date_matches_path`,
+ *    `exchange_matches_path`, `symbol_present`) then the table's own, on the vendor values;
+ * 5. **resolve** each row's `symbol_id` and increments point in time (`resolveSymbolIds` on
+ *    `local_timestamp`); rows without a covering version are quarantined (`symbol_resolved`,
+ *    detail = the resolver's reason);
+ * 6. **encode** prices and amounts as Int64 counts of the version's increments; a value off
+ *    the grid is quarantined (`<column>_on_grid`), never silently rounded;
+ * 7. **project** to the table's columns, conform to its schema, sort by `(symbol_id,
+ *    ts_local_us, file_line_number)`.
+ *
+ * Every data row of the file ends in exactly one of `rows` or `quarantined`, so
+ * `rowsRead = rows.height + quarantined.height`.
+ *
+ * Adding a table costs one small module: its schema (via {@linkcode eventTableSchema}), its
+ * vendor columns, rules, fixed-point fields and outputs, plus a line in `event_tables.ts`.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import type { TableName } from "../config.ts";
+import { exchangeId, normalizeExchange } from "./exchanges.ts";
+import { encodeFixedPoint, isOnGrid, type Rounding } from "./fixed_point.ts";
+import { dateLiteral, fileIdLiteral, QUARANTINE_SCHEMA, toQuarantineRows } from "./quarantine.ts";
+import { resolveSymbolIds } from "./resolve_symbol_ids.ts";
+import { applyRowRules, type RowRule, rowRule, showValues } from "./row_rules.ts";
+import { type ColumnSpec, conformToSchema, emptyFrame, type TableSchema } from "./table_schema.ts";
+import { FILE_LINE_NUMBER, parseTardisCsv, type TardisColumns } from "./tardis_csv.ts";
+
+/** The vendor columns every Tardis event file has, with their types. */
+export const TARDIS_COMMON_COLUMNS: TardisColumns = Object.freeze({
+  exchange: "utf8",
+  symbol: "utf8",
+  timestamp: "int64",
+  local_timestamp: "int64",
+});
+
+/** The columns every event table starts with, in storage order. */
+export const EVENT_COMMON_COLUMNS: readonly ColumnSpec[] = Object.freeze(
+  [
+    { name: "date", type: "date", nullable: false, doc: "UTC date of ts_local_us" },
+    { name: "exchange", type: "utf8", nullable: false, doc: "Registry name of the exchange" },
+    { name: "exchange_id", type: "int16", nullable: false, doc: "Registry id of the exchange" },
+    {
+      name: "symbol_id",
+      type: "int64",
+      nullable: false,
+      doc: "dim_symbol version valid at ts_local_us",
+    },
+    {
+      name: "ts_local_us",
+      type: "int64",
+      nullable: false,
+      doc: "Arrival time (vendor local_timestamp), µs since epoch UTC",
+    },
+    {
+      name: "ts_exch_us",
+      type: "int64",
+      nullable: false,
+      doc: "Exchange time (vendor timestamp; local time when absent), µs since epoch UTC",
+    },
+    { name: "file_id", type: "int64", nullable: false, doc: "Manifest id of the bronze file" },
+    {
+      name: "file_line_number",
+      type: "int64",
+      nullable: false,
+      doc: "Physical line in the bronze file (header = 1)",
+    },
+  ] as const,
+);
+
+/** Partition columns of every event table. */
+export const EVENT_PARTITION_BY: readonly string[] = Object.freeze(["exchange", "date"]);
+
+/** Row order of every event table within a file. */
+export const EVENT_SORT_BY: readonly string[] = Object.freeze([
+  "symbol_id",
+  "ts_local_us",
+  "file_line_number",
+]);
+
+/**
+ * An event table schema: the common columns, then the table's own.
+ *
+ * @param name Table name (as in `TABLE_PATHS`).
+ * @param columns The table's own columns.
+ * @returns The schema, partitioned by `(exchange, date)` and sorted by
+ * `(symbol_id, ts_local_us, file_line_number)`.
+ * @example
+ * ```ts
+ * import { eventTableSchema } from "./event_table.ts";
+ * const s = eventTableSchema("trades", [
+ *   { name: "px_int", type: "int64", nullable: false, doc: "price" },
+ * ]);
+ * if (s.columns[0].name !== "date" || s.partitionBy[1] !== "date") throw new Error("layout");
+ * ```
+ */
+export function eventTableSchema(name: string, columns: readonly ColumnSpec[]): TableSchema {
+  return Object.freeze({
+    name,
+    columns: Object.freeze([...EVENT_COMMON_COLUMNS, ...columns]),
+    partitionBy: EVENT_PARTITION_BY,
+    sortBy: EVENT_SORT_BY,
+  });
+}
+
+/** Rounding of a fixed-point field: a mode, or floor where `downWhen` holds and ceil elsewhere. */
+export type FieldRounding = Rounding | { readonly downWhen: pl.Expr };
+
+/** A vendor float column stored as an Int64 count of an increment. */
+export interface FixedPointField {
+  /** Vendor column, e.g. `"price"`. */
+  readonly value: string;
+  /** Output Int64 column, e.g. `"px_int"`. */
+  readonly as: string;
+  /** The `dim_symbol` increment it counts. */
+  readonly increment: "price_increment" | "amount_increment";
+  /** Rounding of off-grid values (they are quarantined anyway); default `"nearest"`. */
+  readonly rounding?: FieldRounding;
+}
+
+/** How one event table is built from one Tardis data type. */
+export interface EventTableSpec {
+  /** Table name, a key of `TABLE_PATHS`. */
+  readonly name: TableName;
+  /** Tardis data type of the source files, e.g. `"trades"`, `"incremental_book_L2"`. */
+  readonly dataType: string;
+  /** The table's schema (see {@linkcode eventTableSchema}). */
+  readonly schema: TableSchema;
+  /** Vendor columns read (including {@linkcode TARDIS_COMMON_COLUMNS}), with their types. */
+  readonly csvColumns: TardisColumns;
+  /** The table's own row rules, on vendor column names, checked after the common ones. */
+  readonly rules: readonly RowRule[];
+  /** Fixed-point fields, encoded with the row's point-in-time increments. */
+  readonly fixedPoint: readonly FixedPointField[];
+  /**
+   * The table's own columns (everything after the common ones), as expressions over the
+   * vendor columns and the encoded `FixedPointField.as` columns.
+   */
+  readonly outputs: readonly pl.Expr[];
+}
+
+/** Where a file came from and what to resolve its symbols against. */
+export interface TransformContext {
+  /** Manifest id of the file. */
+  fileId: bigint | number;
+  /** Exchange from the file's path. */
+  exchange: string;
+  /** Date from the file's path, `YYYY-MM-DD`. */
+  date: string;
+  /** The `dim_symbol` table (or the part of it covering this exchange). */
+  dim: pl.DataFrame;
+}
+
+/** The result of {@linkcode transformTardisFile}. */
+export interface TransformResult {
+  /** Rows conformed to the table's schema, sorted by `(symbol_id, ts_local_us, line)`. */
+  rows: pl.DataFrame;
+  /** Rejected rows, conformed to `QUARANTINE_SCHEMA`, sorted by line. */
+  quarantined: pl.DataFrame;
+  /** Data rows in the file (header excluded): `rows.height + quarantined.height`. */
+  rowsRead: number;
+}
+
+/** A file whose `exchange` column names another exchange than its path. */
+export class ExchangeMismatchError extends Error {
+  /** Exchange from the path (normalised). */
+  readonly expected: string;
+  /** Exchange found in the file. */
+  readonly found: string;
+  /** Physical line of the first mismatching row. */
+  readonly line: number;
+  /**
+   * @param dataType Tardis data type of the file.
+   * @param expected Exchange from the path.
+   * @param found Exchange found in the file.
+   * @param line Physical line of the first mismatching row.
+   */
+  constructor(dataType: string, expected: string, found: string, line: number) {
+    super(
+      `Cannot ingest "${dataType}" file: exchange column holds "${found}" at line ${line}, ` +
+        `but the path says "${expected}"`,
+    );
+    this.name = "ExchangeMismatchError";
+    this.expected = expected;
+    this.found = found;
+    this.line = line;
+  }
+}
+
+/**
+ * Turn one decompressed Tardis CSV file into event-table rows and quarantined rows.
+ *
+ * @param spec The event table (see `EVENT_TABLES`).
+ * @param csvBytes The decompressed file.
+ * @param ctx File id, exchange and date from the path, and the `dim_symbol` frame.
+ * @returns `{ rows, quarantined, rowsRead }`.
+ * @throws {TardisCsvError} When the header lacks a column the table needs.
+ * @throws {UnknownExchangeError} When `ctx.exchange` is not registered.
+ * @throws {ExchangeMismatchError} When the file's `exchange` column names another exchange.
+ * @throws {RangeError} When `ctx.date` is not `YYYY-MM-DD` or `ctx.fileId` is not a safe
+ * non-negative integer.
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { transformTardisFile } from "./event_table.ts";
+ * import { TRADES } from "./trades.ts";
+ * const i64 = (name: string, v: number[]) => pl.Series(name, v, pl.Int64);
+ * const dim = pl.DataFrame({
+ *   symbol_id: i64("symbol_id", [7]),
+ *   exchange_id: pl.Series("exchange_id", [2], pl.Int16),
+ *   exchange_symbol: ["BTCUSDT"],
+ *   valid_from_ts: i64("valid_from_ts", [0]),
+ *   valid_until_ts: i64("valid_until_ts", [2 ** 53]),
+ *   price_increment: [0.01],
+ *   amount_increment: [0.001],
+ * });
+ * const csv = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n" +
+ *   "binance-futures,BTCUSDT,1582329602111000,1582329602418379,42377944,buy,9682,0.132\n" +
+ *   "binance-futures,BTCUSDT,1582329602116000,1582329602418420,42377945,buy,-1,0.412\n";
+ * const out = transformTardisFile(TRADES, new TextEncoder().encode(csv), {
+ *   fileId: 1,
+ *   exchange: "binance-futures",
+ *   date: "2020-02-22",
+ *   dim,
+ * });
+ * if (out.rows.getColumn("px_int").get(0) !== 968200) throw new Error("9682 / 0.01");
+ * if (out.quarantined.getColumn("rule").get(0) !== "price_positive") throw new Error("rule");
+ * ```
+ */
+export function transformTardisFile(
+  spec: EventTableSpec,
+  csvBytes: Uint8Array,
+  ctx: TransformContext,
+): TransformResult {
+  const exchange = normalizeExchange(ctx.exchange);
+  const exId = exchangeId(exchange);
+  const fileDate = dateLiteral(ctx.date);
+  const fileId = fileIdLiteral(ctx.fileId);
+  const source = { fileId: ctx.fileId, dataType: spec.dataType, exchange, date: ctx.date };
+
+  const parsed = parseTardisCsv(csvBytes, spec.csvColumns, { dataType: spec.dataType });
+  const rowsRead = parsed.rows.height + parsed.rejected.height;
+  _checkExchange(parsed.rows, exchange, spec.dataType);
+
+  const vendorColumns = Object.keys(spec.csvColumns);
+  const frame = parsed.rows.withColumns(
+    pl.lit(exId).cast(pl.Int16).alias("exchange_id"),
+    pl.col("local_timestamp").cast(pl.Datetime("us")).cast(pl.Date).alias("date"),
+  );
+  const rules = [..._commonRules(exchange, fileDate, ctx.date), ...spec.rules];
+  const checked = applyRowRules(frame, rules, { rawColumns: vendorColumns });
+
+  const attach = [...new Set(spec.fixedPoint.map((f) => f.increment))];
+  const { resolved, unresolved } = resolveSymbolIds(checked.passed, ctx.dim, {
+    tsColumn: "local_timestamp",
+    exchangeIdColumn: "exchange_id",
+    symbolColumn: "symbol",
+    attach,
+  });
+  const unresolvedRecords = unresolved.select(
+    pl.col(FILE_LINE_NUMBER).cast(pl.Int64),
+    pl.lit("symbol_resolved").alias("rule"),
+    pl.concatString([pl.col("reason"), pl.lit(": "), showValues(["symbol", "local_timestamp"])], "")
+      .alias("detail"),
+    pl.concatString(
+      vendorColumns.map((name) => pl.col(name).cast(pl.String).fillNull(pl.lit(""))),
+      ",",
+    ).alias("raw"),
+  );
+
+  const onGrid = applyRowRules(resolved, spec.fixedPoint.map(_gridRule), {
+    rawColumns: vendorColumns,
+  });
+  const encoded = onGrid.passed.withColumns(...spec.fixedPoint.map(_encode));
+  const projected = encoded.select(
+    pl.col("date"),
+    pl.lit(exchange).alias("exchange"),
+    pl.col("exchange_id"),
+    pl.col("symbol_id"),
+    pl.col("local_timestamp").alias("ts_local_us"),
+    pl.col("timestamp").fillNull(pl.col("local_timestamp")).alias("ts_exch_us"),
+    fileId.alias("file_id"),
+    pl.col(FILE_LINE_NUMBER),
+    ...spec.outputs,
+  );
+  const rows = projected.height === 0
+    ? emptyFrame(spec.schema)
+    : conformToSchema(projected, spec.schema).sort([...EVENT_SORT_BY]);
+
+  const rejected = [parsed.rejected, checked.failed, unresolvedRecords, onGrid.failed]
+    .filter((df) => df.height > 0);
+  const quarantined = rejected.length === 0
+    ? emptyFrame(QUARANTINE_SCHEMA)
+    : toQuarantineRows(pl.concat(rejected), source);
+  return { rows, quarantined, rowsRead };
+}
+
+function _checkExchange(rows: pl.DataFrame, exchange: string, dataType: string): void {
+  const other = rows.filter(
+    pl.col("exchange").isNotNull().and(pl.col("exchange").neq(pl.lit(exchange))),
+  );
+  if (other.height === 0) return;
+  // Tolerate case and surrounding spaces; anything else means a misfiled file.
+  const names = other.getColumn("exchange").toArray() as string[];
+  const lines = other.getColumn(FILE_LINE_NUMBER).toArray() as number[];
+  for (let i = 0; i < names.length; i++) {
+    if (normalizeExchange(names[i]) !== exchange) {
+      throw new ExchangeMismatchError(dataType, exchange, names[i], Number(lines[i]));
+    }
+  }
+}
+
+function _commonRules(exchange: string, fileDate: pl.Expr, date: string): RowRule[] {
+  return [
+    rowRule(
+      "timestamps_positive",
+      "local_timestamp > 0 and timestamp > 0 (timestamp may be empty)",
+      pl.col("local_timestamp").gt(0)
+        .and(pl.col("timestamp").isNull().or(pl.col("timestamp").gt(0))),
+      { detail: showValues(["timestamp", "local_timestamp"]) },
+    ),
+    rowRule(
+      "date_matches_path",
+      `UTC date of local_timestamp equals the path's date ${date}`,
+      pl.col("date").eq(fileDate),
+      {
+        detail: pl.concatString([
+          pl.lit("date="),
+          pl.col("date").cast(pl.String),
+          pl.lit(` path date=${date}`),
+        ], ""),
+      },
+    ),
+    // Non-null mismatches already failed the whole file (`_checkExchange`); left: nulls.
+    rowRule(
+      "exchange_matches_path",
+      `exchange equals the path's exchange ${exchange}`,
+      pl.col("exchange").isNotNull(),
+      { detail: showValues(["exchange"]) },
+    ),
+    rowRule("symbol_present", "symbol is present", pl.col("symbol").isNotNull(), {
+      detail: showValues(["symbol"]),
+    }),
+  ];
+}
+
+function _gridRule(field: FixedPointField): RowRule {
+  return rowRule(
+    `${field.value}_on_grid`,
+    `${field.value} is a whole number of ${field.increment} (within 1e-6 of one)`,
+    pl.col(field.value).isNull().or(
+      pl.col(field.increment).gt(0).and(isOnGrid(field.value, field.increment)),
+    ),
+    { detail: showValues([field.value, field.increment]) },
+  );
+}
+
+function _encode(field: FixedPointField): pl.Expr {
+  const rounding = field.rounding ?? "nearest";
+  if (typeof rounding === "string") {
+    return encodeFixedPoint(field.value, field.increment, { rounding }).alias(field.as);
+  }
+  return pl.when(rounding.downWhen)
+    .then(encodeFixedPoint(field.value, field.increment, { rounding: "down" }))
+    .otherwise(encodeFixedPoint(field.value, field.increment, { rounding: "up" }))
+    .alias(field.as);
+}

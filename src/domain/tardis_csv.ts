@@ -1,0 +1,271 @@
+/**
+ * Parse a Tardis.dev CSV export (already decompressed) into a typed Polars frame.
+ *
+ * Columns are selected by header name, never by position, and read with explicit types:
+ * timestamps `Int64` (microseconds), prices and amounts `Float64`, ids and labels `Utf8`,
+ * `true`/`false` flags `Boolean`. Empty cells are nulls. Every row keeps its physical line
+ * number in the vendor file as `file_line_number` (header = line 1, first data row = 2); a
+ * blank line inside the file still counts as a line (it becomes an all-null row that the row
+ * rules reject).
+ *
+ * Tolerated: a UTF-8 byte-order mark, CRLF line endings, a missing trailing newline, an
+ * empty buffer or a header with no rows (zero rows). Rejected with {@linkcode TardisCsvError}:
+ * a header that lacks a required column or names one twice. A cell that cannot be read as its
+ * type does not fail the file: its row is returned in `rejected` with rule `parse_error`.
+ *
+ * Limits (documented choices): Tardis never quotes fields, so a quoted field spanning lines
+ * would shift the line numbers of the rows after it; extra fields on a line are ignored and
+ * missing trailing fields are nulls.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { Buffer } from "node:buffer";
+
+/** How a Tardis column is read. */
+export type TardisFieldType = "int64" | "float64" | "utf8" | "boolean";
+
+/** Required Tardis columns (header name to type), in the order they are returned. */
+export type TardisColumns = Readonly<Record<string, TardisFieldType>>;
+
+/** The name of the physical line number column added by {@linkcode parseTardisCsv}. */
+export const FILE_LINE_NUMBER = "file_line_number";
+
+/** A Tardis CSV file whose header does not fit the expected data type. */
+export class TardisCsvError extends Error {
+  /** The Tardis data type being parsed, for example `"trades"`. */
+  readonly dataType: string;
+  /** The header columns that are missing or duplicated. */
+  readonly columns: string[];
+  /**
+   * @param message What is wrong.
+   * @param dataType The Tardis data type being parsed.
+   * @param columns The offending header columns.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(message: string, dataType: string, columns: string[], options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TardisCsvError";
+    this.dataType = dataType;
+    this.columns = columns;
+  }
+}
+
+/** Options of {@linkcode parseTardisCsv}. */
+export interface ParseTardisCsvOptions {
+  /**
+   * The Tardis data type, used in error messages.
+   * @default "tardis"
+   */
+  dataType?: string;
+}
+
+/** The result of {@linkcode parseTardisCsv}. */
+export interface ParsedTardisCsv {
+  /** `file_line_number` (Int64) then the required columns, typed. */
+  rows: pl.DataFrame;
+  /**
+   * Rows with a cell that could not be read as its type: `file_line_number` Int64, `rule`
+   * (`"parse_error"`), `detail` (the offending columns) and `raw` (the required fields as
+   * text, comma-joined in header order).
+   */
+  rejected: pl.DataFrame;
+  /** The header columns as found (BOM and CR stripped). */
+  header: string[];
+}
+
+const _UTF8_BOM = [0xef, 0xbb, 0xbf];
+
+/**
+ * The header columns of a Tardis CSV buffer.
+ *
+ * @param bytes The decompressed file.
+ * @returns The header names (BOM, CR and surrounding spaces stripped); empty for an empty file.
+ * @example
+ * ```ts
+ * import { readTardisHeader } from "./tardis_csv.ts";
+ * const bytes = new TextEncoder().encode("\uFEFFexchange,symbol\r\nbinance,BTCUSDT\r\n");
+ * if (readTardisHeader(bytes).join("|") !== "exchange|symbol") throw new Error("bad header");
+ * ```
+ */
+export function readTardisHeader(bytes: Uint8Array): string[] {
+  const body = _stripBom(bytes);
+  let end = body.indexOf(0x0a);
+  if (end < 0) end = body.length;
+  const line = new TextDecoder().decode(body.subarray(0, end)).replace(/\r$/, "");
+  if (line.trim() === "") return [];
+  return line.split(",").map((name) => name.trim());
+}
+
+/**
+ * Parse a decompressed Tardis CSV buffer by header name with explicit column types.
+ *
+ * @param bytes The decompressed file (UTF-8, optionally with a BOM, LF or CRLF line endings).
+ * @param columns The required columns and their types; other header columns are ignored.
+ * @param options Options; see {@linkcode ParseTardisCsvOptions}.
+ * @returns The typed rows with `file_line_number`, the rows that failed to parse, the header.
+ * @throws {TardisCsvError} When the header lacks a required column or repeats one.
+ * @example
+ * ```ts
+ * import { parseTardisCsv } from "./tardis_csv.ts";
+ * const csv = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n" +
+ *   "binance,BTCUSDT,1582329602111000,1582329602418379,,buy,9682,0.132\n";
+ * const { rows } = parseTardisCsv(new TextEncoder().encode(csv), {
+ *   local_timestamp: "int64",
+ *   price: "float64",
+ *   id: "utf8",
+ * });
+ * if (rows.getColumn("file_line_number").get(0) !== 2) throw new Error("line 2 expected");
+ * if (rows.getColumn("id").get(0) !== null) throw new Error("empty cell should be null");
+ * ```
+ */
+export function parseTardisCsv(
+  bytes: Uint8Array,
+  columns: TardisColumns,
+  options: ParseTardisCsvOptions = {},
+): ParsedTardisCsv {
+  const dataType = options.dataType ?? "tardis";
+  const body = _stripBom(bytes);
+  const header = readTardisHeader(body);
+  const wanted = Object.keys(columns);
+  if (header.length === 0) {
+    return { rows: _emptyRows(columns), rejected: _emptyRejected(), header };
+  }
+  _checkHeader(header, wanted, dataType);
+
+  const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const dtypes: Record<string, pl.DataType> = {};
+  for (const name of wanted) dtypes[name] = _polarsFieldType(columns[name]);
+  let typed: pl.DataFrame;
+  try {
+    typed = pl.readCSV(buffer, {
+      hasHeader: true,
+      inferSchemaLength: 0,
+      dtypes,
+      columns: wanted,
+      rowIndexName: FILE_LINE_NUMBER,
+      rowIndexOffset: 2,
+    });
+  } catch {
+    // A cell that is not of its column's type: re-read as text and reject only those rows.
+    return _parseLeniently(buffer, columns, header);
+  }
+  const rows = typed.select(
+    pl.col(FILE_LINE_NUMBER).cast(pl.Int64),
+    ...wanted.map((name) => pl.col(name)),
+  );
+  return { rows, rejected: _emptyRejected(), header };
+}
+
+function _stripBom(bytes: Uint8Array): Uint8Array {
+  const hasBom = bytes.length >= 3 && _UTF8_BOM.every((b, i) => bytes[i] === b);
+  return hasBom ? bytes.subarray(3) : bytes;
+}
+
+function _checkHeader(header: string[], wanted: string[], dataType: string): void {
+  const seen = new Set<string>();
+  const duplicated = new Set<string>();
+  for (const name of header) {
+    if (seen.has(name)) duplicated.add(name);
+    seen.add(name);
+  }
+  const missing = wanted.filter((name) => !seen.has(name));
+  if (missing.length > 0) {
+    const list = missing.map((name) => `"${name}"`).join(", ");
+    throw new TardisCsvError(
+      `Cannot parse "${dataType}" file: header lacks ${list} (header is "${header.join(",")}")`,
+      dataType,
+      missing,
+    );
+  }
+  const repeated = [...duplicated].filter((name) => wanted.includes(name));
+  if (repeated.length > 0) {
+    const list = repeated.map((name) => `"${name}"`).join(", ");
+    throw new TardisCsvError(
+      `Cannot parse "${dataType}" file: header repeats ${list}`,
+      dataType,
+      repeated,
+    );
+  }
+}
+
+function _polarsFieldType(type: TardisFieldType): pl.DataType {
+  switch (type) {
+    case "int64":
+      return pl.Int64;
+    case "float64":
+      return pl.Float64;
+    case "utf8":
+      return pl.String;
+    case "boolean":
+      return pl.Bool;
+  }
+}
+
+/** Text to a typed value; null where the text is not a value of the type. */
+function _castText(name: string, type: TardisFieldType): pl.Expr {
+  const text = pl.col(name);
+  if (type === "utf8") return text;
+  if (type === "boolean") {
+    const lower = text.str.strip().str.toLowerCase();
+    return pl.when(lower.eq(pl.lit("true"))).then(pl.lit(true))
+      .when(lower.eq(pl.lit("false"))).then(pl.lit(false))
+      .otherwise(pl.lit(null).cast(pl.Bool));
+  }
+  return text.str.strip().cast(_polarsFieldType(type), false);
+}
+
+function _parseLeniently(
+  buffer: Buffer,
+  columns: TardisColumns,
+  header: string[],
+): ParsedTardisCsv {
+  const wanted = Object.keys(columns);
+  const text = pl.readCSV(buffer, {
+    hasHeader: true,
+    inferSchemaLength: 0,
+    columns: wanted,
+    rowIndexName: FILE_LINE_NUMBER,
+    rowIndexOffset: 2,
+  });
+  const casts = wanted.map((name) => _castText(name, columns[name]).alias(name));
+  const bad = wanted.map((name) =>
+    pl.col(name).isNotNull().and(_castText(name, columns[name]).isNull())
+  );
+  const detailParts = wanted.map((name, i) =>
+    pl.when(bad[i]).then(pl.lit(`"${name}" is not ${columns[name]}`)).otherwise(pl.lit(null))
+  );
+  const flagged = text.withColumns(
+    pl.anyHorizontal(bad).alias("_bad"),
+    pl.concatString(detailParts.map((part) => part.fillNull(pl.lit(""))), "; ").alias("_detail"),
+  );
+  const rejected = flagged.filter(pl.col("_bad")).select(
+    pl.col(FILE_LINE_NUMBER).cast(pl.Int64),
+    pl.lit("parse_error").alias("rule"),
+    pl.col("_detail").str.replaceAll("(; )+", "; ").str.stripChars("; ").alias("detail"),
+    pl.concatString(wanted.map((name) => pl.col(name).fillNull(pl.lit(""))), ",").alias("raw"),
+  );
+  const rows = flagged.filter(pl.col("_bad").not()).select(
+    pl.col(FILE_LINE_NUMBER).cast(pl.Int64),
+    ...casts,
+  );
+  return { rows, rejected, header };
+}
+
+function _emptyRows(columns: TardisColumns): pl.DataFrame {
+  return pl.DataFrame({ _seed: [null] }).select(
+    pl.lit(null).cast(pl.Int64).alias(FILE_LINE_NUMBER),
+    ...Object.entries(columns).map(([name, type]) =>
+      pl.lit(null).cast(_polarsFieldType(type)).alias(name)
+    ),
+  ).head(0);
+}
+
+function _emptyRejected(): pl.DataFrame {
+  return pl.DataFrame({ _seed: [null] }).select(
+    pl.lit(null).cast(pl.Int64).alias(FILE_LINE_NUMBER),
+    pl.lit(null).cast(pl.String).alias("rule"),
+    pl.lit(null).cast(pl.String).alias("detail"),
+    pl.lit(null).cast(pl.String).alias("raw"),
+  ).head(0);
+}
