@@ -5,6 +5,7 @@
  * The checkpoint holds one row per action of the table state at a version (protocol, metadata,
  * live `add` files, unexpired `remove` tombstones, `txn` per app id, domain metadata), each in
  * its own nullable struct column, with the schema of the protocol's "Checkpoint Schema":
+ * Paths are written URI-encoded, as in commits (snapshot paths are decoded).
  * `partitionValues`, `configuration`, `tags` and `format.options` are Parquet MAP columns
  * (string to string). Polars cannot write MAP columns, so the table is built with
  * `apache-arrow` and written with `parquet-wasm` (snappy).
@@ -27,6 +28,7 @@ import type {
   TxnAction,
 } from "./actions.ts";
 import type { ObjectStorage } from "./storage.ts";
+import { encodeActionPath } from "./partition_path.ts";
 
 /** The table state a checkpoint captures; a reader `Snapshot` satisfies it. */
 export interface CheckpointState {
@@ -151,6 +153,7 @@ export async function encodeCheckpoint(
   for (const field of schema.fields) {
     columns[field.name] = arrow.vectorFromArray(rows.map((r) => r[field.name] ?? null), field.type);
   }
+  for (const v of Object.values(columns)) for (const d of v.data) _padEmptyBuffers(d);
   const table = new arrow.Table(columns);
   const wasmTable = pw.Table.fromIPCStream(arrow.tableToIPC(table, "stream"));
   const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.SNAPPY).build();
@@ -223,6 +226,32 @@ function _initParquetWasm(): Promise<unknown> {
   return _wasmReady;
 }
 
+/** Snapshot paths are decoded; the log holds URI-encoded relative paths (absolute URIs kept). */
+function _logPath(path: string): string {
+  return /^[a-z][a-z0-9+.-]*:/i.test(path) ? path : encodeActionPath(path);
+}
+
+/**
+ * apache-arrow's IPC writer emits an empty value buffer for an all-null Boolean array, which
+ * arrow-rs (inside parquet-wasm) rejects. Every Boolean field of the checkpoint sits inside a
+ * struct that is null on exactly those rows, or always has a value, so an all-null Boolean child
+ * can be made all-valid `false` without changing what a reader sees.
+ */
+function _padEmptyBuffers(data: arrow.Data): void {
+  const len = data.offset + data.length;
+  if (arrow.DataType.isBool(data.type) && data.length > 0 && data.nullCount >= data.length) {
+    const mutable = data as unknown as {
+      values: Uint8Array;
+      nullBitmap: Uint8Array;
+      _nullCount: number;
+    };
+    mutable.values = new Uint8Array(Math.ceil(len / 8));
+    mutable.nullBitmap = new Uint8Array(0);
+    mutable._nullCount = 0;
+  }
+  for (const child of data.children) _padEmptyBuffers(child);
+}
+
 function _long(v: number | null | undefined): bigint | null {
   return v === null || v === undefined ? null : BigInt(Math.trunc(v));
 }
@@ -258,7 +287,7 @@ function _metadataRow(m: MetadataAction): Record<string, unknown> {
 
 function _addRow(a: AddAction): Record<string, unknown> {
   return {
-    path: a.path,
+    path: _logPath(a.path),
     partitionValues: _map(a.partitionValues),
     size: BigInt(a.size),
     modificationTime: BigInt(a.modificationTime),
@@ -270,10 +299,11 @@ function _addRow(a: AddAction): Record<string, unknown> {
 
 function _removeRow(r: RemoveAction): Record<string, unknown> {
   return {
-    path: r.path,
+    path: _logPath(r.path),
     deletionTimestamp: _long(r.deletionTimestamp),
     dataChange: false,
-    extendedFileMetadata: r.extendedFileMetadata ?? null,
+    extendedFileMetadata: r.extendedFileMetadata ??
+      (r.partitionValues !== undefined && r.partitionValues !== null && typeof r.size === "number"),
     partitionValues: _map(r.partitionValues),
     size: _long(r.size),
   };

@@ -1,0 +1,78 @@
+/**
+ * Reading one live data file of a table back into a Polars frame, with its partition values
+ * attached and every table column present, typed as in the table schema. The writer needs this
+ * to rewrite files (overwrite with a row predicate, merge, delete, optimize).
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { Buffer } from "node:buffer";
+import type { AddAction } from "./actions.ts";
+import { UnsupportedFeatureError } from "./errors.ts";
+import { partitionValuesToExprs } from "./partition_values.ts";
+import { deltaToPolars, type StructType } from "./schema.ts";
+import type { ObjectStorage } from "./storage.ts";
+
+/** Options of {@linkcode readDataFile}. */
+export interface ReadDataFileOptions {
+  /** The table schema. */
+  schema: StructType;
+  /** The partition columns, in table order. */
+  partitionColumns: string[];
+}
+
+/**
+ * Read one data file (an `add` of a snapshot, path decoded) as a frame of the table schema.
+ *
+ * @param storage Storage rooted at the table root.
+ * @param add The file's `add` action (snapshot form: decoded relative path).
+ * @param options Table schema and partition columns.
+ * @returns All rows of the file, columns in schema order; columns the file lacks are null.
+ * @throws {UnsupportedFeatureError} When the file has a deletion vector.
+ * @throws Storage errors (for example `FileNotFoundError`).
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { readDataFile } from "./data_file_reader.ts";
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * const s = new MemoryStorage();
+ * await s.put("p=a/f.parquet", new Uint8Array(pl.DataFrame({ x: [1, 2] }).writeParquet()));
+ * const schema = { type: "struct" as const, fields: [
+ *   { name: "x", type: "double", nullable: true, metadata: {} },
+ *   { name: "p", type: "string", nullable: true, metadata: {} },
+ * ] };
+ * const add = { path: "p=a/f.parquet", partitionValues: { p: "a" }, size: 1, modificationTime: 0, dataChange: true };
+ * const df = await readDataFile(s, add, { schema, partitionColumns: ["p"] });
+ * if (df.height !== 2 || df.getColumn("p").get(0) !== "a") throw new Error("bad read");
+ * ```
+ */
+export async function readDataFile(
+  storage: ObjectStorage,
+  add: AddAction,
+  options: ReadDataFileOptions,
+): Promise<pl.DataFrame> {
+  if (add.deletionVector) {
+    throw new UnsupportedFeatureError(
+      "deletionVectors",
+      `Cannot rewrite "${add.path}": files with deletion vectors are not supported by the writer`,
+    );
+  }
+  const local = storage.localPath?.(add.path);
+  const raw = local !== undefined
+    ? pl.readParquet(local)
+    : pl.readParquet(Buffer.from(await storage.read(add.path)));
+  const partExprs = partitionValuesToExprs(add.partitionValues, {
+    schema: options.schema,
+    partitionColumns: options.partitionColumns,
+  });
+  let df = options.partitionColumns.length > 0 ? raw.withColumns(...partExprs) : raw;
+  const have = new Set(df.columns);
+  const exprs = options.schema.fields.map((f) => {
+    const dtype = deltaToPolars(f.type);
+    return have.has(f.name)
+      ? pl.col(f.name).cast(dtype).alias(f.name)
+      : pl.lit(null).cast(dtype).alias(f.name);
+  });
+  df = df.select(...exprs);
+  return df;
+}
