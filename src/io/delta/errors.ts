@@ -104,3 +104,15 @@ export class CommitConflictError extends DeltaError {
     this.reason = reason;
   }
 }
+
+/** A write in mode `error` found a table already at the location. */
+export class TableAlreadyExistsError extends DeltaError {
+  /**
+   * @param message Which table exists, and at what version.
+   * @param options Standard error options.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TableAlreadyExistsError";
+  }
+}
