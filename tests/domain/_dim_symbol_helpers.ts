@@ -77,7 +77,9 @@ export function dimFrame(rows: readonly UpdateRow[]): pl.DataFrame {
   );
   const withIds = base.withColumns(symbolIds(base));
   return withIds
-    .withColumns(pl.col("valid_until_ts").eq(pl.lit(OPEN_END_TS)).alias("is_current"))
+    .withColumns(
+      pl.col("valid_until_ts").eq(pl.lit(OPEN_END_TS).cast(pl.Int64)).alias("is_current"),
+    )
     .select(...DIM_SYMBOL_SCHEMA.columns.map((c) => c.name));
 }
 

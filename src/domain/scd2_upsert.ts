@@ -1,0 +1,353 @@
+/**
+ * SCD Type 2 upserts of dated instrument updates into `dim_symbol`.
+ *
+ * An *update* is one row with the key `(exchange_id, exchange_symbol)`, every tracked column
+ * (see `TRACKED_COLUMNS`) and `valid_from_ts`: "from this time on, the instrument looked like
+ * this". An optional `valid_until_ts` (not the open end) also says "and it was delisted at
+ * that time". The rules:
+ *
+ * - **New key**: a new version `[valid_from_ts, open end)`, current.
+ * - **Tracked change** (null-safe: null to a value and back are changes): the version in
+ *   force closes at the update's `valid_from_ts` and a new one opens there.
+ * - **No change**: nothing happens (the existing version, its id and bounds stay).
+ * - **Late / out-of-order update** (its time falls inside history): the covering version is
+ *   split at that time, so history stays contiguous; the new piece ends where the covering
+ *   version ended. An update before a key's first version opens a version that runs up to the
+ *   first one. A piece equal to its successor merges with it.
+ * - **Same-timestamp conflict**: two *different* updates for one key at one `valid_from_ts`
+ *   in a batch throw {@linkcode Scd2ConflictError} naming the key. An update that differs
+ *   from an *existing* version starting at the same time also throws, unless
+ *   `onConflict: "replace"` (a correction/backfill), in which case the update wins. Identical
+ *   duplicates are harmless. No zero-length version is ever produced.
+ * - **Reappearance**: an update after a key's version was closed (delisted) opens a new
+ *   version; the gap stays a gap.
+ * - **Snapshot / delisting** (`snapshot` option): the updates are a full instrument list as of
+ *   `effectiveTs` for the exchanges they cover (or `snapshot.exchangeIds`); the current
+ *   version of every key of those exchanges that is absent from the list closes at
+ *   `effectiveTs`. Keys of other exchanges are untouched. A snapshot never closes a version
+ *   that starts at or after its `effectiveTs`.
+ *
+ * Internally, only keys named by the updates (or closed by the snapshot) are rebuilt: their
+ * existing versions become dated observations, merged with the updates, sorted, and collapsed
+ * (an observation equal to the one before it is absorbed). Other rows pass through unchanged.
+ *
+ * Limits: the dimension keeps versions, not every observation; an update that arrives late
+ * is applied against the versions as they are. For history that must be rewritten from all
+ * observations, use `rebuildFromHistory`, which gives the same table for any input order.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { emptyFrame } from "./table_schema.ts";
+ * import { DIM_SYMBOL_SCHEMA } from "./dim_symbol.ts";
+ * import { scd2Upsert } from "./scd2_upsert.ts";
+ * const update = (from: number, tick: number) =>
+ *   pl.DataFrame({
+ *     exchange_id: pl.Series("exchange_id", [2], pl.Int16),
+ *     exchange_symbol: ["BTCUSDT"],
+ *     exchange: ["binance-futures"],
+ *     base_asset: ["BTC"],
+ *     quote_asset: ["USDT"],
+ *     asset_type: pl.Series("asset_type", [1], pl.Int8),
+ *     tick_size: [tick],
+ *     lot_size: [0.001],
+ *     price_increment: [tick],
+ *     amount_increment: [0.001],
+ *     contract_size: [1],
+ *     expiry_ts: pl.Series("expiry_ts", [null], pl.Int64),
+ *     valid_from_ts: pl.Series("valid_from_ts", [from], pl.Int64),
+ *   });
+ * const v1 = scd2Upsert(emptyFrame(DIM_SYMBOL_SCHEMA), update(100, 0.1));
+ * const v2 = scd2Upsert(v1, update(200, 0.5));
+ * if (v2.height !== 2) throw new Error("a tick_size change opens a second version");
+ * if (scd2Upsert(v2, update(300, 0.5)).height !== 2) throw new Error("no change is a no-op");
+ * ```
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { DIM_SYMBOL_SCHEMA, OPEN_END_TS, TRACKED_COLUMNS, UPDATE_COLUMNS } from "./dim_symbol.ts";
+import { symbolIds } from "./symbol_id.ts";
+import { polarsType } from "./table_schema.ts";
+
+/** Two different updates (or an update and a stored version) for one key at one time. */
+export class Scd2ConflictError extends Error {
+  /** Exchange id of the first conflicting key. */
+  readonly exchangeId: number;
+  /** Exchange symbol of the first conflicting key. */
+  readonly exchangeSymbol: string;
+  /** The shared `valid_from_ts`. */
+  readonly validFromTs: bigint;
+  /** How many (key, time) pairs conflict in total. */
+  readonly conflicts: number;
+  /**
+   * @param exchangeId Exchange id of the first conflicting key.
+   * @param exchangeSymbol Exchange symbol of the first conflicting key.
+   * @param validFromTs The shared `valid_from_ts`.
+   * @param options `what` describes the two sides, `conflicts` the total count, plus `cause`.
+   */
+  constructor(
+    exchangeId: number,
+    exchangeSymbol: string,
+    validFromTs: bigint,
+    options: ErrorOptions & { what?: string; conflicts?: number } = {},
+  ) {
+    const { what = "different updates", conflicts = 1 } = options;
+    const more = conflicts > 1 ? ` (and ${conflicts - 1} more)` : "";
+    super(
+      `Cannot upsert dim_symbol: ${what} for key (${exchangeId}, "${exchangeSymbol}") at ` +
+        `valid_from_ts ${validFromTs}${more}`,
+      options,
+    );
+    this.name = "Scd2ConflictError";
+    this.exchangeId = exchangeId;
+    this.exchangeSymbol = exchangeSymbol;
+    this.validFromTs = validFromTs;
+    this.conflicts = conflicts;
+  }
+}
+
+/** Snapshot (full instrument list) semantics for {@linkcode Scd2UpsertOptions}. */
+export interface Scd2Snapshot {
+  /** Time of the list (µs): absent keys close here. */
+  effectiveTs: bigint;
+  /** Exchanges the list covers. @default {the distinct exchange_id values of the updates} */
+  exchangeIds?: readonly number[];
+}
+
+/** Options of {@linkcode scd2Upsert}. */
+export interface Scd2UpsertOptions {
+  /** Treat the updates as a full instrument list and close absent keys. @default {undefined} */
+  snapshot?: Scd2Snapshot;
+  /**
+   * What an update that differs from a stored version starting at the same time does:
+   * `"error"` throws {@linkcode Scd2ConflictError}, `"replace"` overwrites the version.
+   * @default {"error"}
+   */
+  onConflict?: "error" | "replace";
+}
+
+const _KEY = ["exchange_id", "exchange_symbol"];
+const _TS = "__ts";
+const _KIND = "__is_value";
+const _ON_FROM: string[] = [..._KEY, "valid_from_ts"];
+const _ON_TS: string[] = [..._KEY, _TS]; // true: a value observation; false: an end (delisting) marker
+const _OUT_COLUMNS = DIM_SYMBOL_SCHEMA.columns.map((c) => c.name);
+
+/**
+ * Apply dated updates to a `dim_symbol` frame with SCD Type 2 rules (see the module doc).
+ *
+ * @param current The dimension as stored (may be empty; must have the schema's columns).
+ * @param updates Dated updates: key, tracked columns, `valid_from_ts`, optional
+ * `valid_until_ts`; other columns are ignored.
+ * @param options Snapshot semantics and conflict policy.
+ * @returns The new dimension, with the schema's columns. Rows of keys the batch does not
+ * touch come first, unchanged; no particular order otherwise.
+ * @throws {Scd2ConflictError} On two different updates for one key at one time, or an update
+ * differing from a stored version at the same time with `onConflict: "error"`.
+ * @throws {TypeError} When a required column is missing or a key/time is null.
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { emptyFrame } from "./table_schema.ts";
+ * import { DIM_SYMBOL_SCHEMA } from "./dim_symbol.ts";
+ * import { scd2Upsert } from "./scd2_upsert.ts";
+ * const updates = emptyFrame(DIM_SYMBOL_SCHEMA);
+ * if (scd2Upsert(emptyFrame(DIM_SYMBOL_SCHEMA), updates).height !== 0) throw new Error("empty");
+ * ```
+ */
+export function scd2Upsert(
+  current: pl.DataFrame,
+  updates: pl.DataFrame,
+  options: Scd2UpsertOptions = {},
+): pl.DataFrame {
+  const { snapshot, onConflict = "error" } = options;
+  const dim = _conformCurrent(current);
+  const upd = _conformUpdates(updates);
+
+  // 1. Conflicts inside the batch: distinct updates sharing (key, time).
+  const updValues = upd.select(..._KEY, ...TRACKED_COLUMNS, "valid_from_ts").unique();
+  _throwOnDuplicates(updValues, "different updates");
+
+  // 2. Keys closed by a snapshot: current, in scope, absent from the list, started before it.
+  let closed = dim.head(0).select(..._KEY);
+  if (snapshot) {
+    const scope = snapshot.exchangeIds ??
+      (upd.getColumn("exchange_id").unique().toArray() as number[]);
+    if (scope.length > 0) {
+      const inScope = pl.DataFrame({ exchange_id: pl.Series("exchange_id", scope, pl.Int16) });
+      closed = dim
+        .filter(
+          pl.col("is_current").and(pl.col("valid_from_ts").lt(_int64Lit(snapshot.effectiveTs))),
+        )
+        .join(inScope, { on: "exchange_id", how: "semi" })
+        .select(..._KEY)
+        .join(upd.select(..._KEY).unique(), { on: _KEY, how: "anti" });
+    }
+  }
+  if (upd.height === 0 && closed.height === 0) return dim;
+
+  // 3. Split the dimension: keys this batch touches are rebuilt, the rest pass through.
+  const touchedKeys = pl.concat([upd.select(..._KEY), closed]).unique();
+  const untouched = dim.join(touchedKeys, { on: _KEY, how: "anti" });
+  const touched = dim.join(touchedKeys, { on: _KEY, how: "semi" });
+
+  // 4. Stored versions as observations; drop (or refuse) those an update restates.
+  let existing = touched.select(..._KEY, ...TRACKED_COLUMNS, "valid_from_ts");
+  if (existing.height > 0 && updValues.height > 0) {
+    const clash = existing.join(updValues, { on: _ON_FROM, suffix: "_upd" });
+    if (clash.height > 0 && onConflict === "error") {
+      const differs = clash.filter(
+        pl.anyHorizontal(TRACKED_COLUMNS.map((c) => _nullSafeNe(pl.col(c), pl.col(`${c}_upd`)))),
+      );
+      _throwOnFirst(differs, "an update differing from the stored version");
+    }
+    existing = existing.join(updValues.select(..._KEY, "valid_from_ts"), {
+      on: _ON_FROM,
+      how: "anti",
+    });
+  }
+  const values = pl.concat([existing, updValues]).withColumns(
+    pl.col("valid_from_ts").alias(_TS),
+    pl.lit(true).alias(_KIND),
+  );
+
+  // 5. End markers: closed stored versions, updates with a bound, the snapshot's closes.
+  const endParts = [
+    touched.filter(pl.col("valid_until_ts").neq(_int64Lit(OPEN_END_TS)))
+      .select(..._KEY, pl.col("valid_until_ts").alias(_TS)),
+  ];
+  if (upd.columns.includes("valid_until_ts")) {
+    endParts.push(
+      upd.filter(
+        pl.col("valid_until_ts").isNotNull().and(
+          pl.col("valid_until_ts").neq(_int64Lit(OPEN_END_TS)),
+        ),
+      ).select(..._KEY, pl.col("valid_until_ts").alias(_TS)),
+    );
+  }
+  if (snapshot && closed.height > 0) {
+    endParts.push(closed.select(..._KEY, _int64Lit(snapshot.effectiveTs).alias(_TS)));
+  }
+  // A value observation at the same time wins over an end marker (contiguous versions).
+  const ends = pl.concat(endParts).unique()
+    .join(values.select(..._KEY, _TS), { on: _ON_TS, how: "anti" })
+    .withColumns(pl.lit(false).alias(_KIND));
+
+  // 6. Collapse per key in time order; (key, time) is now unique.
+  const events = pl.concat([values.drop("valid_from_ts"), ends], { how: "diagonal" })
+    .sort([..._KEY, _TS]);
+  const rebuilt = _collapse(events);
+  const out = pl.concat([untouched, rebuilt.select(..._OUT_COLUMNS)]);
+  return out;
+}
+
+/** Walk sorted observations: absorb repeats, drop redundant ends, derive bounds and ids. */
+function _collapse(events: pl.DataFrame): pl.DataFrame {
+  const sameKeyAsPrev = pl.col("exchange_id").eq(pl.col("exchange_id").shift(1))
+    .and(pl.col("exchange_symbol").eq(pl.col("exchange_symbol").shift(1)))
+    .fillNull(false);
+  const prevIsValue = pl.col(_KIND).shift(1).fillNull(false);
+  const sameAsPrev = pl.allHorizontal(
+    TRACKED_COLUMNS.map((c) => _nullSafeNe(pl.col(c), pl.col(c).shift(1)).not()),
+  );
+  // A value is kept unless the previous observation of the key is an equal value; an end is
+  // kept only right after a value (the key is listed at that point).
+  const keep = pl.when(pl.col(_KIND))
+    .then(sameKeyAsPrev.and(prevIsValue).and(sameAsPrev).not())
+    .otherwise(sameKeyAsPrev.and(prevIsValue));
+  const kept = events.filter(keep);
+  const sameKeyAsNext = pl.col("exchange_id").eq(pl.col("exchange_id").shift(-1))
+    .and(pl.col("exchange_symbol").eq(pl.col("exchange_symbol").shift(-1)))
+    .fillNull(false);
+  const versions = kept
+    .withColumns(
+      pl.when(sameKeyAsNext).then(pl.col(_TS).shift(-1)).otherwise(_int64Lit(OPEN_END_TS))
+        .cast(pl.Int64)
+        .alias("valid_until_ts"),
+    )
+    .filter(pl.col(_KIND))
+    .withColumns(pl.col(_TS).alias("valid_from_ts"))
+    .withColumns(pl.col("valid_until_ts").eq(_int64Lit(OPEN_END_TS)).alias("is_current"));
+  return versions.withColumns(symbolIds(versions));
+}
+
+/**
+ * An Int64 literal. `pl.lit(bigint)` is UInt64 (negative values wrap), and mixing it with
+ * Int64 in `when/otherwise` goes through Float64, which turns 2^63-1 into null on the cast back.
+ */
+function _int64Lit(value: bigint): pl.Expr {
+  if (value >= -9007199254740991n && value <= 9007199254740991n) {
+    return pl.lit(Number(value)).cast(pl.Int64);
+  }
+  if (value < 0n) throw new RangeError(`Unsupported timestamp ${value}: below -(2^53 - 1)`);
+  return pl.lit(value).cast(pl.Int64);
+}
+
+/** `a` and `b` differ, treating two nulls as equal and null vs value as different. */
+function _nullSafeNe(a: pl.Expr, b: pl.Expr): pl.Expr {
+  return pl.when(a.isNull().and(b.isNull())).then(pl.lit(false))
+    .when(a.isNull().or(b.isNull())).then(pl.lit(true))
+    .otherwise(a.neq(b));
+}
+
+function _throwOnDuplicates(values: pl.DataFrame, what: string): void {
+  if (values.height < 2) return;
+  const dup = values.groupBy([..._KEY, "valid_from_ts"]).len().filter(pl.col("len").gt(1));
+  _throwOnFirst(dup, what);
+}
+
+function _throwOnFirst(rows: pl.DataFrame, what: string): void {
+  if (rows.height === 0) return;
+  const first = rows.sort([..._KEY, "valid_from_ts"]).head(1);
+  const from = (first.getColumn("valid_from_ts").toTypedArray() as BigInt64Array)[0];
+  throw new Scd2ConflictError(
+    first.getColumn("exchange_id").toArray()[0] as number,
+    first.getColumn("exchange_symbol").toArray()[0] as string,
+    from,
+    { what, conflicts: rows.height },
+  );
+}
+
+function _cast(name: string): pl.Expr {
+  const spec = DIM_SYMBOL_SCHEMA.columns.find((c) => c.name === name)!;
+  return pl.col(name).cast(polarsType(spec.type));
+}
+
+function _conformCurrent(current: pl.DataFrame): pl.DataFrame {
+  const missing = _OUT_COLUMNS.filter((c) => !current.columns.includes(c));
+  if (missing.length > 0) {
+    throw new TypeError(
+      `Cannot upsert dim_symbol: the current table lacks ${
+        missing.map((c) => `"${c}"`).join(", ")
+      }`,
+    );
+  }
+  return current.select(..._OUT_COLUMNS.map(_cast));
+}
+
+function _conformUpdates(updates: pl.DataFrame): pl.DataFrame {
+  const missing = UPDATE_COLUMNS.filter((c) => !updates.columns.includes(c));
+  if (missing.length > 0) {
+    throw new TypeError(
+      `Cannot upsert dim_symbol: updates lack ${missing.map((c) => `"${c}"`).join(", ")}`,
+    );
+  }
+  const cols = [...UPDATE_COLUMNS];
+  if (updates.columns.includes("valid_until_ts")) cols.push("valid_until_ts");
+  const out = updates.select(...cols.map(_cast));
+  for (const name of [..._KEY, "valid_from_ts"]) {
+    if (out.getColumn(name).nullCount() > 0) {
+      throw new TypeError(`Cannot upsert dim_symbol: updates have null values in "${name}"`);
+    }
+  }
+  if (cols.includes("valid_until_ts")) {
+    const bad = out.filter(pl.col("valid_until_ts").ltEq(pl.col("valid_from_ts")));
+    if (bad.height > 0) {
+      throw new TypeError(
+        `Cannot upsert dim_symbol: ${bad.height} update(s) have valid_until_ts <= valid_from_ts`,
+      );
+    }
+  }
+  return out;
+}
