@@ -4,6 +4,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { _instrumentKey } from "./_instrument_key.ts";
 
 /** Options of {@linkcode asOfJoin}. */
 export interface AsOfJoinOptions {
@@ -16,7 +17,8 @@ export interface AsOfJoinOptions {
   /**
    * Match only rows with equal values here (null or `[]` to match across symbols).
    *
-   * @default {"symbol_id"}
+   * @default {["exchange_id", "exchange_symbol"]} when both frames have them (the loaders
+   * add them; they stay the same across a tick-size change), else `"symbol_id"`
    */
   by?: string | string[] | null;
   /**
@@ -41,8 +43,8 @@ export interface AsOfJoinOptions {
 }
 
 /**
- * As-of join: for each trade, the latest quote of the same symbol at or before the trade's
- * time (a backward search on `ts_local_us` by default). Trades before the first quote get
+ * As-of join: for each trade, the latest quote of the same instrument at or before the
+ * trade's time (a backward search on `ts_local_us` by default). Trades before the first quote get
  * nulls. Every trade is kept, in time order; both inputs are sorted by time first.
  *
  * @param trades Left side, e.g. from `loadTrades`.
@@ -54,6 +56,7 @@ export interface AsOfJoinOptions {
  * @example
  * ```ts
  * import pl from "nodejs-polars";
+import { _instrumentKey } from "./_instrument_key.ts";
  * import { asOfJoin } from "./as_of_join.ts";
  * const trades = pl.DataFrame({ symbol_id: [1, 1], ts_local_us: [10, 20], px: [100, 101] });
  * const quotes = pl.DataFrame({ symbol_id: [1, 1], ts_local_us: [5, 15], bid_px: [99, 100] });

@@ -4,6 +4,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { _instrumentKey } from "./_instrument_key.ts";
 
 /** Microseconds per interval unit. */
 const _UNIT_US: Record<string, number> = {
@@ -38,7 +39,8 @@ export interface BarsOptions {
   /**
    * Build separate bars per value of these columns (null or `[]` for one series).
    *
-   * @default {"symbol_id"} when the trades have it, else none
+   * @default {["exchange_id", "exchange_symbol"]} when the trades have them (one instrument
+   * across tick-size changes), else `"symbol_id"` when present, else none
    */
   by?: string | string[] | null;
 }
@@ -80,6 +82,7 @@ export function intervalMicros(interval: string): number {
  * @example
  * ```ts
  * import pl from "nodejs-polars";
+import { _instrumentKey } from "./_instrument_key.ts";
  * import { bars } from "./bars.ts";
  * const trades = pl.DataFrame({
  *   ts_local_us: [0, 30_000_000, 61_000_000],
@@ -113,7 +116,7 @@ export function bars(
   const lf = "collectSync" in trades ? trades : trades.lazy();
   const columns = lf.columns;
   const by = options.by === undefined
-    ? (columns.includes("symbol_id") ? ["symbol_id"] : [])
+    ? _instrumentKey(columns)
     : options.by === null
     ? []
     : Array.isArray(options.by)
