@@ -60,21 +60,21 @@ export interface ReplayState {
  * @example
  * ```ts
  * import { canonicalPath } from "./log_replay.ts";
- * if (canonicalPath("file:///t/a%20b.parquet", "/t") !== "a b.parquet") throw new Error("bad");
+ * if (canonicalPath("file:///t/a%20b.parquet", "/t") !== "a b.parquet" || canonicalPath("file:/x/y") !== "/x/y") throw new Error("bad");
  * if (canonicalPath("x%3D1/p.parquet") !== "x=1/p.parquet") throw new Error("bad");
  * ```
  */
 export function canonicalPath(raw: string, tableRoot?: string): string {
   let p = decodeDeltaPath(raw);
-  if (tableRoot === undefined) return p;
   if (p.startsWith("file:")) {
     // file:/x, file:///x and file://host/x all name local path /x here
     p = p.replace(/^file:(\/\/[^/]*)?/, "");
   }
+  if (tableRoot === undefined) return p;
   let root = tableRoot.replace(/\/+$/, "");
   if (root.startsWith("file:")) root = root.replace(/^file:(\/\/[^/]*)?/, "");
   if (p.startsWith(root + "/")) return p.slice(root.length + 1);
-  return decodeDeltaPath(raw);
+  return p;
 }
 
 /** The key of a logical file: canonical path and DV id. */

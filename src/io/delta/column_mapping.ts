@@ -1,0 +1,136 @@
+/**
+ * Column mapping on read: the expressions that turn a column as stored in a data file
+ * (physical names, possibly an older type) into the table's logical column.
+ *
+ * With `delta.columnMapping.mode` `name` or `id`, Parquet files use the physical names in
+ * field metadata (`delta.columnMapping.physicalName`), at every nesting level. pointline
+ * matches columns by physical name in both modes (writers put the physical name in the
+ * Parquet schema in `id` mode too; Polars cannot read Parquet field ids).
+ *
+ * The expression first casts the stored column to the *physical* Polars type (Polars casts
+ * structs by field name, so nested fields missing in older files become null, and widened
+ * types are cast up), then renames nested fields to their logical names.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import {
+  type ColumnMappingMode,
+  containsBinary,
+  type DeltaDataType,
+  deltaToPolars,
+  physicalName,
+  type StructField,
+} from "./schema.ts";
+
+function _physicalType(t: DeltaDataType, mode: ColumnMappingMode): DeltaDataType {
+  if (typeof t === "string" || mode === "none") return t;
+  switch (t.type) {
+    case "struct":
+      return {
+        type: "struct",
+        fields: t.fields.map((f) => ({
+          ...f,
+          name: physicalName(f, mode),
+          type: _physicalType(f.type, mode),
+        })),
+      };
+    case "array":
+      return { ...t, elementType: _physicalType(t.elementType, mode) };
+    case "map":
+      return {
+        ...t,
+        keyType: _physicalType(t.keyType, mode),
+        valueType: _physicalType(t.valueType, mode),
+      };
+  }
+}
+
+function _hasStruct(t: DeltaDataType): boolean {
+  if (typeof t === "string") return false;
+  if (t.type === "struct") return true;
+  if (t.type === "array") return _hasStruct(t.elementType);
+  return _hasStruct(t.keyType) || _hasStruct(t.valueType);
+}
+
+/** Rename nested fields of an expression of physical type to logical names. */
+function _rename(e: pl.Expr, t: DeltaDataType, mode: ColumnMappingMode): pl.Expr {
+  if (typeof t === "string" || mode === "none" || !_hasStruct(t)) return e;
+  switch (t.type) {
+    case "struct": {
+      if (!t.fields.some((f) => _hasStruct(f.type))) {
+        return e.struct.renameFields(t.fields.map((f) => f.name));
+      }
+      const rebuilt = pl.struct(
+        t.fields.map((f) =>
+          _rename(e.struct.field(physicalName(f, mode)), f.type, mode).alias(f.name)
+        ),
+      );
+      return pl.when(e.isNull()).then(pl.lit(null)).otherwise(rebuilt);
+    }
+    case "array":
+      return e.lst.eval(_rename(pl.element(), t.elementType, mode));
+    case "map": {
+      const kv = pl.struct([
+        _rename(pl.element().struct.field("key"), t.keyType, mode).alias("key"),
+        _rename(pl.element().struct.field("value"), t.valueType, mode).alias("value"),
+      ]);
+      return e.lst.eval(kv);
+    }
+  }
+}
+
+/**
+ * The expression reading one logical column from a data file's columns.
+ *
+ * @param field The logical schema field.
+ * @param mode The table's column mapping mode.
+ * @param present Whether the file has the column (by physical name); when not, the column
+ *   is all null.
+ * @returns An expression aliased to the logical name, typed as the schema says (binary
+ *   columns, which Polars cannot cast to, are passed through uncast).
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { logicalColumnExpr } from "./column_mapping.ts";
+ * const field = { name: "price", type: "long", nullable: true, metadata: { "delta.columnMapping.physicalName": "col-7" } };
+ * const df = pl.DataFrame({ "col-7": [1, 2] }).select(logicalColumnExpr(field, "name", true));
+ * if (df.columns[0] !== "price" || df.getColumn("price").dtype.variant !== "Int64") throw new Error("bad");
+ * ```
+ */
+export function logicalColumnExpr(
+  field: StructField,
+  mode: ColumnMappingMode,
+  present: boolean,
+): pl.Expr {
+  const phys = physicalName(field, mode);
+  const binary = containsBinary(field.type);
+  if (field.type === "void") return pl.lit(null).alias(field.name);
+  if (!present) {
+    return binary
+      ? pl.lit(null).alias(field.name)
+      : pl.lit(null).cast(deltaToPolars(field.type)).alias(field.name);
+  }
+  let e = pl.col(phys);
+  if (!binary) e = e.cast(deltaToPolars(_physicalType(field.type, mode)));
+  return _rename(e, field.type, mode).alias(field.name);
+}
+
+/**
+ * The physical (file) name of each top-level logical column.
+ *
+ * @param fields The schema's fields.
+ * @param mode The column mapping mode.
+ * @returns Logical name → physical name.
+ *
+ * @example
+ * ```ts
+ * import { physicalNames } from "./column_mapping.ts";
+ * const m = physicalNames([{ name: "a", type: "long", nullable: true, metadata: {} }], "none");
+ * if (m.get("a") !== "a") throw new Error("bad");
+ * ```
+ */
+export function physicalNames(fields: StructField[], mode: ColumnMappingMode): Map<string, string> {
+  return new Map(fields.map((f) => [f.name, physicalName(f, mode)]));
+}

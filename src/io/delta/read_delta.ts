@@ -1,0 +1,59 @@
+/**
+ * One-call readers: `scanDelta` (lazy) and `readDelta` (eager), as in Polars' Delta adapter.
+ *
+ * @module
+ */
+import type pl from "nodejs-polars";
+import { DeltaTable, type OpenOptions } from "./delta_table.ts";
+import type { ScanOptions } from "./scan.ts";
+
+/** Options of {@linkcode readDelta} and {@linkcode scanDelta}: open plus scan options. */
+export interface ReadDeltaOptions extends OpenOptions, ScanOptions {}
+
+/**
+ * A lazy scan of a Delta table.
+ *
+ * @param uri A local path or `file://` URI.
+ * @param options Version or timestamp, storage, columns, filter.
+ * @returns The lazy frame.
+ * @throws {TableNotFoundError} When there is no table.
+ * @throws {VersionNotFoundError} For a version or time outside the log.
+ * @throws {CorruptLogError} For an inconsistent log.
+ * @throws {UnsupportedFeatureError} For an unsupported reader feature.
+ *
+ * @example
+ * ```ts
+ * import { scanDelta } from "./read_delta.ts";
+ * let failed = false;
+ * try { await scanDelta("/nonexistent/table"); } catch (e) { failed = (e as Error).name === "TableNotFoundError"; }
+ * if (!failed) throw new Error("expected TableNotFoundError");
+ * ```
+ */
+export async function scanDelta(
+  uri: string,
+  options: ReadDeltaOptions = {},
+): Promise<pl.LazyDataFrame> {
+  const table = await DeltaTable.open(uri, options);
+  return await table.scan({ columns: options.columns, filter: options.filter });
+}
+
+/**
+ * Read a Delta table into a DataFrame (`scanDelta(...)` collected).
+ *
+ * @param uri A local path or `file://` URI.
+ * @param options Version or timestamp, storage, columns, filter.
+ * @returns The rows.
+ * @throws See {@linkcode scanDelta}.
+ *
+ * @example
+ * ```ts ignore
+ * import { readDelta } from "./read_delta.ts";
+ * const df = await readDelta("./lake/silver/dim_symbol", { filter: [["is_current", "=", true]] });
+ * ```
+ */
+export async function readDelta(
+  uri: string,
+  options: ReadDeltaOptions = {},
+): Promise<pl.DataFrame> {
+  return await (await scanDelta(uri, options)).collect();
+}

@@ -1,0 +1,186 @@
+/**
+ * Scanning a snapshot into a Polars `LazyDataFrame`.
+ *
+ * The Delta log supplies metadata only; Polars reads the Parquet. For each live file that
+ * may match the filter (see `file_skipping.ts`):
+ * - local storage: `pl.scanParquet(path)` (lazy, projection and predicate pushdown); other
+ *   storage: the bytes are read and `pl.readParquet(bytes).lazy()`;
+ * - rows marked by the file's deletion vector are removed (by row position, before anything
+ *   else);
+ * - each requested column is taken by its physical name, cast to the table type (type
+ *   widening; nested fields missing in older files become null), renamed to its logical
+ *   name; columns the file lacks (schema evolution) are all null;
+ * - partition columns come from the log's `partitionValues`, never from folder names.
+ *
+ * The per-file frames are concatenated (`pl.concat(..., { how: "diagonal" })`), the exact
+ * filter is applied on top, and the requested columns are selected.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { Buffer } from "node:buffer";
+import { fileURLToPath } from "node:url";
+import type { AddAction } from "./actions.ts";
+import { logicalColumnExpr } from "./column_mapping.ts";
+import { readDeletionVector, removeDeletedRows } from "./deletion_vector.ts";
+import { fileMayMatch } from "./file_skipping.ts";
+import { partitionValuesToExprs } from "./partition_values.ts";
+import { type Filter, filterColumns, filterToExpr, validateFilter } from "./predicate.ts";
+import { columnMappingMode, physicalName, type StructField } from "./schema.ts";
+import type { Snapshot } from "./snapshot.ts";
+import type { ObjectStorage } from "./storage.ts";
+
+/** Options of a scan. */
+export interface ScanOptions {
+  /**
+   * Columns to return, in this order; all schema columns (schema order) when absent.
+   *
+   * @default {undefined}
+   */
+  columns?: string[];
+  /**
+   * Rows to keep: an AND of predicates, used to skip files and then applied exactly.
+   *
+   * @default {[]}
+   */
+  filter?: Filter;
+}
+
+/** Options of {@linkcode scanSnapshot} beyond {@linkcode ScanOptions}. */
+export interface ScanSnapshotOptions extends ScanOptions {
+  /**
+   * The table root (local path or URI), for absolute DV and data file paths.
+   *
+   * @default {storage.localPath?.("") ?? storage.root}
+   */
+  tableRoot?: string;
+}
+
+/**
+ * The live files a filtered scan reads: those {@linkcode fileMayMatch} keeps.
+ *
+ * @param snapshot The snapshot.
+ * @param filter The filter; every live file when empty.
+ * @returns The selected `add` actions, in snapshot order.
+ * @throws {TypeError} When the filter is malformed.
+ *
+ * @example
+ * ```ts
+ * import { selectFiles } from "./scan.ts";
+ * const schema = { type: "struct" as const, fields: [{ name: "p", type: "string", nullable: true, metadata: {} }] };
+ * const f = (p: string) => ({ path: `p=${p}/f.parquet`, partitionValues: { p }, size: 1, modificationTime: 0, dataChange: true });
+ * const snap = { schema, partitionColumns: ["p"], files: [f("a"), f("b")] };
+ * if (selectFiles(snap, [["p", "=", "b"]]).length !== 1) throw new Error("one file expected");
+ * ```
+ */
+export function selectFiles(
+  snapshot: Pick<Snapshot, "schema" | "partitionColumns" | "files">,
+  filter: Filter = [],
+): AddAction[] {
+  validateFilter(filter);
+  if (filter.length === 0) return snapshot.files;
+  return snapshot.files.filter((add) =>
+    fileMayMatch(filter, add, snapshot.schema, snapshot.partitionColumns)
+  );
+}
+
+function _isAbsolute(path: string): boolean {
+  return path.startsWith("/") || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(path);
+}
+
+function _emptyFrame(fields: StructField[]): pl.DataFrame {
+  // literal nulls typed as the schema, on a one-row frame, then no rows
+  const exprs = fields.map((f) => logicalColumnExpr(f, "none", false));
+  return pl.DataFrame({ __pointline_empty: [0] }).select(...exprs).head(0);
+}
+
+/** The lazy frame of one data file's raw columns (deleted rows removed). */
+async function _fileFrame(
+  storage: ObjectStorage,
+  add: AddAction,
+  tableRoot: string,
+): Promise<pl.LazyDataFrame> {
+  let lf: pl.LazyDataFrame;
+  if (_isAbsolute(add.path)) {
+    if (!add.path.startsWith("file:") && !add.path.startsWith("/")) {
+      throw new TypeError(
+        `Cannot read data file "${add.path}": only local absolute paths are supported`,
+      );
+    }
+    const local = add.path.startsWith("file:") ? fileURLToPath(add.path) : add.path;
+    lf = pl.scanParquet(local);
+  } else {
+    const local = storage.localPath?.(add.path);
+    lf = local !== undefined
+      ? pl.scanParquet(local)
+      : pl.readParquet(Buffer.from(await storage.read(add.path))).lazy();
+  }
+  if (add.deletionVector && add.deletionVector.cardinality > 0) {
+    const deleted = await readDeletionVector(storage, add.deletionVector, { tableRoot });
+    lf = removeDeletedRows(lf, deleted);
+  }
+  return lf;
+}
+
+/**
+ * Build the lazy scan of a snapshot.
+ *
+ * @param storage Storage rooted at the table.
+ * @param snapshot The snapshot to read.
+ * @param options Columns, filter, table root.
+ * @returns The lazy frame and the files it reads.
+ * @throws {TypeError} When a requested or filtered column is not in the schema, or the filter
+ *   is malformed.
+ * @throws {CorruptLogError} For an invalid partition value or deletion vector.
+ */
+export async function scanSnapshot(
+  storage: ObjectStorage,
+  snapshot: Snapshot,
+  options: ScanSnapshotOptions = {},
+): Promise<{ frame: pl.LazyDataFrame; files: AddAction[] }> {
+  const filter = options.filter ?? [];
+  const files = selectFiles(snapshot, filter);
+  const schema = snapshot.schema;
+  const byName = new Map(schema.fields.map((f) => [f.name, f]));
+  const wanted = options.columns ?? schema.fields.map((f) => f.name);
+  for (const c of [...wanted, ...filterColumns(filter)]) {
+    if (!byName.has(c)) {
+      throw new TypeError(
+        `Unknown column "${c}": not in the table schema (${[...byName.keys()].join(", ")})`,
+      );
+    }
+  }
+  const neededSet = new Set([...wanted, ...filterColumns(filter)]);
+  const needed = schema.fields.filter((f) => neededSet.has(f.name));
+  const mode = columnMappingMode(snapshot.metadata.configuration);
+  const partSet = new Set(snapshot.partitionColumns);
+  const partNeeded = snapshot.partitionColumns.filter((c) => neededSet.has(c));
+  const tableRoot = options.tableRoot ?? storage.localPath?.("") ?? storage.root;
+
+  const frames = await Promise.all(files.map(async (add) => {
+    let lf = await _fileFrame(storage, add, tableRoot);
+    const present = new Set(lf.columns);
+    const partExprs = partNeeded.length
+      ? partitionValuesToExprs(add.partitionValues, { schema, partitionColumns: partNeeded })
+      : [];
+    const partByName = new Map(partNeeded.map((c, i) => [c, partExprs[i]]));
+    const exprs = needed.map((f) =>
+      partSet.has(f.name)
+        ? partByName.get(f.name)!
+        : logicalColumnExpr(f, mode, present.has(physicalName(f, mode)))
+    );
+    lf = lf.select(...exprs);
+    return lf;
+  }));
+
+  let frame: pl.LazyDataFrame = frames.length === 0
+    ? _emptyFrame(needed).lazy()
+    : frames.length === 1
+    ? frames[0]
+    : pl.concat(frames, { how: "diagonal" });
+  if (filter.length > 0) frame = frame.filter(filterToExpr(filter, { schema }));
+  const sameOrder = wanted.length === needed.length &&
+    wanted.every((c, i) => needed[i].name === c);
+  if (!sameOrder) frame = frame.select(...wanted);
+  return { frame, files };
+}
