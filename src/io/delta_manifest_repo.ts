@@ -1,0 +1,334 @@
+/**
+ * The ingest manifest (`silver/ingest_manifest`) on a Delta table.
+ *
+ * The table is an append-only **status log**: minting a `file_id` appends a `pending` row,
+ * and every later status (`success`, `failed`, `quarantined`) appends one more row with its
+ * counts and `finished_at_ts`. Nothing is rewritten per file, and blind appends never conflict
+ * with each other. The current manifest ({@linkcode DeltaManifestRepo.readAll}) is the latest
+ * row of each `file_id` (largest `finished_at_ts`; `pending` rows have none and rank first);
+ * `deno task lake optimize ingest_manifest` compacts the small files.
+ *
+ * **Minting** is serialised by the Delta log itself: a mint commit carries a `txn` with the
+ * fixed app id `pointline-ingest:file-id` (version = the largest id minted), and two commits
+ * with the same app id conflict (`CommitConflictError`). A process that loses the race re-reads
+ * the manifest: identities another process minted meanwhile get that process's ids, and new
+ * ones get ids above the new maximum. So ids are unique across processes and one identity
+ * `(bronze_path, sha256)` always has one id. The sorted batch of a run is minted in one commit,
+ * so the ids of the same bronze set are the same in every clean run.
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { filterPending, INGEST_MANIFEST_SCHEMA } from "../domain/ingest_manifest.ts";
+import { conformToSchema } from "../domain/table_schema.ts";
+import { DeltaTableRepo } from "./delta_table_repo.ts";
+import { CommitConflictError } from "./delta/errors.ts";
+import type {
+  BronzeFileMetadata,
+  FilterPendingOptions,
+  IngestionManifestRepository,
+  IngestResult,
+  IngestStatus,
+  ManifestEntry,
+} from "./protocols.ts";
+
+/** The `txn` app id that serialises file-id minting. */
+export const FILE_ID_APP_ID = "pointline-ingest:file-id";
+
+/** Options of {@linkcode DeltaManifestRepo}. */
+export interface DeltaManifestRepoOptions {
+  /** Mint attempts before giving up under contention. @default {50} */
+  maxMintAttempts?: number;
+  /** Clock, microseconds since the epoch. @default {() => Date.now() * 1000} */
+  nowUs?: () => number;
+}
+
+/** Minting lost every race. */
+export class FileIdMintError extends Error {
+  /**
+   * @param attempts How many mint commits were tried.
+   * @param options Standard error options.
+   */
+  constructor(attempts: number, options?: ErrorOptions) {
+    super(`Cannot mint file ids: lost ${attempts} commit races in a row`, options);
+    this.name = "FileIdMintError";
+  }
+}
+
+/** The manifest on a Delta table. */
+export class DeltaManifestRepo implements IngestionManifestRepository {
+  /** The underlying table. */
+  readonly table: DeltaTableRepo;
+  #maxAttempts: number;
+  #now: () => number;
+
+  /**
+   * @param uri Location of the manifest table.
+   * @param options Mint retries and clock.
+   * @example
+   * ```ts
+   * import { DeltaManifestRepo } from "./delta_manifest_repo.ts";
+   * const dir = await Deno.makeTempDir();
+   * const repo = new DeltaManifestRepo(`${dir}/m`);
+   * const meta = {
+   *   vendor: "tardis", exchange: "deribit", data_type: "trades", symbol: "BTC-PERPETUAL",
+   *   date: "2024-07-30", bronze_path: "x/deribit_trades_2024-07-30_BTC-PERPETUAL.csv.gz",
+   *   file_size_bytes: 10, last_modified_ts: 0, sha256: "ab",
+   * };
+   * const a = await repo.resolveFileId(meta);
+   * const b = await repo.resolveFileId(meta);
+   * await Deno.remove(dir, { recursive: true });
+   * if (a !== 1 || b !== 1) throw new Error(`${a} ${b}`);
+   * ```
+   */
+  constructor(uri: string, options: DeltaManifestRepoOptions = {}) {
+    this.table = new DeltaTableRepo(uri, INGEST_MANIFEST_SCHEMA);
+    this.#maxAttempts = options.maxMintAttempts ?? 50;
+    this.#now = options.nowUs ?? (() => Date.now() * 1000);
+  }
+
+  /** Location of the manifest table. */
+  get uri(): string {
+    return this.table.uri;
+  }
+
+  /**
+   * Every row of the status log (several per file).
+   *
+   * @returns The log, conformed to the manifest schema.
+   */
+  readLog(): Promise<pl.DataFrame> {
+    return this.table.readAll();
+  }
+
+  /**
+   * The current manifest: the latest status row of each `file_id`, sorted by `file_id`.
+   *
+   * @returns One row per file id.
+   */
+  async readAll(): Promise<pl.DataFrame> {
+    return _latest(await this.readLog());
+  }
+
+  /**
+   * The files that need ingesting: the domain's `filterPending`, one batch left join of the
+   * candidates with the current manifest on `(bronze_path, sha256)`. New identities,
+   * `pending` ones (an interrupted ingest), `failed` ones (retried on every run, so a failure
+   * keeps being reported until it is fixed) and identities whose path holds newer content that
+   * was reverted are pending; `quarantined` ones too with `retryQuarantined`; all with `force`.
+   *
+   * @param candidates Discovered files.
+   * @param options `force`, `retryQuarantined`.
+   * @returns The pending candidates, in input order.
+   */
+  async filterPending(
+    candidates: readonly BronzeFileMetadata[],
+    options: FilterPendingOptions = {},
+  ): Promise<BronzeFileMetadata[]> {
+    if (candidates.length === 0) return [];
+    if (options.force) return [...candidates];
+    const current = await this.readAll();
+    if (current.height === 0) return [...candidates];
+    const cand = pl.DataFrame({
+      _idx: pl.Series("_idx", candidates.map((_, i) => i), pl.Int64),
+      bronze_path: pl.Series("bronze_path", candidates.map((c) => c.bronze_path), pl.Utf8),
+      sha256: pl.Series("sha256", candidates.map((c) => c.sha256), pl.Utf8),
+    });
+    const picked = new Set<number>(
+      (filterPending(cand, current, { retryFailed: true }).getColumn("_idx").toArray() as number[])
+        .map(Number),
+    );
+    if (options.retryQuarantined) {
+      const quarantined = current.filter(pl.col("status").eq(pl.lit("quarantined")))
+        .select("bronze_path", "sha256");
+      const again = cand.join(quarantined, { on: ["bronze_path", "sha256"], how: "inner" });
+      for (const i of again.getColumn("_idx").toArray() as unknown as number[]) {
+        picked.add(Number(i));
+      }
+    }
+    return candidates.filter((_, i) => picked.has(i));
+  }
+
+  /**
+   * The id of one file, minting it when its identity is new.
+   *
+   * @param meta The file.
+   * @returns Its `file_id`.
+   * @throws {FileIdMintError} When minting loses every race.
+   */
+  async resolveFileId(meta: BronzeFileMetadata): Promise<number> {
+    return (await this.resolveFileIds([meta]))[0].fileId;
+  }
+
+  /**
+   * The manifest entries of many files, minting every new identity in one commit.
+   *
+   * @param metas The files.
+   * @returns One entry per file, in input order: id, current status, attempts so far and the
+   * other ids of the same bronze path (older content whose rows the file replaces).
+   * @throws {FileIdMintError} When minting loses every race.
+   */
+  async resolveFileIds(metas: readonly BronzeFileMetadata[]): Promise<ManifestEntry[]> {
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+      const log = await this.readLog();
+      const state = _State.of(log);
+      const fresh: BronzeFileMetadata[] = [];
+      const seen = new Set<string>();
+      for (const m of metas) {
+        const key = _identity(m);
+        if (!state.ids.has(key) && !seen.has(key)) {
+          seen.add(key);
+          fresh.push(m);
+        }
+      }
+      if (fresh.length === 0) return metas.map((m) => state.entry(m));
+      let next = state.maxId;
+      const now = this.#now();
+      const rows = fresh.map((m) => ({ meta: m, fileId: ++next }));
+      const df = _statusRows(
+        rows.map((r) => ({ ...r, status: "pending" as const, result: {}, createdAt: now })),
+      );
+      try {
+        await this.table.append(df, { txn: { appId: FILE_ID_APP_ID, version: next } });
+      } catch (err) {
+        if (err instanceof CommitConflictError) {
+          await _sleep(Math.random() * 20 * attempt);
+          continue;
+        }
+        throw err;
+      }
+      for (const r of rows) state.add(r.meta, r.fileId);
+      return metas.map((m) => state.entry(m));
+    }
+    throw new FileIdMintError(this.#maxAttempts);
+  }
+
+  /**
+   * Record a status for a file: appends one row (the log is never rewritten per file).
+   *
+   * @param fileId The file's id.
+   * @param status The new status.
+   * @param meta The file.
+   * @param result Counts, timestamps and the error message.
+   */
+  async updateStatus(
+    fileId: number,
+    status: IngestStatus,
+    meta: BronzeFileMetadata,
+    result: IngestResult = {},
+  ): Promise<void> {
+    const now = this.#now();
+    const df = _statusRows([{ meta, fileId, status, result, createdAt: now, finishedAt: now }]);
+    await this.table.append(df);
+  }
+}
+
+function _identity(m: { bronze_path: string; sha256: string }): string {
+  return `${m.bronze_path}\u0000${m.sha256}`;
+}
+
+/** What resolving needs to know about the log. */
+class _State {
+  ids = new Map<string, number>();
+  status = new Map<number, IngestStatus>();
+  attempts = new Map<number, number>();
+  idsByPath = new Map<string, Set<number>>();
+  maxId = 0;
+
+  static of(log: pl.DataFrame): _State {
+    const s = new _State();
+    if (log.height === 0) return s;
+    const latest = _latest(log).select("file_id", "bronze_path", "sha256", "status").toRecords();
+    for (const r of latest) {
+      const id = Number(r.file_id);
+      s.add({ bronze_path: String(r.bronze_path), sha256: String(r.sha256) }, id);
+      s.status.set(id, r.status as IngestStatus);
+    }
+    const counts = log.filter(pl.col("status").neq(pl.lit("pending")))
+      .groupBy("file_id").agg(pl.len().alias("n")).toRecords();
+    for (const r of counts) s.attempts.set(Number(r.file_id), Number(r.n));
+    return s;
+  }
+
+  add(m: { bronze_path: string; sha256: string }, id: number): void {
+    this.ids.set(_identity(m), id);
+    if (!this.idsByPath.has(m.bronze_path)) this.idsByPath.set(m.bronze_path, new Set());
+    this.idsByPath.get(m.bronze_path)!.add(id);
+    if (id > this.maxId) this.maxId = id;
+  }
+
+  entry(m: BronzeFileMetadata): ManifestEntry {
+    const fileId = this.ids.get(_identity(m))!;
+    const others = [...(this.idsByPath.get(m.bronze_path) ?? [])].filter((id) => id !== fileId);
+    return {
+      fileId,
+      status: this.status.get(fileId) ?? "pending",
+      attempts: this.attempts.get(fileId) ?? 0,
+      supersededFileIds: others.sort((a, b) => a - b),
+    };
+  }
+}
+
+/** The latest row of each file id. */
+function _latest(log: pl.DataFrame): pl.DataFrame {
+  if (log.height === 0) return log;
+  const rank = pl.when(pl.col("status").eq(pl.lit("success"))).then(pl.lit(3))
+    .when(pl.col("status").eq(pl.lit("quarantined"))).then(pl.lit(2))
+    .when(pl.col("status").eq(pl.lit("failed"))).then(pl.lit(1))
+    .otherwise(pl.lit(0));
+  return log
+    .withColumns(
+      pl.col("finished_at_ts").fillNull(-1).alias("_finished"),
+      rank.alias("_rank"),
+    )
+    .sort(["file_id", "_finished", "_rank"])
+    .unique({ subset: ["file_id"], keep: "last", maintainOrder: true })
+    .drop("_finished", "_rank");
+}
+
+interface _StatusRow {
+  meta: BronzeFileMetadata;
+  fileId: number;
+  status: IngestStatus;
+  result: IngestResult;
+  createdAt: number;
+  finishedAt?: number;
+}
+
+/** Manifest rows with explicit types (Int64 never inferred from JS numbers). */
+function _statusRows(rows: _StatusRow[]): pl.DataFrame {
+  const i64 = (name: string, values: (number | null | undefined)[]) =>
+    pl.Series(name, values.map((v) => v ?? null), pl.Int64);
+  const str = (name: string, values: (string | null | undefined)[]) =>
+    pl.Series(name, values.map((v) => v ?? null), pl.Utf8);
+  const df = pl.DataFrame([
+    i64("file_id", rows.map((r) => r.fileId)),
+    str("vendor", rows.map((r) => r.meta.vendor)),
+    str("exchange", rows.map((r) => r.meta.exchange)),
+    str("data_type", rows.map((r) => r.meta.data_type)),
+    str("symbol", rows.map((r) => r.meta.symbol)),
+    str("date", rows.map((r) => r.meta.date)),
+    str("bronze_path", rows.map((r) => r.meta.bronze_path)),
+    i64("file_size_bytes", rows.map((r) => r.meta.file_size_bytes)),
+    i64("last_modified_ts", rows.map((r) => r.meta.last_modified_ts)),
+    str("sha256", rows.map((r) => r.meta.sha256)),
+    str("status", rows.map((r) => r.status)),
+    i64("rows_read", rows.map((r) => r.result.rows_read)),
+    i64("rows_written", rows.map((r) => r.result.rows_written)),
+    i64("rows_quarantined", rows.map((r) => r.result.rows_quarantined)),
+    i64("ts_local_min_us", rows.map((r) => r.result.ts_local_min_us)),
+    i64("ts_local_max_us", rows.map((r) => r.result.ts_local_max_us)),
+    str("error_message", rows.map((r) => r.result.error_message)),
+    i64("created_at_ts", rows.map((r) => r.createdAt)),
+    i64("finished_at_ts", rows.map((r) => r.finishedAt)),
+  ]).withColumns(pl.col("date").str.strptime(pl.Date, "%Y-%m-%d"));
+  const wanted = INGEST_MANIFEST_SCHEMA.columns.map((c) => c.name);
+  return conformToSchema(
+    df.select(...wanted.filter((c) => df.columns.includes(c))),
+    INGEST_MANIFEST_SCHEMA,
+  );
+}
+
+function _sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

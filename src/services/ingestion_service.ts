@@ -1,0 +1,272 @@
+/**
+ * The ingestion loop: bronze files in, silver event tables and the manifest out.
+ *
+ * 1. **Discover**: `source.listFiles(glob)`, narrowed by exchange / data type / date range
+ *    before hashing. Files in no layout, and files whose data type has no event table, are
+ *    reported in the result (never silently dropped) and not ingested.
+ * 2. **Filter**: `manifest.filterPending` — one batch anti-join on `(bronze_path, sha256)`.
+ * 3. **Resolve ids**: `manifest.resolveFileIds` mints every new id in one commit (ids are the
+ *    same for the same bronze set in every clean run, and unique across concurrent runs).
+ * 4. **Per file**: the table's {@linkcode EventTableService} ingests it exactly once for its
+ *    `(file_id, attempt)`; then `manifest.updateStatus` records `success`, `quarantined` or
+ *    `failed` with counts, time range and error message. An error in one file is recorded and
+ *    the loop goes on.
+ *
+ * **Exactly-once.** Rows are committed with a Delta `txn` per file (see
+ * `delta_table_repo.ts`); the status is recorded after. A crash before the rows commit leaves
+ * the file `pending` (or without id): the re-run writes it. A crash after the commit but before
+ * the status: the re-run finds the `txn` and skips the write. So every table ends equal to one
+ * clean run. A changed file at the same path gets a new id whose commit is followed by the
+ * deletion of the older id's rows.
+ *
+ * @module
+ */
+import type pl from "nodejs-polars";
+import { parseBronzePath } from "../io/bronze_layout.ts";
+import type {
+  BronzeFileCandidate,
+  BronzeFileMetadata,
+  BronzeSource,
+  IngestionManifestRepository,
+  IngestStatus,
+  UnmatchedBronzeFile,
+} from "../io/protocols.ts";
+import type { EventTableService } from "./event_table_service.ts";
+
+/** One progress step, reported after each file. */
+export interface IngestProgress {
+  /** Files finished so far in this run. */
+  done: number;
+  /** Files to ingest in this run. */
+  total: number;
+  /** The file just finished (bronze path). */
+  file: string;
+  /** Its status. */
+  status: IngestStatus;
+  /** Rows it wrote to its event table. */
+  rows: number;
+}
+
+/** Options of {@linkcode IngestionService.run}. */
+export interface IngestRunOptions {
+  /** Glob over bronze-relative paths. @default {"**"} */
+  glob?: string;
+  /** Only these Tardis data types. @default {all with an event table} */
+  dataTypes?: readonly string[];
+  /** Only these exchanges. @default {all} */
+  exchanges?: readonly string[];
+  /** First day, `YYYY-MM-DD`, inclusive. @default {undefined} */
+  since?: string;
+  /** Last day, `YYYY-MM-DD`, inclusive. @default {undefined} */
+  until?: string;
+  /** Re-ingest files already ingested successfully. @default {false} */
+  force?: boolean;
+  /** Re-ingest files whose status is `quarantined`. @default {false} */
+  retryQuarantined?: boolean;
+  /** Only discover and filter: no ids minted, nothing written. @default {false} */
+  dryRun?: boolean;
+  /** Called after each file. @default {undefined} */
+  onProgress?: (progress: IngestProgress) => void;
+  /** Called once the pending files are known, before the first is ingested. */
+  onPlan?: (pending: readonly BronzeFileMetadata[]) => void;
+}
+
+/** What happened to one file. */
+export interface FileResult {
+  /** The file. */
+  meta: BronzeFileMetadata;
+  /** Its id (undefined in a dry run). */
+  fileId?: number;
+  /** Final status (`pending` in a dry run). */
+  status: IngestStatus;
+  /** Data rows read. */
+  rowsRead: number;
+  /** Rows written to the event table. */
+  rowsWritten: number;
+  /** Rows quarantined. */
+  rowsQuarantined: number;
+  /** Error or quarantine reason. */
+  message: string | null;
+}
+
+/** The outcome of a run. */
+export interface IngestRunResult {
+  /** Recognised files matching the filters. */
+  discovered: number;
+  /** Files the manifest said were pending. */
+  pending: number;
+  /** Per-file outcomes, in processing order. */
+  files: FileResult[];
+  /** Files in no layout (or with an unsafe path), with the reason. */
+  unmatched: UnmatchedBronzeFile[];
+  /** Recognised files whose data type has no event table. */
+  unsupported: BronzeFileMetadata[];
+  /** Counts by status. */
+  byStatus: Record<IngestStatus, number>;
+  /** Rows written by event table name. */
+  rowsByTable: Record<string, number>;
+}
+
+/** Options of {@linkcode IngestionService}. */
+export interface IngestionServiceOptions {
+  /** Where bronze files come from. */
+  source: BronzeSource;
+  /** The ingest ledger. */
+  manifest: IngestionManifestRepository;
+  /** Event-table services by Tardis data type. */
+  services: Readonly<Record<string, EventTableService>>;
+  /** Loads the `dim_symbol` table (once per run). */
+  loadDim: () => Promise<pl.DataFrame>;
+}
+
+/** The bronze-to-silver ingestion loop. */
+export class IngestionService {
+  #source: BronzeSource;
+  #manifest: IngestionManifestRepository;
+  #services: Readonly<Record<string, EventTableService>>;
+  #loadDim: () => Promise<pl.DataFrame>;
+
+  /**
+   * @param options Source, manifest, per-type services and the dim loader.
+   */
+  constructor(options: IngestionServiceOptions) {
+    this.#source = options.source;
+    this.#manifest = options.manifest;
+    this.#services = options.services;
+    this.#loadDim = options.loadDim;
+  }
+
+  /**
+   * Discover, filter and ingest.
+   *
+   * @param options Filters, re-ingest switches, dry run and callbacks.
+   * @returns Per-file outcomes and totals.
+   * @throws {Error} Only for failures outside any one file (listing the bronze folder,
+   * reading the manifest or `dim_symbol`, minting ids).
+   */
+  async run(options: IngestRunOptions = {}): Promise<IngestRunResult> {
+    const unmatched: UnmatchedBronzeFile[] = [];
+    const unsupported: BronzeFileMetadata[] = [];
+    const candidates: BronzeFileMetadata[] = [];
+    const exchanges = options.exchanges?.map((e) => e.trim().toLowerCase());
+    const keep = (c: BronzeFileCandidate) =>
+      (!options.dataTypes || options.dataTypes.includes(c.data_type)) &&
+      (!exchanges || exchanges.includes(c.exchange)) &&
+      (!options.since || c.date >= options.since) &&
+      (!options.until || c.date <= options.until);
+    for await (
+      const meta of this.#source.listFiles(options.glob ?? "**", {
+        onUnmatched: (u) => unmatched.push(u),
+        filter: keep,
+      })
+    ) {
+      // Defence in depth: a source other than the local one must not smuggle unsafe paths in.
+      const check = parseBronzePath(meta.bronze_path);
+      if (!check.ok) {
+        unmatched.push({ bronze_path: meta.bronze_path, reason: check.reason });
+        continue;
+      }
+      if (!this.#services[meta.data_type]) unsupported.push(meta);
+      else candidates.push(meta);
+    }
+    const pending = await this.#manifest.filterPending(candidates, {
+      force: options.force,
+      retryQuarantined: options.retryQuarantined,
+    });
+    const result: IngestRunResult = {
+      discovered: candidates.length,
+      pending: pending.length,
+      files: [],
+      unmatched,
+      unsupported,
+      byStatus: { pending: 0, success: 0, failed: 0, quarantined: 0 },
+      rowsByTable: {},
+    };
+    options.onPlan?.(pending);
+    if (options.dryRun) {
+      for (const meta of pending) {
+        result.files.push(_fileResult(meta, undefined, "pending", 0, 0, 0, null));
+        result.byStatus.pending++;
+      }
+      return result;
+    }
+    if (pending.length === 0) return result;
+    const entries = await this.#manifest.resolveFileIds(pending);
+    const dim = await this.#loadDim();
+    for (let i = 0; i < pending.length; i++) {
+      const meta = pending[i];
+      const entry = entries[i];
+      const service = this.#services[meta.data_type];
+      let file: FileResult;
+      try {
+        const out = await service.ingestFile(meta, {
+          fileId: entry.fileId,
+          attempt: entry.attempts,
+          supersededFileIds: entry.supersededFileIds,
+          dim,
+        });
+        file = _fileResult(
+          meta,
+          entry.fileId,
+          out.status,
+          out.rowsRead,
+          out.rowsWritten,
+          out.rowsQuarantined,
+          out.message,
+        );
+        await this.#manifest.updateStatus(entry.fileId, out.status, meta, {
+          rows_read: out.rowsRead,
+          rows_written: out.rowsWritten,
+          rows_quarantined: out.rowsQuarantined,
+          ts_local_min_us: out.tsLocalMinUs,
+          ts_local_max_us: out.tsLocalMaxUs,
+          error_message: out.message,
+        });
+      } catch (err) {
+        const message = _errorMessage(err);
+        file = _fileResult(meta, entry.fileId, "failed", 0, 0, 0, message);
+        try {
+          await this.#manifest.updateStatus(entry.fileId, "failed", meta, {
+            rows_read: 0,
+            rows_written: 0,
+            rows_quarantined: 0,
+            error_message: message,
+          });
+        } catch (inner) {
+          file.message = `${message}; recording the failure failed too: ${_errorMessage(inner)}`;
+        }
+      }
+      result.files.push(file);
+      result.byStatus[file.status]++;
+      const table = service.spec.name;
+      result.rowsByTable[table] = (result.rowsByTable[table] ?? 0) + file.rowsWritten;
+      options.onProgress?.({
+        done: i + 1,
+        total: pending.length,
+        file: meta.bronze_path,
+        status: file.status,
+        rows: file.rowsWritten,
+      });
+    }
+    return result;
+  }
+}
+
+function _fileResult(
+  meta: BronzeFileMetadata,
+  fileId: number | undefined,
+  status: IngestStatus,
+  rowsRead: number,
+  rowsWritten: number,
+  rowsQuarantined: number,
+  message: string | null,
+): FileResult {
+  return { meta, fileId, status, rowsRead, rowsWritten, rowsQuarantined, message };
+}
+
+/** `Name: message` for typed errors, the message alone for plain ones. */
+function _errorMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const generic = err.name === "Error" || err.name === "FileIngestError";
+  return generic ? err.message : `${err.name}: ${err.message}`;
+}
