@@ -196,7 +196,7 @@ export class EventTableService {
       date: meta.date,
       dim: ctx.dim,
     });
-    const q = await this.#quarantine.writeFileRows(out.quarantined, write);
+    await this.#quarantine.writeFileRows(out.quarantined, write);
     const r = await this.#repo.writeFileRows(out.rows, write);
     const rows = out.rows.height;
     const rejected = out.quarantined.height;
