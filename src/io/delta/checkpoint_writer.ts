@@ -29,6 +29,7 @@ import type {
 } from "./actions.ts";
 import type { ObjectStorage } from "./storage.ts";
 import { encodeActionPath } from "./partition_path.ts";
+import { loadSnapshot } from "./snapshot.ts";
 
 /** The table state a checkpoint captures; a reader `Snapshot` satisfies it. */
 export interface CheckpointState {
@@ -387,4 +388,41 @@ function _checkpointSchema(withFeatures: boolean, withDomains: boolean): arrow.S
     );
   }
   return new arrow.Schema(fields);
+}
+
+/** Options of {@linkcode createCheckpoint}. */
+export interface CreateCheckpointOptions {
+  /**
+   * Version to checkpoint.
+   *
+   * @default {the newest version}
+   */
+  version?: number;
+}
+
+/**
+ * Checkpoint a table on demand: load its snapshot and write a classic checkpoint of it.
+ *
+ * @param storage Storage rooted at the table root.
+ * @param options See {@linkcode CreateCheckpointOptions}.
+ * @returns The `_last_checkpoint` content written.
+ * @throws Errors of `loadSnapshot` (for example `TableNotFoundError`).
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { createCheckpoint } from "./checkpoint_writer.ts";
+ * import { writeDelta } from "./write_delta.ts";
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * const storage = new MemoryStorage();
+ * await writeDelta("mem://t", pl.DataFrame({ x: [1] }), { storage });
+ * const last = await createCheckpoint(storage);
+ * if (last.version !== 0 || last.numOfAddFiles !== 1) throw new Error("bad checkpoint");
+ * ```
+ */
+export async function createCheckpoint(
+  storage: ObjectStorage,
+  options: CreateCheckpointOptions = {},
+): Promise<LastCheckpoint> {
+  const snapshot = await loadSnapshot(storage, { version: options.version });
+  return await writeCheckpoint(storage, snapshot);
 }

@@ -1,0 +1,140 @@
+/**
+ * `vacuum`: delete data files a Delta table no longer references.
+ *
+ * A file under the table root is deleted only when all of these hold:
+ * - it is not a live file of the current snapshot;
+ * - it is not in `_delta_log/` and no path segment starts with `_` or `.` (except partition
+ *   folders `name=value`), so logs, `_change_data`, checksums and temp files are kept;
+ * - if it is a tombstone (removed by a commit), its `deletionTimestamp` is older than the
+ *   retention; and its modification time is older than the retention too. The second rule
+ *   keeps files a running writer has written but not committed yet (their commit may still land).
+ *
+ * The default retention is 168 hours (7 days); with `enforceRetention` (default) a shorter
+ * retention than the table's `delta.deletedFileRetentionDuration` (default 7 days) is refused,
+ * because readers of older versions and running writers may still need the files.
+ * `dryRun` (default true) only lists what would be deleted.
+ *
+ * @module
+ */
+import { TableNotFoundError } from "./errors.ts";
+import { parseInterval } from "./snapshot.ts";
+import type { ObjectStorage } from "./storage.ts";
+import { storageForUri, tryLoadSnapshot } from "./write_delta.ts";
+
+/** Options of {@linkcode vacuum}. */
+export interface VacuumOptions {
+  /**
+   * Keep unreferenced files younger than this many hours.
+   *
+   * @default {168}
+   */
+  retentionHours?: number;
+  /**
+   * Only list the files that would be deleted.
+   *
+   * @default {true}
+   */
+  dryRun?: boolean;
+  /**
+   * Refuse a retention shorter than `delta.deletedFileRetentionDuration`.
+   *
+   * @default {true}
+   */
+  enforceRetention?: boolean;
+  /**
+   * Storage rooted at the table; by default a `LocalStorage` of `uri`.
+   *
+   * @default {undefined}
+   */
+  storage?: ObjectStorage;
+  /**
+   * "Now" in milliseconds (tests).
+   *
+   * @default {Date.now()}
+   */
+  now?: number;
+}
+
+/** What {@linkcode vacuum} did. */
+export interface VacuumResult {
+  /** Keys (relative to the table root) deleted, or deletable in a dry run; sorted. */
+  files: string[];
+  /** Whether this was a dry run. */
+  dryRun: boolean;
+  /** The snapshot version the live set was taken from. */
+  version: number;
+}
+
+const _DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Delete unreferenced data files older than the retention.
+ *
+ * @param uri Table location.
+ * @param options See {@linkcode VacuumOptions}.
+ * @returns See {@linkcode VacuumResult}.
+ * @throws {TableNotFoundError} When there is no table.
+ * @throws {RangeError} When the retention is shorter than the table's and `enforceRetention` is on.
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { writeDelta } from "./write_delta.ts";
+ * import { vacuum } from "./vacuum.ts";
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * const storage = new MemoryStorage();
+ * await writeDelta("mem://t", pl.DataFrame({ x: [1] }), { storage });
+ * await writeDelta("mem://t", pl.DataFrame({ x: [2] }), { storage, mode: "overwrite" });
+ * const later = Date.now() + 8 * 24 * 3600 * 1000;
+ * const r = await vacuum("mem://t", { storage, now: later, dryRun: false });
+ * if (r.files.length !== 1) throw new Error("the overwritten file must go");
+ * ```
+ */
+export async function vacuum(uri: string, options: VacuumOptions = {}): Promise<VacuumResult> {
+  const storage = storageForUri(uri, options.storage);
+  const snapshot = await tryLoadSnapshot(storage);
+  if (!snapshot) {
+    throw new TableNotFoundError(`Cannot vacuum "${storage.root}": no Delta table there`);
+  }
+  const retentionHours = options.retentionHours ?? 168;
+  if (!(retentionHours >= 0)) {
+    throw new RangeError(`Invalid retentionHours ${retentionHours}: must be >= 0`);
+  }
+  const retentionMs = retentionHours * 3600 * 1000;
+  const tableRetention =
+    parseInterval(snapshot.metadata.configuration["delta.deletedFileRetentionDuration"]) ??
+      _DEFAULT_RETENTION_MS;
+  if ((options.enforceRetention ?? true) && retentionMs < tableRetention) {
+    throw new RangeError(
+      `Cannot vacuum "${storage.root}" with retentionHours ${retentionHours}: shorter than the table's retention of ${
+        tableRetention / 3_600_000
+      } hours (readers and running writers may still need the files); pass enforceRetention: false to override`,
+    );
+  }
+  const cutoff = (options.now ?? Date.now()) - retentionMs;
+  const live = new Set(snapshot.files.map((f) => f.path));
+  const tombstoneTime = new Map<string, number>();
+  for (const r of snapshot.tombstones) tombstoneTime.set(r.path, r.deletionTimestamp ?? 0);
+  const doomed: string[] = [];
+  for (const obj of await storage.list("")) {
+    if (!_isDataCandidate(obj.path) || live.has(obj.path)) continue;
+    if (obj.lastModified >= cutoff) continue;
+    const removedAt = tombstoneTime.get(obj.path);
+    if (removedAt !== undefined && removedAt >= cutoff) continue;
+    doomed.push(obj.path);
+  }
+  doomed.sort();
+  const dryRun = options.dryRun ?? true;
+  if (!dryRun) {
+    for (const p of doomed) await storage.delete(p);
+  }
+  return { files: doomed, dryRun, version: snapshot.version };
+}
+
+function _isDataCandidate(path: string): boolean {
+  const segments = path.split("/");
+  return segments.every((s, i) => {
+    if (s.startsWith(".")) return false;
+    if (s.startsWith("_")) return i < segments.length - 1 && s.includes("=");
+    return true;
+  });
+}
