@@ -5,7 +5,7 @@
  * {@linkcode writeSampleBronze} writes, for a few exchanges, symbols and days, one gzip CSV per
  * data type (trades, quotes, incremental_book_L2, book_snapshot_25, derivative_ticker,
  * liquidations) with the exact Tardis headers, plus an instruments JSON
- * (`tardis/instruments/instruments.json`, a `/v1/instruments` array) in which binance-futures
+ * (`tardis/instruments/<effective µs>.json`, a `/v1/instruments` array) in which binance-futures
  * BTCUSDT changes its tick size in the middle of the second day (`changes[]` entry). Binance
  * files use the hive layout, deribit files the Tardis client's flat names under `datasets/`.
  *
@@ -98,6 +98,9 @@ export const SAMPLE_DAYS: readonly string[] = ["2024-07-30", "2024-07-31"];
 
 /** When BTCUSDT's tick size changes from 0.5 to 0.1 (inside the second sample day), µs. */
 export const SAMPLE_TICK_CHANGE_US = Date.UTC(2024, 6, 31, 12, 0, 0) * 1000;
+
+/** When the sample's instrument list was fetched (after the sample days), µs. */
+export const SAMPLE_INSTRUMENTS_EFFECTIVE_US = Date.UTC(2024, 7, 1) * 1000;
 
 /** The coarser tick of BTCUSDT before {@linkcode SAMPLE_TICK_CHANGE_US}. */
 const _OLD_BTCUSDT_TICK = 0.5;
@@ -378,7 +381,7 @@ export async function writeSampleBronze(
     }
   }
   const instruments = sampleInstruments();
-  const instrumentsPath = `${INSTRUMENTS_DIR}/instruments.json`;
+  const instrumentsPath = `${INSTRUMENTS_DIR}/${SAMPLE_INSTRUMENTS_EFFECTIVE_US}.json`;
   await mkdir(join(bronzeDir, INSTRUMENTS_DIR), { recursive: true });
   await writeFile(join(bronzeDir, instrumentsPath), JSON.stringify(instruments, null, 2) + "\n");
   files.sort();
