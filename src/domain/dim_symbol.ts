@@ -13,7 +13,7 @@
  * - `rebuild_from_history.ts`: the whole table from dated versions, independent of order.
  * - `tardis_instruments.ts`: Tardis `/v1/instruments` answers to dated versions.
  * - `resolve_symbol_ids.ts`: attach the version valid at each event's time.
- * - `validate_dim_symbol.ts`: check every invariant; `check_coverage.ts`: find gaps.
+ * - here, {@linkcode validateDimSymbol}: check every invariant; `check_coverage.ts`: find gaps.
  *
  * @example
  * ```ts
@@ -25,7 +25,9 @@
  *
  * @module
  */
-import type { ColumnSpec, TableSchema } from "./table_schema.ts";
+import pl from "nodejs-polars";
+import { symbolIds } from "./symbol_id.ts";
+import { type ColumnSpec, conformToSchema, type TableSchema } from "./table_schema.ts";
 
 /** The open end of a current version: `2^63 - 1`, the Int64 maximum (exclusive bound). */
 export const OPEN_END_TS: bigint = 2n ** 63n - 1n;
@@ -154,3 +156,145 @@ export const UPDATE_COLUMNS: readonly string[] = Object.freeze([
   ...TRACKED_COLUMNS,
   "valid_from_ts",
 ]);
+
+/** Invariants of `dim_symbol`, as reported by {@linkcode validateDimSymbol}. */
+export type DimSymbolRule =
+  | "schema"
+  | "valid_until_after_valid_from"
+  | "no_overlap"
+  | "single_current"
+  | "current_is_open_end"
+  | "unique_symbol_id"
+  | "symbol_id_is_hash"
+  | "asset_type_known";
+
+/** One broken invariant, with the version's key (null only for `schema`). */
+export interface DimSymbolViolation {
+  /** The invariant broken. */
+  rule: DimSymbolRule;
+  /** Exchange id of the offending version. */
+  exchangeId: number | null;
+  /** Exchange symbol of the offending version. */
+  exchangeSymbol: string | null;
+  /** `valid_from_ts` of the offending version. */
+  validFromTs: bigint | null;
+  /** What is wrong, in a sentence. */
+  message: string;
+}
+
+/**
+ * Check every `dim_symbol` invariant and report each violation with its key and rule.
+ *
+ * Rules: the frame fits {@linkcode DIM_SYMBOL_SCHEMA} (`schema`; nothing else is checked if
+ * it does not); `valid_until_ts > valid_from_ts`; versions of a key do not overlap; at most
+ * one current row per key; `is_current` holds exactly for the open end; `symbol_id` values are
+ * unique and equal the hash of `exchange_id|exchange_symbol|valid_from_ts`; `asset_type` is a
+ * known code.
+ *
+ * @param dim A `dim_symbol` frame.
+ * @returns Violations, empty when the table is valid; sorted by rule, then key and time.
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { DIM_SYMBOL_SCHEMA, validateDimSymbol } from "./dim_symbol.ts";
+ * import { emptyFrame } from "./table_schema.ts";
+ * if (validateDimSymbol(emptyFrame(DIM_SYMBOL_SCHEMA)).length !== 0) throw new Error("valid");
+ * const bad = validateDimSymbol(pl.DataFrame({ symbol_id: [1] }));
+ * if (bad[0].rule !== "schema") throw new Error("schema violation expected");
+ * ```
+ */
+export function validateDimSymbol(dim: pl.DataFrame): DimSymbolViolation[] {
+  let df: pl.DataFrame;
+  try {
+    df = conformToSchema(dim, DIM_SYMBOL_SCHEMA);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return [{ rule: "schema", exchangeId: null, exchangeSymbol: null, validFromTs: null, message }];
+  }
+  const key = ["exchange_id", "exchange_symbol"];
+  const sorted = df.sort([...key, "valid_from_ts"]).withColumns(
+    symbolIds(df.sort([...key, "valid_from_ts"])).alias("__expected_id"),
+  );
+  const sameKeyAsPrev = pl.col("exchange_id").eq(pl.col("exchange_id").shift(1))
+    .and(pl.col("exchange_symbol").eq(pl.col("exchange_symbol").shift(1)))
+    .fillNull(false);
+  const isOpen = pl.col("valid_until_ts").eq(_openEndLit());
+  const checks: [DimSymbolRule, pl.Expr, (r: Record<string, unknown>) => string][] = [
+    [
+      "valid_until_after_valid_from",
+      pl.col("valid_until_ts").ltEq(pl.col("valid_from_ts")),
+      (r) => `valid_until_ts ${r.until} is not after valid_from_ts ${r.from}`,
+    ],
+    [
+      "no_overlap",
+      sameKeyAsPrev.and(pl.col("valid_from_ts").lt(pl.col("valid_until_ts").shift(1))),
+      (r) => `version starting at ${r.from} overlaps the previous version of its key`,
+    ],
+    [
+      "single_current",
+      pl.col("is_current").and(
+        pl.col("is_current").cast(pl.Int32).sum().over("exchange_id", "exchange_symbol").gt(1),
+      ),
+      () => "more than one current version for this key",
+    ],
+    [
+      "current_is_open_end",
+      pl.col("is_current").neq(isOpen),
+      (r) => `is_current is ${r.current} but valid_until_ts is ${r.until}`,
+    ],
+    [
+      "unique_symbol_id",
+      pl.col("symbol_id").isDuplicated(),
+      (r) => `symbol_id ${r.id} is used by more than one version`,
+    ],
+    [
+      "symbol_id_is_hash",
+      pl.col("symbol_id").neq(pl.col("__expected_id")),
+      (r) => `symbol_id ${r.id} is not the hash of exchange_id|exchange_symbol|valid_from_ts`,
+    ],
+    [
+      "asset_type_known",
+      pl.col("asset_type").isNotNull().and(
+        pl.col("asset_type").lt(0).or(pl.col("asset_type").gt(4)),
+      ),
+      (r) => `asset_type ${r.asset_type} is not a known code (0..4)`,
+    ],
+  ];
+  const flagged = sorted.withColumns(
+    ...checks.map(([rule, expr]) => expr.fillNull(false).alias(rule)),
+  );
+  const violations: DimSymbolViolation[] = [];
+  for (const [rule, , describe] of checks) {
+    const rows = flagged.filter(pl.col(rule));
+    if (rows.height === 0) continue;
+    const ids = rows.getColumn("exchange_id").toArray() as number[];
+    const syms = rows.getColumn("exchange_symbol").toArray() as string[];
+    const from = rows.getColumn("valid_from_ts").toTypedArray() as BigInt64Array;
+    const until = rows.getColumn("valid_until_ts").toTypedArray() as BigInt64Array;
+    const sid = rows.getColumn("symbol_id").toTypedArray() as BigInt64Array;
+    const current = rows.getColumn("is_current").toArray() as boolean[];
+    const assetType = rows.getColumn("asset_type").toArray() as (number | null)[];
+    for (let i = 0; i < rows.height; i++) {
+      const detail = describe({
+        from: from[i],
+        until: until[i],
+        id: sid[i],
+        current: current[i],
+        asset_type: assetType[i],
+      });
+      violations.push({
+        rule,
+        exchangeId: ids[i],
+        exchangeSymbol: syms[i],
+        validFromTs: from[i],
+        message: `Version (${ids[i]}, "${syms[i]}", ${from[i]}): ${detail}`,
+      });
+    }
+  }
+  return violations;
+}
+
+/** An Int64 literal of {@linkcode OPEN_END_TS} (`pl.lit(bigint)` alone is UInt64). */
+function _openEndLit(): pl.Expr {
+  return pl.lit(OPEN_END_TS).cast(pl.Int64);
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { DIM_SYMBOL_SCHEMA, OPEN_END_TS } from "../../src/domain/dim_symbol.ts";
+import { DIM_SYMBOL_SCHEMA, OPEN_END_TS, validateDimSymbol } from "../../src/domain/dim_symbol.ts";
 import { rebuildFromHistory } from "../../src/domain/rebuild_from_history.ts";
 import { Scd2ConflictError, scd2Upsert } from "../../src/domain/scd2_upsert.ts";
 import { symbolId } from "../../src/domain/symbol_id.ts";
@@ -126,6 +126,7 @@ Deno.test("rebuildFromHistory", async (t) => {
         const rows = randomHistory(rnd, true);
         const expected = rebuildFromHistory(updatesFrame(rows));
         assert.deepEqual(versions(expected, ["tick_size"]), referenceVersions(rows), `case ${c}`);
+        assert.deepEqual(validateDimSymbol(expected), [], `case ${c} is a valid dim_symbol`);
         for (let p = 0; p < 8; p++) {
           const got = rebuildFromHistory(updatesFrame(shuffle(rows, rnd)));
           assert.ok(got.frameEqual(expected, true), `case ${c}, permutation ${p}`);
@@ -148,6 +149,7 @@ Deno.test("rebuildFromHistory", async (t) => {
       for (const batch of batches) dim = scd2Upsert(dim, updatesFrame(shuffle(batch, rnd)));
       const rebuilt = rebuildFromHistory(updatesFrame(rows));
       assert.ok(dim.sort([...DIM_SYMBOL_SCHEMA.sortBy]).frameEqual(rebuilt, true), `case ${c}`);
+      assert.deepEqual(validateDimSymbol(dim), [], `case ${c} is a valid dim_symbol`);
     }
   });
 
