@@ -125,7 +125,7 @@ export function buildCommitInfo(input: CommitInfoInput): { commitInfo: CommitInf
   const params: Record<string, string> = {};
   for (const [k, v] of Object.entries(input.operationParameters ?? {})) {
     if (v === undefined) continue;
-    params[k] = typeof v === "string" ? v : JSON.stringify(v);
+    params[k] = typeof v === "string" ? v : JSON.stringify(v, _jsonSafe);
   }
   const info: CommitInfo = {
     ...(input.commitMetadata ?? {}),
@@ -146,6 +146,11 @@ export function buildCommitInfo(input: CommitInfoInput): { commitInfo: CommitInf
   return { commitInfo: info };
 }
 
+/** JSON replacer: bigints as decimal strings (filters may hold 64-bit values). */
+function _jsonSafe(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
 /**
  * Serialize actions as a commit file: one JSON object per line, newline-terminated.
  *
@@ -161,7 +166,9 @@ export function buildCommitInfo(input: CommitInfoInput): { commitInfo: CommitInf
  */
 export function serializeCommit(actions: Action[]): Uint8Array {
   if (actions.length === 0) throw new TypeError("Cannot serialize commit: no actions");
-  return new TextEncoder().encode(actions.map((a) => JSON.stringify(a)).join("\n") + "\n");
+  return new TextEncoder().encode(
+    actions.map((a) => JSON.stringify(a, _jsonSafe)).join("\n") + "\n",
+  );
 }
 
 /**

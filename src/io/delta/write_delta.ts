@@ -315,9 +315,9 @@ export async function writeDelta(
     const matching = data.filter(expr).height;
     if (matching !== data.height) {
       throw new RangeError(
-        `Cannot overwrite with predicate ${JSON.stringify(options.predicate)}: ${
-          data.height - matching
-        } of ${data.height} rows do not match it`,
+        `Cannot overwrite with predicate ${
+          JSON.stringify(options.predicate, (_k, v) => typeof v === "bigint" ? String(v) : v)
+        }: ${data.height - matching} of ${data.height} rows do not match it`,
       );
     }
   }
