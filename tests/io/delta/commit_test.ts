@@ -1,0 +1,203 @@
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import {
+  buildCommitInfo,
+  commitPath,
+  commitWithRetry,
+  type ConflictContext,
+  ENGINE_INFO,
+  findConflict,
+  serializeCommit,
+  tryCommit,
+} from "../../../src/io/delta/commit.ts";
+import type { Action, AddAction } from "../../../src/io/delta/actions.ts";
+import { CommitConflictError } from "../../../src/io/delta/errors.ts";
+import { MemoryStorage } from "../../../src/io/delta/memory_storage.ts";
+import { Transaction } from "../../../src/io/delta/transaction.ts";
+import { writeDelta } from "../../../src/io/delta/write_delta.ts";
+import { loadSnapshot } from "../../../src/io/delta/snapshot.ts";
+import { deleteDelta } from "../../../src/io/delta/delete_delta.ts";
+import { readDelta } from "../../../src/io/delta/read_delta.ts";
+
+const blind: ConflictContext = { readFiles: new Set(), removedFiles: new Set(), appIds: new Set() };
+
+function add(
+  path: string,
+  partitionValues: Record<string, string | null> = {},
+): { add: AddAction } {
+  return { add: { path, partitionValues, size: 1, modificationTime: 0, dataChange: true } };
+}
+
+Deno.test("commit files are zero-padded JSON lines with a commitInfo naming pointline", () => {
+  assert.equal(commitPath(12), "_delta_log/00000000000000000012.json");
+  assert.throws(() => commitPath(-1), RangeError);
+  const info = buildCommitInfo({
+    operation: "WRITE",
+    operationParameters: { mode: "Append", partitionBy: ["a"] },
+    commitMetadata: { userName: "ci" },
+    timestamp: 5,
+  });
+  assert.deepEqual(info.commitInfo.operationParameters, { mode: "Append", partitionBy: '["a"]' });
+  assert.equal(info.commitInfo.engineInfo, ENGINE_INFO);
+  assert.match(ENGINE_INFO, /^pointline\/\d+\.\d+\.\d+/);
+  assert.equal(info.commitInfo.userName, "ci");
+  const text = new TextDecoder().decode(serializeCommit([info, add("a.parquet")]));
+  const lines = text.trimEnd().split("\n");
+  assert.equal(lines.length, 2);
+  assert.ok(text.endsWith("\n"));
+  assert.deepEqual(JSON.parse(lines[1]).add.path, "a.parquet");
+});
+
+Deno.test("tryCommit returns a value: committed once, then conflict for the same version", async () => {
+  const s = new MemoryStorage();
+  const body = serializeCommit([add("a.parquet")]);
+  assert.deepEqual(await tryCommit(s, 0, body), { kind: "committed", version: 0 });
+  const second = await tryCommit(s, 0, serializeCommit([add("b.parquet")]));
+  assert.equal(second.kind, "conflict");
+  const kept = new TextDecoder().decode(await s.read(commitPath(0)));
+  assert.ok(kept.includes("a.parquet"), "the winner's commit is unchanged");
+});
+
+Deno.test("findConflict applies the protocol's rules", async (t) => {
+  await t.step("blind appends never conflict", () => {
+    assert.equal(findConflict([add("x.parquet")], blind), undefined);
+  });
+  await t.step("metadata and protocol changes conflict with everything", () => {
+    const meta = { metaData: {} } as unknown as Action;
+    assert.equal(findConflict([meta], blind), "concurrent metadata change");
+    assert.equal(
+      findConflict([{ protocol: { minReaderVersion: 1, minWriterVersion: 2 } }], blind),
+      "concurrent protocol change",
+    );
+  });
+  await t.step("removal of a file this transaction read", () => {
+    const ctx = { ...blind, readFiles: new Set(["p=1/a b.parquet"]) };
+    const reason = findConflict([{ remove: { path: "p=1/a%20b.parquet", dataChange: true } }], ctx);
+    assert.match(reason!, /removal of a file this transaction read/);
+  });
+  await t.step("same txn app id", () => {
+    const ctx = { ...blind, appIds: new Set(["ingest"]) };
+    assert.match(
+      findConflict([{ txn: { appId: "ingest", version: 3 } }], ctx)!,
+      /same app id "ingest"/,
+    );
+    assert.equal(findConflict([{ txn: { appId: "other", version: 3 } }], ctx), undefined);
+  });
+  await t.step("append into what a non-blind transaction read", () => {
+    const ctx = { ...blind, readMayMatch: (a: AddAction) => a.partitionValues.p === "1" };
+    assert.match(findConflict([add("p=1/x.parquet", { p: "1" })], ctx)!, /would have read/);
+    assert.equal(findConflict([add("p=2/x.parquet", { p: "2" })], ctx), undefined);
+    const compaction = { add: { ...add("p=1/y.parquet", { p: "1" }).add, dataChange: false } };
+    assert.equal(
+      findConflict([compaction], ctx),
+      undefined,
+      "dataChange=false adds are not appends",
+    );
+  });
+});
+
+Deno.test("commitWithRetry retries blind appends at the next free version", async () => {
+  const s = new MemoryStorage();
+  await commitWithRetry(s, [add("0.parquet")], -1, blind);
+  for (let i = 1; i <= 3; i++) await tryCommit(s, i, serializeCommit([add(`${i}.parquet`)]));
+  const v = await commitWithRetry(s, [add("late.parquet")], 0, blind, { backoffMs: 0 });
+  assert.equal(v, 4);
+});
+
+Deno.test("commitWithRetry throws CommitConflictError naming the winning version", async () => {
+  const s = new MemoryStorage();
+  await commitWithRetry(s, [add("0.parquet")], -1, blind);
+  await tryCommit(s, 1, serializeCommit([{ remove: { path: "0.parquet", dataChange: true } }]));
+  const ctx = { ...blind, readFiles: new Set(["0.parquet"]) };
+  const err = await commitWithRetry(s, [add("1.parquet")], 0, ctx).catch((e) => e);
+  assert.ok(err instanceof CommitConflictError);
+  assert.equal(err.winningVersion, 1);
+  assert.match(err.reason, /0\.parquet/);
+});
+
+Deno.test("commitWithRetry gives up after maxRetries", async () => {
+  const s = new MemoryStorage();
+  for (let i = 0; i < 5; i++) await tryCommit(s, i, serializeCommit([add(`${i}.parquet`)]));
+  const err = await commitWithRetry(s, [add("x.parquet")], 0, blind, {
+    maxRetries: 2,
+    backoffMs: 0,
+  })
+    .catch((e) => e);
+  assert.ok(err instanceof CommitConflictError);
+  assert.match(err.reason, /gave up after 3 attempts/);
+});
+
+Deno.test("creating a table that another writer created first is a conflict", async () => {
+  const s = new MemoryStorage();
+  await writeDelta("mem://t", pl.DataFrame({ x: [1] }), { storage: s });
+  const tx = new Transaction(s, undefined, { operation: "CREATE TABLE" });
+  tx.addFiles([add("y.parquet").add]);
+  await assert.rejects(tx.commit(), /created concurrently/);
+});
+
+Deno.test("an overwrite that lost to an append conflicts; an append that lost to an overwrite lands", async (t) => {
+  await t.step("append wins, overwrite is rejected", async () => {
+    const s = new MemoryStorage();
+    await writeDelta("mem://t", pl.DataFrame({ x: [1] }), { storage: s });
+    const snap = await loadSnapshot(s);
+    const overwrite = new Transaction(s, snap, { operation: "WRITE" });
+    overwrite.readAll();
+    for (const f of snap.files) overwrite.removeFile(f);
+    await writeDelta("mem://t", pl.DataFrame({ x: [2] }), { storage: s, mode: "append" });
+    const err = await overwrite.commit().catch((e) => e);
+    assert.ok(err instanceof CommitConflictError);
+    assert.equal(err.winningVersion, 1);
+  });
+  await t.step("overwrite wins, the blind append retries after it", async () => {
+    const s = new MemoryStorage();
+    await writeDelta("mem://t", pl.DataFrame({ x: [1] }), { storage: s });
+    const snap = await loadSnapshot(s);
+    const append = new Transaction(s, snap, { operation: "WRITE" });
+    append.addFiles([add("late.parquet").add]);
+    await writeDelta("mem://t", pl.DataFrame({ x: [3] }), { storage: s, mode: "overwrite" });
+    assert.equal((await append.commit()).version, 2);
+  });
+});
+
+Deno.test("a delete racing a delete of the same file: the second is rejected", async () => {
+  const s = new MemoryStorage();
+  await writeDelta("mem://t", pl.DataFrame({ x: [1, 2, 3] }), { storage: s });
+  const snap = await loadSnapshot(s);
+  const slow = new Transaction(s, snap, { operation: "DELETE" });
+  slow.removeFile(snap.files[0]);
+  await deleteDelta("mem://t", [["x", "=", 1]], { storage: s });
+  await assert.rejects(slow.commit(), CommitConflictError);
+  assert.deepEqual((await readDelta("mem://t", { storage: s })).getColumn("x").toArray().sort(), [
+    2,
+    3,
+  ]);
+});
+
+Deno.test("two writers with the same txn app id: the second is rejected", async () => {
+  const s = new MemoryStorage();
+  await writeDelta("mem://t", pl.DataFrame({ x: [1] }), { storage: s });
+  const snap = await loadSnapshot(s);
+  const tx = new Transaction(s, snap, { operation: "WRITE" });
+  tx.addFiles([add("a.parquet").add]);
+  tx.setTxn("job", 1);
+  await writeDelta("mem://t", pl.DataFrame({ x: [2] }), {
+    storage: s,
+    mode: "append",
+    txn: { appId: "job", version: 1 },
+  });
+  const err = await tx.commit().catch((e) => e);
+  assert.ok(err instanceof CommitConflictError);
+  assert.match(err.reason, /same app id "job"/);
+});
+
+Deno.test("removing files of an append-only table is refused", async () => {
+  const s = new MemoryStorage();
+  await writeDelta("mem://t", pl.DataFrame({ x: [1] }), {
+    storage: s,
+    configuration: { "delta.appendOnly": "true" },
+  });
+  await assert.rejects(
+    writeDelta("mem://t", pl.DataFrame({ x: [2] }), { storage: s, mode: "overwrite" }),
+    /append-only/,
+  );
+});
