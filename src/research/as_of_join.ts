@@ -56,7 +56,6 @@ export interface AsOfJoinOptions {
  * @example
  * ```ts
  * import pl from "nodejs-polars";
-import { _instrumentKey } from "./_instrument_key.ts";
  * import { asOfJoin } from "./as_of_join.ts";
  * const trades = pl.DataFrame({ symbol_id: [1, 1], ts_local_us: [10, 20], px: [100, 101] });
  * const quotes = pl.DataFrame({ symbol_id: [1, 1], ts_local_us: [5, 15], bid_px: [99, 100] });
@@ -81,7 +80,7 @@ export function asOfJoin(
 ): pl.DataFrame | pl.LazyDataFrame {
   const on = options.on ?? "ts_local_us";
   const by = options.by === undefined
-    ? ["symbol_id"]
+    ? _instrumentKey(trades.columns, quotes.columns)
     : options.by === null
     ? []
     : Array.isArray(options.by)

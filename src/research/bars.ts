@@ -82,7 +82,6 @@ export function intervalMicros(interval: string): number {
  * @example
  * ```ts
  * import pl from "nodejs-polars";
-import { _instrumentKey } from "./_instrument_key.ts";
  * import { bars } from "./bars.ts";
  * const trades = pl.DataFrame({
  *   ts_local_us: [0, 30_000_000, 61_000_000],
@@ -133,7 +132,10 @@ export function bars(
   const order = [ts, ...["file_id", "file_line_number"].filter((c) => columns.includes(c))];
   const out = lf
     .sort(order)
-    .withColumns(pl.col(ts).sub(pl.col(ts).modulo(every)).alias("bar_start_us"))
+    .withColumns(
+      pl.col(ts).sub(pl.col(ts).modulo(pl.lit(every).cast(pl.Int64))).cast(pl.Int64)
+        .alias("bar_start_us"),
+    )
     .groupBy([...by, "bar_start_us"])
     .agg(
       pl.col(price).first().alias("open"),

@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { TableNotFoundError } from "../../src/io/delta/errors.ts";
+import { openLake } from "../../src/research/open_lake.ts";
+import { loadQuotes, loadTrades } from "../../src/research/load_events.ts";
+import { findSymbols, symbolHistory } from "../../src/research/symbols.ts";
+import { writeSmallLake } from "./_small_lake.ts";
+
+const { root } = await writeSmallLake();
+const lake = openLake(root);
+
+async function listing(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    const p = join(dir, e.name);
+    if (e.isDirectory) out.push(...await listing(p));
+    else out.push(`${p} ${(await Deno.stat(p)).mtime?.getTime()}`);
+  }
+  return out.sort();
+}
+
+Deno.test("tables() lists the registered tables that exist", async () => {
+  assert.deepEqual(await lake.tables(), ["dim_symbol", "trades", "quotes"]);
+  assert.deepEqual(await openLake(join(root, "nothing-here")).tables(), []);
+});
+
+Deno.test("sql joins two tables of the lake", async () => {
+  const df = await lake.sql(
+    "SELECT d.exchange_symbol, count(*) AS n FROM trades t " +
+      "JOIN dim_symbol d ON t.symbol_id = d.symbol_id GROUP BY d.exchange_symbol ORDER BY 1",
+  );
+  assert.deepEqual(df.getColumn("exchange_symbol").toArray(), ["BTC-USD", "BTCUSDT", "ETHUSDT"]);
+  assert.deepEqual(df.getColumn("n").toArray().map(Number), [1, 7, 2]);
+});
+
+Deno.test("sql filters on partition columns and travels in time per table", async () => {
+  const latest = await lake.sql("SELECT count(*) AS n FROM trades WHERE exchange = 'binance'");
+  assert.equal(Number(latest.getColumn("n").get(0)), 9);
+  const v0 = await lake.sql("SELECT count(*) AS n FROM trades", {
+    tables: { trades: { version: 0 } },
+  });
+  assert.equal(Number(v0.getColumn("n").get(0)), 5);
+});
+
+Deno.test("sql naming no table of the lake is a RangeError listing the tables", async () => {
+  await assert.rejects(
+    () => lake.sql("SELECT 1 FROM candles"),
+    (e: Error) => e instanceof RangeError && /dim_symbol, trades, quotes/.test(e.message),
+  );
+});
+
+Deno.test("history lists commits newest first with operations", async () => {
+  const h = await lake.history("trades");
+  assert.deepEqual(h.getColumn("version").toArray().map(Number), [2, 1, 0]);
+  assert.equal(h.getColumn("operation").get(2), "CREATE TABLE");
+  assert.equal((await lake.history("trades", 1)).height, 1);
+});
+
+Deno.test("table() time travels and scan() reads lazily", async () => {
+  assert.equal((await lake.table("trades", { version: 1 })).version, 1);
+  const df = await (await lake.scan("trades", {
+    columns: ["exchange", "px_int"],
+    filter: [["exchange", "=", "coinbase"]],
+  })).collect();
+  assert.deepEqual(df.getColumn("px_int").toArray().map(Number), [10002]);
+});
+
+Deno.test("a missing or unknown table is a clear error", async () => {
+  await assert.rejects(() => lake.table("l2_updates"), TableNotFoundError);
+  assert.throws(() => lake.path("candles"), RangeError);
+});
+
+Deno.test("the research API never writes to the lake", async () => {
+  const before = await listing(root);
+  await lake.tables();
+  await lake.history("trades");
+  await lake.sql("SELECT count(*) FROM trades");
+  await loadTrades({
+    root,
+    exchange: "binance",
+    symbol: "BTCUSDT",
+    start: "2024-05-01",
+    end: "2024-05-03",
+  });
+  await loadQuotes({
+    root,
+    exchange: "binance",
+    symbol: "BTCUSDT",
+    start: "2024-05-01",
+    end: "2024-05-03",
+  });
+  await symbolHistory("binance", "BTCUSDT", { root });
+  await findSymbols({ root, exchange: "binance" });
+  assert.deepEqual(await listing(root), before);
+});
+
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(root, { recursive: true });
+  } catch {
+    // already gone
+  }
+});
