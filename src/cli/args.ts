@@ -85,7 +85,10 @@ export function parseCliArgs(args: string[], spec: CommandSpec): ParsedArgs {
 
 function _cleanMessage(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.replace(/\. To specify a positional argument.*$/s, "").replace(/\.$/, "");
+  return msg.split("\n")[0].replace(/\. To specify a positional argument.*$/s, "").replace(
+    /\.$/,
+    "",
+  );
 }
 
 /**

@@ -1,0 +1,121 @@
+/**
+ * `deno task ingest`: ingest the lake's bronze files into the silver tables.
+ *
+ * @module
+ */
+import { stat } from "node:fs/promises";
+import { BRONZE_DIR, lakeRoot } from "../src/config.ts";
+import { EVENT_TABLES } from "../src/domain/event_tables.ts";
+import { exchangeId, UnknownExchangeError } from "../src/domain/exchanges.ts";
+import { openDeltaLake } from "../src/io/delta_lake.ts";
+import { type CommandSpec, helpText, parseCliArgs, parseDateFlag } from "../src/cli/args.ts";
+import { formatIngestReport } from "../src/cli/ingest_report.ts";
+import { ProgressBar } from "../src/cli/progress_bar.ts";
+import { runCli } from "../src/cli/run_cli.ts";
+import { UserError } from "../src/cli/user_error.ts";
+import { buildIngestion } from "../src/services/build_ingestion.ts";
+
+const SPEC: CommandSpec = {
+  usage: "deno task ingest [options]",
+  description: `
+Ingest vendor files from <lake>/bronze into the silver Delta tables (exactly once per file).
+Files already ingested are skipped; failed files are retried. Exit code 1 if any file failed.
+Data types: ${Object.keys(EVENT_TABLES).join(", ")}.`,
+  flags: {
+    lake: { type: "string", value: "DIR", help: "Lake root (default: $LAKE_ROOT or ./lake)" },
+    "data-type": { type: "string", value: "T", help: "Only this Tardis data type (comma list ok)" },
+    exchange: { type: "string", value: "E", help: "Only this exchange (comma list ok)" },
+    since: { type: "string", value: "D", help: "First day, YYYY-MM-DD (inclusive)" },
+    until: { type: "string", value: "D", help: "Last day, YYYY-MM-DD (inclusive)" },
+    force: { type: "boolean", help: "Re-ingest files already ingested (replaces their rows)" },
+    "retry-quarantined": { type: "boolean", help: "Re-ingest files whose status is quarantined" },
+    "dry-run": { type: "boolean", help: "List the pending files; write nothing" },
+  },
+};
+
+/**
+ * Run the ingest job.
+ *
+ * @param args Command-line arguments.
+ * @returns The exit code.
+ */
+export async function main(args: string[]): Promise<number> {
+  const { values: v, help } = parseCliArgs(args, SPEC);
+  if (help) {
+    console.log(helpText(SPEC));
+    return 0;
+  }
+  const root = (v.lake as string | undefined) ?? lakeRoot();
+  const dataTypes = _list(v["data-type"] as string | undefined);
+  for (const t of dataTypes ?? []) {
+    if (!EVENT_TABLES[t]) {
+      throw new UserError(
+        `Unknown --data-type "${t}": expected one of ${Object.keys(EVENT_TABLES).join(", ")}`,
+      );
+    }
+  }
+  const exchanges = _list(v.exchange as string | undefined);
+  for (const e of exchanges ?? []) {
+    try {
+      exchangeId(e);
+    } catch (err) {
+      if (err instanceof UnknownExchangeError) throw new UserError(`Unknown --exchange "${e}"`);
+      throw err;
+    }
+  }
+  const since = v.since ? parseDateFlag("since", v.since as string) : undefined;
+  const until = v.until ? parseDateFlag("until", v.until as string) : undefined;
+  if (since && until && since > until) {
+    throw new UserError(`Invalid range: --since "${since}" is after --until "${until}"`);
+  }
+  const bronze = `${root}/${BRONZE_DIR}`;
+  const st = await stat(bronze).catch(() => undefined);
+  if (!st?.isDirectory()) {
+    throw new UserError(
+      `No bronze folder at "${bronze}": put vendor files there, or run "deno task demo"`,
+    );
+  }
+  const lake = openDeltaLake(root);
+  const services = buildIngestion(lake);
+  const dryRun = Boolean(v["dry-run"]);
+  if (!dryRun && (await lake.dim.readAll()).height === 0) {
+    console.error(
+      'warning: dim_symbol is empty, every row will be quarantined; run "deno task dim-symbol sync --file <instruments.json>" first',
+    );
+  }
+  let bar: ProgressBar | undefined;
+  const result = await services.ingestion.run({
+    dataTypes,
+    exchanges,
+    since,
+    until,
+    force: Boolean(v.force),
+    retryQuarantined: Boolean(v["retry-quarantined"]),
+    dryRun,
+    onPlan: (pending) => {
+      if (!dryRun && pending.length > 0) bar = new ProgressBar({ label: "ingest" });
+    },
+    onProgress: (p) => bar?.update(p),
+  });
+  bar?.finish();
+  if (dryRun) {
+    console.log(`Dry run: ${result.pending} of ${result.discovered} file(s) would be ingested.`);
+    for (const f of result.files) console.log(`  ${f.meta.bronze_path}`);
+    if (result.unmatched.length > 0) {
+      console.log(`Not in a bronze layout (${result.unmatched.length}):`);
+      for (const u of result.unmatched) console.log(`  ${u.bronze_path}: ${u.reason}`);
+    }
+    return 0;
+  }
+  console.log(formatIngestReport(result));
+  return result.byStatus.failed > 0 ? 1 : 0;
+}
+
+function _list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (items.length === 0) throw new UserError("Empty list value");
+  return items;
+}
+
+if (import.meta.main) await runCli(main);

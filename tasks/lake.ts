@@ -1,0 +1,160 @@
+/**
+ * `deno task lake <history|files|vacuum|optimize|checkpoint> <table>`: Delta table maintenance.
+ *
+ * `vacuum` only lists what it would delete unless `--apply` is given.
+ *
+ * @module
+ */
+import { lakeRoot, TABLE_PATHS, type TableName, tablePath } from "../src/config.ts";
+import { createCheckpoint } from "../src/io/delta/checkpoint_writer.ts";
+import { DeltaTable } from "../src/io/delta/delta_table.ts";
+import { TableNotFoundError } from "../src/io/delta/errors.ts";
+import { optimize } from "../src/io/delta/optimize.ts";
+import { vacuum } from "../src/io/delta/vacuum.ts";
+import { storageForUri } from "../src/io/delta/write_delta.ts";
+import { type CommandSpec, helpText, parseCliArgs } from "../src/cli/args.ts";
+import { runCli } from "../src/cli/run_cli.ts";
+import { formatTable } from "../src/cli/table.ts";
+import { UserError } from "../src/cli/user_error.ts";
+
+const COMMANDS = ["history", "files", "vacuum", "optimize", "checkpoint"] as const;
+
+const SPEC: CommandSpec = {
+  usage: "deno task lake <history|files|vacuum|optimize|checkpoint> <table> [options]",
+  description: `
+history     Commits of the table, newest first
+files       Live data files with their partition values, size and row count
+vacuum      Delete unreferenced files older than the retention (a dry run unless --apply)
+optimize    Compact small files (no data change)
+checkpoint  Write a checkpoint of the latest version
+Tables: ${Object.keys(TABLE_PATHS).join(", ")}.`,
+  flags: {
+    lake: { type: "string", value: "DIR", help: "Lake root (default: $LAKE_ROOT or ./lake)" },
+    limit: { type: "string", value: "N", help: "history: newest N commits (default 20)" },
+    "retention-hours": {
+      type: "string",
+      value: "H",
+      help: "vacuum: keep unreferenced files younger than H hours (default 168)",
+    },
+    apply: { type: "boolean", help: "vacuum: really delete (default: dry run)" },
+    "target-size": {
+      type: "string",
+      value: "BYTES",
+      help: "optimize: target file size (default 104857600)",
+    },
+  },
+  maxPositionals: 2,
+};
+
+/**
+ * Run the lake job.
+ *
+ * @param args Command-line arguments.
+ * @returns The exit code.
+ */
+export async function main(args: string[]): Promise<number> {
+  const { values: v, positionals, help } = parseCliArgs(args, SPEC);
+  if (help) {
+    console.log(helpText(SPEC));
+    return 0;
+  }
+  const [command, table] = positionals;
+  if (!command) throw new UserError(`Missing command: one of ${COMMANDS.join(", ")}`);
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    throw new UserError(`Unknown command "${command}": expected one of ${COMMANDS.join(", ")}`);
+  }
+  if (!table) throw new UserError(`Missing table: one of ${Object.keys(TABLE_PATHS).join(", ")}`);
+  if (!(table in TABLE_PATHS)) {
+    throw new UserError(
+      `Unknown table "${table}": expected one of ${Object.keys(TABLE_PATHS).join(", ")}`,
+    );
+  }
+  const uri = tablePath(table as TableName, (v.lake as string | undefined) ?? lakeRoot());
+  try {
+    return await _run(command, uri, v);
+  } catch (err) {
+    if (err instanceof TableNotFoundError) {
+      throw new UserError(`No Delta table at "${uri}": ingest something first`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function _run(
+  command: string,
+  uri: string,
+  v: Record<string, string | boolean | undefined>,
+): Promise<number> {
+  switch (command) {
+    case "history": {
+      const limit = _int("limit", v.limit, 20);
+      const table = await DeltaTable.open(uri);
+      const rows = (await table.history(limit)).map((h) => ({
+        version: h.version,
+        time: new Date(h.timestamp).toISOString(),
+        operation: h.operation ?? "",
+        parameters: JSON.stringify(h.operationParameters ?? {}).slice(0, 80),
+      }));
+      console.log(formatTable(rows));
+      return 0;
+    }
+    case "files": {
+      const table = await DeltaTable.open(uri);
+      const rows = table.files().map((f) => ({
+        path: f.path,
+        partition: Object.entries(f.partitionValues ?? {}).map(([k, x]) => `${k}=${x}`).join("/"),
+        size: f.size,
+        rows: _numRecords(f.stats ?? undefined),
+      }));
+      console.log(formatTable(rows));
+      console.log(`${rows.length} file(s) at version ${table.version}`);
+      return 0;
+    }
+    case "vacuum": {
+      const retentionHours = _int("retention-hours", v["retention-hours"], 168);
+      const res = await vacuum(uri, { retentionHours, dryRun: !v.apply });
+      const verb = res.dryRun ? "Would delete" : "Deleted";
+      console.log(
+        `${verb} ${res.files.length} file(s)${res.dryRun ? " (dry run; --apply to delete)" : ""}`,
+      );
+      for (const f of res.files.slice(0, 50)) console.log(`  ${f}`);
+      return 0;
+    }
+    case "optimize": {
+      const targetSize = _int("target-size", v["target-size"], 104_857_600);
+      const res = await optimize(uri, { targetSize });
+      console.log(
+        res.committed
+          ? `Optimized: ${res.filesRemoved} file(s) compacted into ${res.filesAdded} (version ${res.version})`
+          : "Already compact: nothing to do",
+      );
+      return 0;
+    }
+    case "checkpoint": {
+      const last = await createCheckpoint(storageForUri(uri));
+      console.log(`Checkpoint written at version ${last.version}`);
+      return 0;
+    }
+  }
+  return 2;
+}
+
+function _int(flag: string, value: string | boolean | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== "string" || !/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new UserError(`Invalid --${flag} "${value}": expected a non-negative integer`);
+  }
+  return n;
+}
+
+function _numRecords(stats: string | undefined): number | string {
+  if (!stats) return "";
+  try {
+    return (JSON.parse(stats) as { numRecords?: number }).numRecords ?? "";
+  } catch {
+    return "";
+  }
+}
+
+if (import.meta.main) await runCli(main);
