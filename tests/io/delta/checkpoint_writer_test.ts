@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import * as arrow from "apache-arrow";
+import init, * as pw from "parquet-wasm/esm";
+import { createRequire } from "node:module";
+import {
+  checkpointPath,
+  createCheckpoint,
+  shouldCheckpoint,
+} from "../../../src/io/delta/checkpoint_writer.ts";
+import { cleanupExpiredLogs } from "../../../src/io/delta/log_cleanup.ts";
+import { writeDelta } from "../../../src/io/delta/write_delta.ts";
+import { deleteDelta } from "../../../src/io/delta/delete_delta.ts";
+import { loadSnapshot } from "../../../src/io/delta/snapshot.ts";
+import { readDelta } from "../../../src/io/delta/read_delta.ts";
+import { MemoryStorage } from "../../../src/io/delta/memory_storage.ts";
+
+await init({
+  module_or_path: await Deno.readFile(
+    createRequire(import.meta.url).resolve("parquet-wasm/esm/parquet_wasm_bg.wasm"),
+  ),
+});
+
+async function table(): Promise<MemoryStorage> {
+  const s = new MemoryStorage();
+  const df = pl.DataFrame({ p: ["a:b", null, "c"], x: [1, 2, 3] });
+  await writeDelta("mem://t", df, {
+    storage: s,
+    partitionBy: ["p"],
+    configuration: { "delta.checkpointInterval": "1000" },
+    txn: { appId: "job", version: 7 },
+  });
+  await deleteDelta("mem://t", [["p", "=", "c"]], { storage: s });
+  return s;
+}
+
+Deno.test("a checkpoint alone reproduces the snapshot (files, tombstones, txns, metadata)", async () => {
+  const s = await table();
+  const full = await loadSnapshot(s);
+  const last = await createCheckpoint(s);
+  assert.deepEqual(last, {
+    version: 1,
+    size: 2 + 1 + 2 + 1,
+    sizeInBytes: (await s.head(checkpointPath(1))).size,
+    numOfAddFiles: 2,
+  });
+  await s.delete("_delta_log/00000000000000000000.json");
+  await s.delete("_delta_log/00000000000000000001.json");
+  const fromCheckpoint = await loadSnapshot(s);
+  assert.equal(fromCheckpoint.version, 1);
+  assert.deepEqual(
+    fromCheckpoint.files.map((f) => f.path).sort(),
+    full.files.map((f) => f.path).sort(),
+  );
+  assert.deepEqual(
+    fromCheckpoint.files.map((f) => f.partitionValues).sort((a, b) =>
+      String(a.p).localeCompare(String(b.p))
+    ),
+    full.files.map((f) => f.partitionValues).sort((a, b) => String(a.p).localeCompare(String(b.p))),
+  );
+  assert.deepEqual(
+    fromCheckpoint.tombstones.map((r) => r.path),
+    full.tombstones.map((r) => r.path),
+  );
+  assert.equal(fromCheckpoint.txns.get("job")?.version, 7);
+  assert.deepEqual(fromCheckpoint.metadata.configuration, { "delta.checkpointInterval": "1000" });
+  assert.equal(
+    fromCheckpoint.files[0].stats,
+    full.files.find((f) => f.path === fromCheckpoint.files[0].path)!.stats,
+  );
+  const rows = await readDelta("mem://t", { storage: s });
+  assert.deepEqual(rows.sort("x").getColumn("p").toArray(), ["a:b", null]);
+});
+
+Deno.test("the checkpoint uses Parquet MAP columns for partitionValues, configuration, tags and options", async () => {
+  const s = await table();
+  await createCheckpoint(s);
+  const bytes = await s.read(checkpointPath(1));
+  const t = arrow.tableFromIPC(pw.readParquet(bytes).intoIPCStream());
+  const field = (path: string[]) => {
+    let f = t.schema.fields.find((x) => x.name === path[0])!;
+    for (const p of path.slice(1)) f = (f.type as arrow.Struct).children.find((c) => c.name === p)!;
+    return f;
+  };
+  for (
+    const p of [
+      ["add", "partitionValues"],
+      ["add", "tags"],
+      ["remove", "partitionValues"],
+      ["metaData", "configuration"],
+      ["metaData", "format", "options"],
+    ]
+  ) {
+    assert.ok(arrow.DataType.isMap(field(p).type), `${p.join(".")} is a MAP`);
+  }
+  assert.ok(arrow.DataType.isInt(field(["add", "size"]).type));
+  assert.equal((field(["add", "size"]).type as arrow.Int).bitWidth, 64);
+  assert.equal((field(["protocol", "minReaderVersion"]).type as arrow.Int).bitWidth, 32);
+  const adds = [...t.getChild("add")!] as ({ path: string } | null)[];
+  const paths = adds.filter((r) => r !== null).map((r) => String(r!.path));
+  assert.ok(
+    paths.some((p: string) => p.startsWith("p=a%253Ab/")),
+    "paths are URI-encoded as in commits",
+  );
+});
+
+Deno.test("shouldCheckpoint follows delta.checkpointInterval", () => {
+  assert.equal(shouldCheckpoint(0, {}), false);
+  assert.equal(shouldCheckpoint(100, {}), true);
+  assert.equal(shouldCheckpoint(10, { "delta.checkpointInterval": "10" }), true);
+  assert.equal(shouldCheckpoint(10, { "delta.checkpointInterval": "bogus" }), false);
+});
+
+Deno.test("expired logs are deleted only below a checkpoint and after logRetentionDuration", async () => {
+  const s = new MemoryStorage();
+  const cfg = { "delta.checkpointInterval": "2", "delta.logRetentionDuration": "interval 1 days" };
+  await writeDelta("mem://t", pl.DataFrame({ x: [0] }), { storage: s, configuration: cfg });
+  for (let i = 1; i <= 4; i++) {
+    await writeDelta("mem://t", pl.DataFrame({ x: [i] }), { storage: s, mode: "append" });
+  }
+  const now = Date.now();
+  assert.deepEqual(
+    await cleanupExpiredLogs(s, { configuration: cfg, now }),
+    [],
+    "nothing expired yet",
+  );
+  const later = now + 2 * 86_400_000;
+  const doomed = await cleanupExpiredLogs(s, { configuration: cfg, now: later, dryRun: true });
+  assert.deepEqual(doomed, [
+    "_delta_log/00000000000000000000.json",
+    "_delta_log/00000000000000000001.json",
+    "_delta_log/00000000000000000002.checkpoint.parquet",
+    "_delta_log/00000000000000000002.json",
+    "_delta_log/00000000000000000003.json",
+  ]);
+  await cleanupExpiredLogs(s, { configuration: cfg, now: later });
+  const snap = await loadSnapshot(s);
+  assert.equal(snap.version, 4);
+  assert.equal((await readDelta("mem://t", { storage: s })).height, 5);
+  const off = { ...cfg, "delta.enableExpiredLogCleanup": "false" };
+  assert.deepEqual(await cleanupExpiredLogs(s, { configuration: off, now: later * 2 }), []);
+});
