@@ -296,9 +296,10 @@ export function transformTardisFile(
     pl.col(FILE_LINE_NUMBER),
     ...spec.outputs,
   );
-  const rows = projected.height === 0
+  let rows = projected.height === 0
     ? emptyFrame(spec.schema)
-    : conformToSchema(projected, spec.schema).sort([...EVENT_SORT_BY]);
+    : conformToSchema(projected, spec.schema);
+  if (!_isSortedBy(rows, EVENT_SORT_BY)) rows = rows.sort([...EVENT_SORT_BY]);
 
   const rejected = [parsed.rejected, checked.failed, unresolvedRecords, onGrid.failed]
     .filter((df) => df.height > 0);
@@ -306,6 +307,21 @@ export function transformTardisFile(
     ? emptyFrame(QUARANTINE_SCHEMA)
     : toQuarantineRows(pl.concat(rejected), source);
   return { rows, quarantined, rowsRead };
+}
+
+/** Whether rows are already in lexicographic order of non-null `keys` (cheaper than sorting). */
+function _isSortedBy(df: pl.DataFrame, keys: readonly string[]): boolean {
+  if (df.height < 2) return true;
+  let ordered: pl.Expr | undefined;
+  for (const key of [...keys].reverse()) {
+    const here = pl.col(key);
+    const next = pl.col(key).shift(-1);
+    ordered = ordered === undefined
+      ? here.ltEq(next)
+      : here.lt(next).or(here.eq(next).and(ordered));
+  }
+  const check = df.select(ordered!.fillNull(true).all().alias("ok"));
+  return check.getColumn("ok").toArray()[0] === true;
 }
 
 function _checkExchange(rows: pl.DataFrame, exchange: string, dataType: string): void {

@@ -256,7 +256,12 @@ export function applyRowRules(
 ): RowRuleSplit {
   const rawColumns = options.rawColumns ?? [];
   if (rules.length === 0) return { passed: df, failed: _noFailures(df, rawColumns) };
-  const flags = rules.map((rule, i) => rule.passes.fillNull(false).not().alias(`_fail_${i}`));
+  // Fast path: most files break no rule; one aggregate pass avoids two filters and copies.
+  const passes = rules.map((rule) => rule.passes.fillNull(false));
+  const allPass = df.height === 0 || df.select(pl.allHorizontal(passes).all().alias("ok"))
+        .getColumn("ok").toArray()[0] === true;
+  if (allPass) return { passed: df, failed: _noFailures(df, rawColumns) };
+  const flags = passes.map((pass, i) => pass.not().alias(`_fail_${i}`));
   let ruleExpr = pl.when(pl.col("_fail_0")).then(pl.lit(rules[0].name));
   let detailExpr = pl.when(pl.col("_fail_0")).then(rules[0].detail);
   for (let i = 1; i < rules.length; i++) {
