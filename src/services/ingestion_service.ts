@@ -7,7 +7,9 @@
  * 2. **Filter**: `manifest.filterPending` — one batch anti-join on `(bronze_path, sha256)`.
  * 3. **Resolve ids**: `manifest.resolveFileIds` mints every new id in one commit (ids are the
  *    same for the same bronze set in every clean run, and unique across concurrent runs).
- * 4. **Per file**: the table's {@linkcode EventTableService} ingests it exactly once for its
+ * 4. **Per file**: a second path holding the same logical file (same exchange, data type,
+ *    symbol and day as a path already ingested, or as a hive path, or an earlier path) fails with
+ *    {@linkcode DuplicateBronzeFileError} instead of doubling rows. Otherwise the table's {@linkcode EventTableService} ingests it exactly once for its
  *    `(file_id, attempt)`; then `manifest.updateStatus` records `success`, `quarantined` or
  *    `failed` with counts, time range and error message. An error in one file is recorded and
  *    the loop goes on.
@@ -21,7 +23,7 @@
  *
  * @module
  */
-import type pl from "nodejs-polars";
+import pl from "nodejs-polars";
 import { parseBronzePath } from "../io/bronze_layout.ts";
 import type {
   BronzeFileCandidate,
@@ -32,6 +34,31 @@ import type {
   UnmatchedBronzeFile,
 } from "../io/protocols.ts";
 import type { EventTableService } from "./event_table_service.ts";
+
+/**
+ * Two bronze paths hold the same logical file (same vendor, exchange, data type, symbol and
+ * day), for example a flat copy beside a hive copy: only the first is ingested, so rows are
+ * never doubled.
+ */
+export class DuplicateBronzeFileError extends Error {
+  /** The path not ingested. */
+  readonly bronzePath: string;
+  /** The path that holds the same logical file. */
+  readonly duplicateOf: string;
+  /**
+   * @param bronzePath The path not ingested.
+   * @param duplicateOf The path ingested instead.
+   */
+  constructor(bronzePath: string, duplicateOf: string) {
+    super(
+      `Duplicate of "${duplicateOf}" (same exchange, data type, symbol and date): not ingested; ` +
+        "remove one of the two files",
+    );
+    this.name = "DuplicateBronzeFileError";
+    this.bronzePath = bronzePath;
+    this.duplicateOf = duplicateOf;
+  }
+}
 
 /** One progress step, reported after each file. */
 export interface IngestProgress {
@@ -192,6 +219,7 @@ export class IngestionService {
     }
     if (pending.length === 0) return result;
     const entries = await this.#manifest.resolveFileIds(pending);
+    const owners = await this._logicalOwners(candidates);
     const dim = await this.#loadDim();
     for (let i = 0; i < pending.length; i++) {
       const meta = pending[i];
@@ -199,6 +227,10 @@ export class IngestionService {
       const service = this.#services[meta.data_type];
       let file: FileResult;
       try {
+        const owner = owners.get(_logicalKey(meta));
+        if (owner !== undefined && owner !== meta.bronze_path) {
+          throw new DuplicateBronzeFileError(meta.bronze_path, owner);
+        }
         const out = await service.ingestFile(meta, {
           fileId: entry.fileId,
           attempt: entry.attempts,
@@ -250,6 +282,49 @@ export class IngestionService {
     }
     return result;
   }
+
+  /**
+   * The owner path of each logical file: a path already ingested (per the manifest) wins,
+   * then a hive path over a flat one, then the first in path order.
+   */
+  private async _logicalOwners(
+    candidates: readonly BronzeFileMetadata[],
+  ): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    const present = new Set(candidates.map((c) => c.bronze_path));
+    const current = await this.#manifest.readAll();
+    if (current.height > 0) {
+      const done = current.filter(pl.col("status").isIn(["success", "quarantined"]))
+        .select("vendor", "exchange", "data_type", "symbol", "date", "bronze_path")
+        .withColumns(pl.col("date").cast(pl.Utf8))
+        .sort("bronze_path")
+        .toRecords();
+      for (const r of done) {
+        const path = String(r.bronze_path);
+        if (!present.has(path)) continue; // a deleted file no longer owns anything
+        const key = _logicalKey(r as unknown as BronzeFileMetadata);
+        if (!owners.has(key)) owners.set(key, path);
+      }
+    }
+    // Hive paths (the canonical layout) own before flat ones; then path order.
+    const isHive = (m: BronzeFileMetadata) => {
+      const parsed = parseBronzePath(m.bronze_path);
+      return parsed.ok && parsed.info.layout === "hive" ? 0 : 1;
+    };
+    const ordered = [...candidates].sort((a, b) =>
+      isHive(a) - isHive(b) || (a.bronze_path < b.bronze_path ? -1 : 1)
+    );
+    for (const m of ordered) {
+      const key = _logicalKey(m);
+      if (!owners.has(key)) owners.set(key, m.bronze_path);
+    }
+    return owners;
+  }
+}
+
+/** Which path owns each logical file `(vendor, exchange, data_type, symbol, date)`. */
+function _logicalKey(m: BronzeFileMetadata): string {
+  return [m.vendor, m.exchange, m.data_type, m.symbol, m.date].join("\u0000");
 }
 
 function _fileResult(

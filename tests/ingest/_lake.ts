@@ -1,0 +1,122 @@
+/**
+ * Test helpers for ingestion: temporary lakes with a small sample bronze set and a synced
+ * dim_symbol, and a comparable snapshot of every silver table.
+ *
+ * @module
+ */
+import { gzipSync } from "node:zlib";
+import pl from "nodejs-polars";
+import { openDeltaLake } from "../../src/io/delta_lake.ts";
+import { hiveBronzePath } from "../../src/io/bronze_layout.ts";
+import {
+  SAMPLE_INSTRUMENTS,
+  SAMPLE_INSTRUMENTS_EFFECTIVE_US,
+  type SampleDataType,
+  sampleInstruments,
+  sampleTardisCsv,
+} from "../../src/sample/sample_bronze.ts";
+import { buildIngestion } from "../../src/services/build_ingestion.ts";
+
+/** A temporary lake. */
+export interface TestLake {
+  root: string;
+  lake: ReturnType<typeof openDeltaLake>;
+  services: ReturnType<typeof buildIngestion>;
+  cleanup: () => Promise<void>;
+}
+
+/** A temporary lake with an empty bronze folder and, unless `dim: false`, dim_symbol synced. */
+export async function makeLake(options: { dim?: boolean } = {}): Promise<TestLake> {
+  const root = await Deno.makeTempDir({ prefix: "pointline_lake_" });
+  await Deno.mkdir(`${root}/bronze`, { recursive: true });
+  const lake = openDeltaLake(root);
+  const services = buildIngestion(lake);
+  if (options.dim ?? true) {
+    await services.dimSymbol.syncTardisInstruments(sampleInstruments(), {
+      effectiveTs: SAMPLE_INSTRUMENTS_EFFECTIVE_US,
+    });
+  }
+  return { root, lake, services, cleanup: () => Deno.remove(root, { recursive: true }) };
+}
+
+/** Write a bronze file (text is gzipped when the path ends in .gz; bytes are written as is). */
+export async function putBronze(root: string, rel: string, content: string | Uint8Array) {
+  const path = `${root}/bronze/${rel}`;
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  const bytes = typeof content === "string"
+    ? (rel.endsWith(".gz")
+      ? gzipSync(new TextEncoder().encode(content))
+      : new TextEncoder().encode(content))
+    : content;
+  await Deno.writeFile(path, bytes);
+}
+
+/** A sample Tardis CSV for one of the sample instruments, with its hive path. */
+export function sampleFile(
+  dataType: SampleDataType,
+  symbol: string,
+  date: string,
+  rows: number,
+  seed = 1,
+): { path: string; csv: string } {
+  const inst = SAMPLE_INSTRUMENTS.find((i) => i.symbol === symbol)!;
+  const csv = sampleTardisCsv(dataType, {
+    exchange: inst.exchange,
+    symbol,
+    date,
+    rows,
+    seed,
+    priceStep: symbol === "BTCUSDT" ? 0.5 : inst.tick,
+    lot: inst.lot,
+    price: inst.price,
+  });
+  return {
+    path: hiveBronzePath({ exchange: inst.exchange, data_type: dataType, date, symbol }),
+    csv,
+  };
+}
+
+/** Every silver table, sorted, for equality checks; the manifest as its latest rows. */
+export async function snapshotTables(lake: ReturnType<typeof openDeltaLake>) {
+  const out: Record<string, pl.DataFrame> = {};
+  for (const [dataType, repo] of Object.entries(lake.events)) {
+    out[dataType] = (await repo.readAll()).sort(["file_id", "file_line_number"]);
+  }
+  out.quarantine = (await lake.quarantine.readAll()).sort(["file_id", "file_line_number"]);
+  out.manifest = (await lake.manifest.readAll()).select(
+    "file_id",
+    "bronze_path",
+    "sha256",
+    "status",
+    "rows_read",
+    "rows_written",
+    "rows_quarantined",
+    "error_message",
+  ).sort("file_id");
+  return out;
+}
+
+/** Names of the tables whose contents differ. */
+export function diffTables(
+  a: Record<string, pl.DataFrame>,
+  b: Record<string, pl.DataFrame>,
+): string[] {
+  const bad: string[] = [];
+  for (const name of Object.keys(a)) {
+    const x = a[name];
+    const y = b[name];
+    if (!y || x.height !== y.height || !x.frameEqual(y, true)) {
+      bad.push(`${name} (${x.height} vs ${y?.height})`);
+    }
+  }
+  return bad;
+}
+
+/** Run a task script as a child process. */
+export function taskCommand(script: string, args: string[]): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(`../../tasks/${script}`, import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
