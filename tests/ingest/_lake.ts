@@ -5,7 +5,7 @@
  * @module
  */
 import { gzipSync } from "node:zlib";
-import pl from "nodejs-polars";
+import type pl from "nodejs-polars";
 import { openDeltaLake } from "../../src/io/delta_lake.ts";
 import { hiveBronzePath } from "../../src/io/bronze_layout.ts";
 import {
