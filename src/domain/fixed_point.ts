@@ -17,7 +17,8 @@
  * Decoding is exact for decimal increments: when `1 / increment` is a whole number `k`
  * (0.01, 0.001, 0.25, ...), the value is `int / k`, which float64 rounds correctly, so
  * `decode(encode(9681.92))` gives back exactly `9681.92`. Other increments (5, 2.5, ...)
- * multiply.
+ * multiply. Pass the increment as a column (as after the `dim_symbol` join): Polars divides
+ * by a *literal* through its reciprocal, which can be one float64 ulp off.
  *
  * @module
  */
