@@ -1,0 +1,313 @@
+import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import {
+  eventTableSchema,
+  ExchangeMismatchError,
+  transformTardisFile,
+} from "../../src/domain/event_table.ts";
+import { UnknownExchangeError } from "../../src/domain/exchanges.ts";
+import { QUARANTINE_SCHEMA } from "../../src/domain/quarantine.ts";
+import { TRADES } from "../../src/domain/trades.ts";
+import { QUOTES } from "../../src/domain/quotes.ts";
+import { BOOK_SNAPSHOT_25 } from "../../src/domain/book_snapshot_25.ts";
+import { L2_UPDATES } from "../../src/domain/l2_updates.ts";
+import { TARDIS_FIXTURES } from "../_fixtures.ts";
+import {
+  BINANCE_FUTURES_DIM,
+  DAY_US,
+  prefix,
+  rulesByLine,
+  testDim,
+  transformLines,
+} from "./_event_helpers.ts";
+
+const HEADER = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount";
+const read = (path: string) => Deno.readFileSync(`${TARDIS_FIXTURES}/${path}`);
+
+Deno.test("transformTardisFile turns the real trades sample into 9,999 trades rows", () => {
+  const out = transformTardisFile(TRADES, read("trades/tardis_trades.csv"), {
+    fileId: 42n,
+    exchange: "binance-futures",
+    date: "2020-02-22",
+    dim: BINANCE_FUTURES_DIM,
+  });
+  assert.equal(out.rowsRead, 9_999);
+  assert.equal(out.rows.height, 9_999);
+  assert.equal(out.quarantined.height, 0);
+  assert.deepEqual(out.rows.columns, TRADES.schema.columns.map((c) => c.name));
+  const first = out.rows.head(1).toRecords()[0];
+  assert.equal(first.exchange, "binance-futures");
+  assert.equal(first.exchange_id, 2);
+  assert.equal(first.symbol_id, 7);
+  assert.equal(first.ts_local_us, 1582329602418379);
+  assert.equal(first.ts_exch_us, 1582329602111000);
+  assert.equal(first.file_id, 42);
+  assert.equal(first.file_line_number, 2);
+  assert.equal(first.trade_id, "42377944");
+  assert.equal(first.side, 0);
+  assert.equal(first.px_int, 968200);
+  assert.equal(first.qty_int, 132);
+  const date = out.rows.select(pl.col("date").cast(pl.String)).getColumn("date").get(0);
+  assert.equal(date, "2020-02-22");
+  const sells = out.rows.filter(pl.col("side").eq(1)).height;
+  assert.equal(sells, 4732);
+});
+
+Deno.test("transformTardisFile turns the real quotes sample into 9,999 quotes rows", () => {
+  const out = transformTardisFile(QUOTES, read("quotes/tardis_quotes.csv"), {
+    fileId: 1,
+    exchange: "binance-futures",
+    date: "2020-02-22",
+    dim: BINANCE_FUTURES_DIM,
+  });
+  assert.equal(out.rows.height, 9_999);
+  assert.equal(out.quarantined.height, 0);
+  const first = out.rows.head(1).toRecords()[0];
+  assert.deepEqual(
+    [first.bid_px_int, first.bid_qty_int, first.ask_px_int, first.ask_qty_int],
+    [968192, 670, 968200, 840],
+  );
+});
+
+Deno.test("transformTardisFile turns the real book_snapshot_25 sample into 10 rows of 25-level lists", () => {
+  const out = transformTardisFile(
+    BOOK_SNAPSHOT_25,
+    read("book_snapshot_25/binance-futures_book_snapshot_25_BTCUSDT.csv"),
+    { fileId: 1, exchange: "binance-futures", date: "2020-09-01", dim: BINANCE_FUTURES_DIM },
+  );
+  assert.equal(out.rows.height, 10);
+  assert.equal(out.quarantined.height, 0);
+  const first = out.rows.head(1).toRecords()[0] as Record<string, unknown>;
+  const bids = first.bids_px_int as number[];
+  const asks = first.asks_px_int as number[];
+  assert.equal(bids.length, 25);
+  assert.equal(asks.length, 25);
+  assert.deepEqual(bids.slice(0, 3), [1165707, 1165697, 1165578]);
+  assert.deepEqual(asks.slice(0, 3), [1165708, 1165754, 1165756]);
+  assert.deepEqual((first.bids_qty_int as number[]).slice(0, 2), [10896, 200]);
+  assert.deepEqual((first.asks_qty_int as number[]).slice(0, 2), [1714, 5400]);
+});
+
+Deno.test("transformTardisFile turns the real L2 excerpt into 15 l2_updates rows", () => {
+  const dim = testDim([
+    {
+      symbolId: 9,
+      exchangeId: 21,
+      symbol: "BTC-PERPETUAL",
+      from: 0,
+      priceIncrement: 0.5,
+      amountIncrement: 10,
+    },
+  ]);
+  const out = transformTardisFile(
+    L2_UPDATES,
+    read("incremental_book_L2/deribit_incremental_book_L2_BTC-PERPETUAL.csv"),
+    { fileId: 3, exchange: "deribit", date: "2020-04-01", dim },
+  );
+  assert.equal(out.rows.height, 15);
+  assert.equal(out.quarantined.height, 0);
+  assert.deepEqual(out.rows.getColumn("side").toArray(), new Array(15).fill(1));
+  assert.deepEqual(out.rows.getColumn("is_snapshot").toArray(), new Array(15).fill(true));
+  assert.deepEqual(out.rows.getColumn("px_int").toArray().slice(0, 3), [12843, 12844, 12845]);
+  assert.deepEqual(out.rows.getColumn("qty_int").toArray().slice(0, 2), [1864, 119]);
+});
+
+Deno.test("common row rules: a failing and a passing row each", async (t) => {
+  const cases: [string, string][] = [
+    ["timestamps_positive", `binance-futures,BTCUSDT,0,0,1,buy,9682,1`],
+    ["timestamps_positive", `binance-futures,BTCUSDT,-5,${DAY_US + 10},1,buy,9682,1`],
+    ["date_matches_path", `${prefix(86_400_000_000)},1,buy,9682,1`],
+    ["date_matches_path", `${prefix(-1000)},1,buy,9682,1`],
+    ["exchange_matches_path", `,BTCUSDT,${DAY_US + 5},${DAY_US + 6},1,buy,9682,1`],
+    ["symbol_present", `binance-futures,,${DAY_US + 5},${DAY_US + 6},1,buy,9682,1`],
+  ];
+  for (const [rule, line] of cases) {
+    await t.step(`${rule}: ${line}`, () => {
+      const out = transformLines(TRADES, [HEADER, `${prefix(5)},1,buy,9682,1`, line]);
+      assert.deepEqual(rulesByLine(out), { 3: rule });
+      assert.deepEqual(out.rows.getColumn("file_line_number").toArray(), [2]);
+    });
+  }
+});
+
+Deno.test("transformTardisFile uses the exchange time, or the local time when it is empty", () => {
+  const out = transformLines(TRADES, [
+    HEADER,
+    `binance-futures,BTCUSDT,,${DAY_US + 500},1,buy,9682,1`,
+    `${prefix(900)},2,buy,9682,1`,
+  ]);
+  assert.deepEqual(out.rows.getColumn("ts_exch_us").toArray(), [DAY_US + 500, DAY_US + 900]);
+});
+
+Deno.test("transformTardisFile quarantines rows without a covering dim_symbol version", () => {
+  const dim = testDim([
+    {
+      symbolId: 7,
+      exchangeId: 2,
+      symbol: "BTCUSDT",
+      from: DAY_US + 1000,
+      priceIncrement: 0.01,
+      amountIncrement: 0.001,
+    },
+  ]);
+  const out = transformLines(TRADES, [
+    HEADER,
+    `${prefix(0)},1,buy,9682,1`, // local ts DAY_US + 100: before the first version
+    `${prefix(5000, "ETHUSDT")},2,buy,250,1`, // unknown symbol
+    `${prefix(5000)},3,buy,9682,1`,
+  ], { dim });
+  assert.deepEqual(rulesByLine(out), { 2: "symbol_resolved", 3: "symbol_resolved" });
+  const details = out.quarantined.getColumn("detail").toArray() as string[];
+  assert.match(details[0], /^no version covers ts: symbol=BTCUSDT local_timestamp=/);
+  assert.match(details[1], /^unknown symbol: symbol=ETHUSDT/);
+  assert.equal(out.rows.height, 1);
+});
+
+Deno.test("transformTardisFile encodes with the increments of the version valid at each row", () => {
+  const change = DAY_US + 10_000;
+  const dim = testDim([
+    {
+      symbolId: 70,
+      exchangeId: 2,
+      symbol: "BTCUSDT",
+      from: 0,
+      until: change,
+      priceIncrement: 0.1,
+      amountIncrement: 0.01,
+    },
+    {
+      symbolId: 71,
+      exchangeId: 2,
+      symbol: "BTCUSDT",
+      from: change,
+      priceIncrement: 0.01,
+      amountIncrement: 0.001,
+    },
+  ]);
+  const out = transformLines(TRADES, [
+    HEADER,
+    `binance-futures,BTCUSDT,${change - 1},${change - 1},1,buy,9682.1,0.5`, // old version
+    `binance-futures,BTCUSDT,${change},${change},2,buy,9682.11,0.5`, // valid_from is inclusive
+  ], { dim });
+  assert.equal(out.quarantined.height, 0);
+  const rows = out.rows.sort("file_line_number").toRecords();
+  assert.deepEqual(rows.map((r) => [r.symbol_id, r.px_int, r.qty_int]), [
+    [70, 96821, 50],
+    [71, 968211, 500],
+  ]);
+});
+
+Deno.test("transformTardisFile quarantines a price off the increment grid instead of rounding it", () => {
+  const out = transformLines(TRADES, [
+    HEADER,
+    `${prefix(1)},1,buy,9682.005,1`,
+    `${prefix(2)},2,buy,9682.01,1.0005`,
+    `${prefix(3)},3,buy,9682.01,1`,
+  ]);
+  assert.deepEqual(rulesByLine(out), { 2: "price_on_grid", 3: "amount_on_grid" });
+  assert.match(out.quarantined.getColumn("detail").get(0), /price=9682.005 price_increment=0.01/);
+  assert.equal(out.rows.height, 1);
+});
+
+Deno.test("transformTardisFile fails a file whose exchange column names another exchange", () => {
+  assert.throws(
+    () =>
+      transformLines(TRADES, [
+        HEADER,
+        `${prefix(1)},1,buy,9682,1`,
+        `binance,BTCUSDT,${DAY_US + 5},${DAY_US + 6},2,buy,9682,1`,
+      ]),
+    (err: unknown) => {
+      assert.ok(err instanceof ExchangeMismatchError);
+      assert.equal(err.line, 3);
+      assert.equal(
+        err.message,
+        'Cannot ingest "trades" file: exchange column holds "binance" at line 3, but the path says "binance-futures"',
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("transformTardisFile accepts the exchange column in another case", () => {
+  const out = transformLines(TRADES, [
+    HEADER,
+    `Binance-Futures,BTCUSDT,${DAY_US + 5},${DAY_US + 6},2,buy,9682,1`,
+  ]);
+  assert.equal(out.rows.getColumn("exchange").get(0), "binance-futures");
+});
+
+Deno.test("transformTardisFile rejects an unregistered exchange and a malformed context", () => {
+  assert.throws(
+    () => transformLines(TRADES, [HEADER], { exchange: "nasdaq" }),
+    UnknownExchangeError,
+  );
+  assert.throws(() => transformLines(TRADES, [HEADER], { date: "2020-2-22" }), RangeError);
+  assert.throws(() => transformLines(TRADES, [HEADER], { fileId: -1 }), RangeError);
+});
+
+Deno.test("transformTardisFile sorts rows by symbol_id, ts_local_us, file_line_number", () => {
+  const dim = testDim([
+    { symbolId: 9, exchangeId: 2, symbol: "AAA", from: 0, priceIncrement: 1, amountIncrement: 1 },
+    { symbolId: 3, exchangeId: 2, symbol: "ZZZ", from: 0, priceIncrement: 1, amountIncrement: 1 },
+  ]);
+  const out = transformLines(TRADES, [
+    HEADER,
+    `${prefix(50, "AAA")},1,buy,1,1`,
+    `${prefix(40, "AAA")},2,buy,1,1`,
+    `${prefix(60, "ZZZ")},3,buy,1,1`,
+    `${prefix(40, "AAA")},4,buy,1,1`,
+  ], { dim });
+  assert.deepEqual(out.rows.getColumn("trade_id").toArray(), ["3", "2", "4", "1"]);
+});
+
+Deno.test("transformTardisFile accounts for every row: read = written + quarantined", () => {
+  const out = transformLines(TRADES, [
+    HEADER,
+    `${prefix(1)},1,buy,9682,1`,
+    `${prefix(2)},2,buy,-1,1`,
+    `${prefix(3)},3,buy,oops,1`,
+    "",
+    `${prefix(4)},4,buy,9682,1`,
+  ]);
+  assert.equal(out.rowsRead, 5);
+  assert.equal(out.rows.height + out.quarantined.height, out.rowsRead);
+  assert.deepEqual(rulesByLine(out), {
+    3: "price_positive",
+    4: "parse_error",
+    5: "timestamps_positive",
+  });
+  assert.deepEqual(out.quarantined.columns, QUARANTINE_SCHEMA.columns.map((c) => c.name));
+  const q = out.quarantined.head(1).toRecords()[0];
+  assert.equal(q.file_id, 11);
+  assert.equal(q.data_type, "trades");
+  assert.equal(q.exchange, "binance-futures");
+  assert.equal(q.raw, `${prefix(2)},2,buy,-1.0,1.0`);
+});
+
+Deno.test("transformTardisFile returns empty, typed frames for an empty file", () => {
+  for (const lines of [[], [HEADER]]) {
+    const out = transformLines(TRADES, lines);
+    assert.equal(out.rowsRead, 0);
+    assert.equal(out.rows.height, 0);
+    assert.deepEqual(out.rows.columns, TRADES.schema.columns.map((c) => c.name));
+    assert.equal(out.quarantined.height, 0);
+  }
+});
+
+Deno.test("eventTableSchema puts the common columns first and partitions by exchange and date", () => {
+  const schema = eventTableSchema("x", [{ name: "v", type: "int64", nullable: false, doc: "v" }]);
+  assert.deepEqual(schema.columns.map((c) => c.name), [
+    "date",
+    "exchange",
+    "exchange_id",
+    "symbol_id",
+    "ts_local_us",
+    "ts_exch_us",
+    "file_id",
+    "file_line_number",
+    "v",
+  ]);
+  assert.deepEqual(schema.partitionBy, ["exchange", "date"]);
+  assert.deepEqual(schema.sortBy, ["symbol_id", "ts_local_us", "file_line_number"]);
+});
