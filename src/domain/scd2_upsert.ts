@@ -130,6 +130,8 @@ export interface Scd2UpsertOptions {
 const _KEY = ["exchange_id", "exchange_symbol"];
 const _TS = "__ts";
 const _KIND = "__is_value";
+const _MIN_TS = "__first_new_ts";
+const _MAYBE = "__maybe_touched";
 const _ON_FROM: string[] = [..._KEY, "valid_from_ts"];
 const _ON_TS: string[] = [..._KEY, _TS]; // true: a value observation; false: an end (delisting) marker
 const _OUT_COLUMNS = DIM_SYMBOL_SCHEMA.columns.map((c) => c.name);
@@ -187,13 +189,17 @@ export function scd2Upsert(
   }
   if (upd.height === 0 && closed.height === 0) return dim;
 
-  // 3. Split the dimension: keys this batch touches are rebuilt, the rest pass through.
-  const touchedKeys = pl.concat([upd.select(..._KEY), closed]).unique();
-  const untouched = dim.join(touchedKeys, { on: _KEY, how: "anti" });
-  const touched = dim.join(touchedKeys, { on: _KEY, how: "semi" });
+  // 3. Split the dimension: versions of touched keys that end at or after the key's earliest
+  // new observation are rebuilt; everything else passes through unchanged.
+  const firstTs = pl.concat([
+    upd.select(..._KEY, pl.col("valid_from_ts").alias(_MIN_TS)),
+    closed.select(..._KEY, _int64Lit(snapshot?.effectiveTs ?? 0n).alias(_MIN_TS)),
+  ]).groupBy(_KEY).agg(pl.col(_MIN_TS).min());
+  const [untouched, touched] = _splitByKeys(dim, firstTs);
 
   // 4. Stored versions as observations; drop (or refuse) those an update restates.
-  let existing = touched.select(..._KEY, ...TRACKED_COLUMNS, "valid_from_ts");
+  // Stored versions keep their symbol_id: it depends only on key and valid_from_ts.
+  let existing = touched.select(..._KEY, ...TRACKED_COLUMNS, "valid_from_ts", "symbol_id");
   if (existing.height > 0 && updValues.height > 0) {
     const clash = existing.join(updValues, { on: _ON_FROM, suffix: "_upd" });
     if (clash.height > 0 && onConflict === "error") {
@@ -207,7 +213,7 @@ export function scd2Upsert(
       how: "anti",
     });
   }
-  const values = pl.concat([existing, updValues]).withColumns(
+  const values = pl.concat([existing, updValues], { how: "diagonal" }).withColumns(
     pl.col("valid_from_ts").alias(_TS),
     pl.lit(true).alias(_KIND),
   );
@@ -238,8 +244,34 @@ export function scd2Upsert(
   const events = pl.concat([values.drop("valid_from_ts"), ends], { how: "diagonal" })
     .sort([..._KEY, _TS]);
   const rebuilt = _collapse(events);
-  const out = pl.concat([untouched, rebuilt.select(..._OUT_COLUMNS)]);
-  return out;
+  // No rechunk: copying the untouched rows would cost more than the whole upsert.
+  return pl.concat([untouched, rebuilt.select(..._OUT_COLUMNS)], {
+    how: "vertical",
+    rechunk: false,
+  });
+}
+
+/**
+ * Split `dim` into rows to keep as they are and rows to rebuild: those of a key in `firstTs`
+ * whose `valid_until_ts` is at or after the key's earliest new observation (`_MIN_TS`).
+ * A membership test on the symbol alone (cheap) narrows the candidates; the exact key join
+ * then runs on the few candidates only.
+ */
+function _splitByKeys(dim: pl.DataFrame, firstTs: pl.DataFrame): [pl.DataFrame, pl.DataFrame] {
+  if (firstTs.height === 0 || dim.height === 0) return [dim, dim.head(0)];
+  const symbols = firstTs.getColumn("exchange_symbol").unique().implode();
+  const flagged = dim.withColumns(pl.col("exchange_symbol").isIn(symbols).alias(_MAYBE));
+  const surely = flagged.filter(pl.col(_MAYBE).not()).drop(_MAYBE);
+  const candidates = flagged.filter(pl.col(_MAYBE)).drop(_MAYBE)
+    .join(firstTs, { on: _KEY, how: "left" })
+    .withColumns(
+      pl.col(_MIN_TS).isNotNull().and(pl.col("valid_until_ts").gtEq(pl.col(_MIN_TS)))
+        .alias(_MAYBE),
+    );
+  const touched = candidates.filter(pl.col(_MAYBE)).select(..._OUT_COLUMNS);
+  const rest = candidates.filter(pl.col(_MAYBE).not()).select(..._OUT_COLUMNS);
+  if (rest.height === 0) return [surely, touched];
+  return [pl.concat([surely, rest], { how: "vertical", rechunk: false }), touched];
 }
 
 /** Walk sorted observations: absorb repeats, drop redundant ends, derive bounds and ids. */
@@ -269,7 +301,13 @@ function _collapse(events: pl.DataFrame): pl.DataFrame {
     .filter(pl.col(_KIND))
     .withColumns(pl.col(_TS).alias("valid_from_ts"))
     .withColumns(pl.col("valid_until_ts").eq(_int64Lit(OPEN_END_TS)).alias("is_current"));
-  return versions.withColumns(symbolIds(versions));
+  const known = versions.filter(pl.col("symbol_id").isNotNull());
+  const fresh = versions.filter(pl.col("symbol_id").isNull());
+  if (fresh.height === 0) return known;
+  return pl.concat([known, fresh.withColumns(symbolIds(fresh))], {
+    how: "vertical",
+    rechunk: false,
+  });
 }
 
 /**
@@ -323,7 +361,12 @@ function _conformCurrent(current: pl.DataFrame): pl.DataFrame {
       }`,
     );
   }
-  return current.select(..._OUT_COLUMNS.map(_cast));
+  const fits = _OUT_COLUMNS.every((c) => current.getColumn(c).dtype.equals(_dtype(c)));
+  return fits ? current.select(..._OUT_COLUMNS) : current.select(..._OUT_COLUMNS.map(_cast));
+}
+
+function _dtype(name: string): pl.DataType {
+  return polarsType(DIM_SYMBOL_SCHEMA.columns.find((c) => c.name === name)!.type);
 }
 
 function _conformUpdates(updates: pl.DataFrame): pl.DataFrame {

@@ -1,10 +1,54 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { DIM_SYMBOL_SCHEMA, OPEN_END_TS } from "../../src/domain/dim_symbol.ts";
+import { DIM_SYMBOL_SCHEMA, OPEN_END_TS, validateDimSymbol } from "../../src/domain/dim_symbol.ts";
+import { rebuildFromHistory } from "../../src/domain/rebuild_from_history.ts";
 import { Scd2ConflictError, scd2Upsert } from "../../src/domain/scd2_upsert.ts";
 import { symbolId } from "../../src/domain/symbol_id.ts";
 import { emptyFrame } from "../../src/domain/table_schema.ts";
-import { bigints, dimFrame, updatesFrame, versions } from "./_dim_symbol_helpers.ts";
+import {
+  bigints,
+  dimFrame,
+  type UpdateRow,
+  updatesFrame,
+  versions,
+} from "./_dim_symbol_helpers.ts";
+
+/** Seeded PRNG (mulberry32). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomRows(rnd: () => number, n: number, withEnds: boolean): UpdateRow[] {
+  const rows: UpdateRow[] = [];
+  for (let i = 0; i < n; i++) {
+    const from = BigInt(Math.floor(rnd() * 60) * 10 + (withEnds ? 0 : 5));
+    const row: UpdateRow = {
+      exchange_id: 2,
+      exchange_symbol: ["A", "B", "C", "D"][Math.floor(rnd() * 4)],
+      valid_from_ts: from,
+      tick_size: [0.1, 0.5, null][Math.floor(rnd() * 3)],
+    };
+    if (withEnds && rnd() < 0.2) row.valid_until_ts = from + BigInt(1 + Math.floor(rnd() * 40));
+    rows.push(row);
+  }
+  return rows;
+}
+
+function tryRun(f: () => pl.DataFrame): pl.DataFrame | "conflict" {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof Scd2ConflictError) return "conflict";
+    throw e;
+  }
+}
 
 const EMPTY = emptyFrame(DIM_SYMBOL_SCHEMA);
 const END = OPEN_END_TS;
@@ -228,4 +272,39 @@ Deno.test("scd2Upsert", async (t) => {
     );
     assert.throws(() => scd2Upsert(base, nullKey), /null values in "exchange_symbol"/);
   });
+
+  await t.step(
+    "equals a full rebuild from the stored versions plus the batch (seeded property)",
+    () => {
+      const rnd = mulberry32(1234);
+      let compared = 0;
+      for (let c = 0; c < 40; c++) {
+        const stored = tryRun(() => rebuildFromHistory(updatesFrame(randomRows(rnd, 12, true))));
+        if (stored === "conflict") continue;
+        // Late, early and current-time updates mixed, never at a stored valid_from_ts.
+        const batch = updatesFrame(randomRows(rnd, 6, false));
+        const upserted = tryRun(() => scd2Upsert(stored, batch));
+        const rebuilt = tryRun(() =>
+          rebuildFromHistory(
+            pl.concat([
+              stored.select(...batch.columns, "valid_until_ts"),
+              batch.withColumns(pl.lit(OPEN_END_TS).cast(pl.Int64).alias("valid_until_ts")),
+            ]),
+          )
+        );
+        if (upserted === "conflict" || rebuilt === "conflict") {
+          assert.equal(upserted, rebuilt, `case ${c}: both must refuse the batch`);
+          continue;
+        }
+        assert.deepEqual(
+          versions(upserted, ["tick_size"]),
+          versions(rebuilt, ["tick_size"]),
+          `case ${c}`,
+        );
+        assert.deepEqual(validateDimSymbol(upserted), [], `case ${c} is valid`);
+        compared++;
+      }
+      assert.ok(compared >= 20, `only ${compared} cases compared`);
+    },
+  );
 });
