@@ -4,7 +4,8 @@
  * A file under the table root is deleted only when all of these hold:
  * - it is not a live file of the current snapshot;
  * - it is not in `_delta_log/` and no path segment starts with `_` or `.` (except partition
- *   folders `name=value`), so logs, `_change_data`, checksums and temp files are kept;
+ *   folders `name=value`, and `.<name>.tmp` temp files that a killed writer left behind), so
+ *   logs, `_change_data` and checksums are kept;
  * - if it is a tombstone (removed by a commit), its `deletionTimestamp` is older than the
  *   retention; and its modification time is older than the retention too. The second rule
  *   keeps files a running writer has written but not committed yet (their commit may still land).
@@ -133,8 +134,11 @@ export async function vacuum(uri: string, options: VacuumOptions = {}): Promise<
 function _isDataCandidate(path: string): boolean {
   const segments = path.split("/");
   return segments.every((s, i) => {
-    if (s.startsWith(".")) return false;
-    if (s.startsWith("_")) return i < segments.length - 1 && s.includes("=");
+    const last = i === segments.length - 1;
+    // Temp files of writes killed before their atomic rename/link (storage adapters name them
+    // `.<random>.tmp`) are orphans like any other.
+    if (s.startsWith(".")) return last && s.endsWith(".tmp") && segments[0] !== "_delta_log";
+    if (s.startsWith("_")) return !last && s.includes("=");
     return true;
   });
 }

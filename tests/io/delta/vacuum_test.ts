@@ -21,6 +21,7 @@ async function setup(): Promise<MemoryStorage> {
   await s.put("p=a/orphan-from-crashed-writer.parquet", new Uint8Array([1, 2, 3]));
   await s.put("_delta_log/.00000000000000000002.json.tmp", new Uint8Array([1]));
   await s.put(".hidden/x.parquet", new Uint8Array([1]));
+  await s.put("p=a/.0b5e-crashed-put.tmp", new Uint8Array([1]));
   return s;
 }
 
@@ -28,16 +29,17 @@ Deno.test("vacuum is a dry run by default and lists only unreferenced old files"
   const s = await setup();
   const r = await vacuum("mem://t", { storage: s, now: Date.now() + 200 * HOUR });
   assert.equal(r.dryRun, true);
-  assert.equal(r.files.length, 2);
+  assert.equal(r.files.length, 3);
   assert.ok(r.files.includes("p=a/orphan-from-crashed-writer.parquet"));
-  assert.equal((await s.list("p=a/")).length, 3, "nothing deleted in a dry run");
+  assert.ok(r.files.includes("p=a/.0b5e-crashed-put.tmp"));
+  assert.equal((await s.list("p=a/")).length, 4, "nothing deleted in a dry run");
 });
 
 Deno.test("vacuum deletes tombstoned and orphan files after the retention, never live files", async () => {
   const s = await setup();
   const live = (await DeltaTable.open("mem://t", { storage: s })).files().map((f) => f.path);
   const r = await vacuum("mem://t", { storage: s, now: Date.now() + 200 * HOUR, dryRun: false });
-  assert.equal(r.files.length, 2);
+  assert.equal(r.files.length, 3);
   const left = (await s.list("p=a/")).map((m) => m.path);
   assert.deepEqual(left, live);
   assert.deepEqual((await readDelta("mem://t", { storage: s })).getColumn("x").toArray(), [2]);
@@ -54,7 +56,7 @@ Deno.test("vacuum keeps recent unreferenced files (a running writer may still co
     enforceRetention: false,
     now: Date.now() + 1000,
   });
-  assert.equal(r2.files.length, 2, "retention 0 without enforcement lists both");
+  assert.equal(r2.files.length, 3, "retention 0 without enforcement lists all three");
 });
 
 Deno.test("vacuum refuses a retention shorter than the table's unless told", async () => {
