@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { BOOK_LEVELS, BOOK_SNAPSHOT_25 } from "../../src/domain/book_snapshot_25.ts";
+import { prefix, rulesByLine, transformLines } from "./_event_helpers.ts";
+
+type Level = [price: number | "", amount: number | ""];
+
+const HEADER = "exchange,symbol,timestamp,local_timestamp," +
+  Array.from(
+    { length: BOOK_LEVELS },
+    (_, i) => `asks[${i}].price,asks[${i}].amount,bids[${i}].price,bids[${i}].amount`,
+  ).join(",");
+
+/** A book line; missing levels are empty cells. */
+function book(offset: number, bids: Level[], asks: Level[]): string {
+  const cells: string[] = [];
+  for (let i = 0; i < BOOK_LEVELS; i++) {
+    const ask = asks[i] ?? ["", ""];
+    const bid = bids[i] ?? ["", ""];
+    cells.push(`${ask[0]},${ask[1]},${bid[0]},${bid[1]}`);
+  }
+  return `${prefix(offset)},${cells.join(",")}`;
+}
+
+const OK = book(1, [[100, 1], [99.99, 2]], [[100.01, 3], [100.02, 4]]);
+
+Deno.test("book_snapshot_25 row rules: a failing and a passing row each", async (t) => {
+  const cases: [string, string][] = [
+    ["levels_paired", book(2, [[100, ""]], [[100.01, 1]])],
+    ["book_prices_positive", book(2, [[100, 1], [-1, 1]], [[100.01, 1]])],
+    ["book_amounts_non_negative", book(2, [[100, 1]], [[100.01, -1]])],
+    ["bids_descending", book(2, [[100, 1], [100.5, 1]], [[100.51, 1]])],
+    ["bids_descending", book(2, [[100, 1], ["", ""], [99, 1]], [[100.01, 1]])],
+    ["asks_ascending", book(2, [[100, 1]], [[100.02, 1], [100.01, 1]])],
+    ["asks_ascending", book(2, [[100, 1]], [[100.01, 1], [100.01, 1]])],
+    ["best_bid_below_best_ask", book(2, [[100.01, 1]], [[100.01, 1]])],
+  ];
+  for (const [rule, line] of cases) {
+    await t.step(rule, () => {
+      const out = transformLines(BOOK_SNAPSHOT_25, [HEADER, OK, line]);
+      assert.deepEqual(rulesByLine(out), { 3: rule });
+      assert.equal(out.rows.height, 1);
+    });
+  }
+});
+
+Deno.test("book_snapshot_25 stores 25-level lists with nulls for missing levels", () => {
+  const out = transformLines(BOOK_SNAPSHOT_25, [HEADER, OK, book(2, [], [[100.01, 0]])]);
+  assert.equal(out.quarantined.height, 0);
+  const [full, askOnly] = out.rows.toRecords() as unknown as Record<string, (number | null)[]>[];
+  const nulls = (n: number) => new Array(n).fill(null);
+  assert.deepEqual(full.bids_px_int, [10000, 9999, ...nulls(23)]);
+  assert.deepEqual(full.bids_qty_int, [1000, 2000, ...nulls(23)]);
+  assert.deepEqual(full.asks_px_int, [10001, 10002, ...nulls(23)]);
+  assert.deepEqual(full.asks_qty_int, [3000, 4000, ...nulls(23)]);
+  assert.deepEqual(askOnly.bids_px_int, nulls(25));
+  assert.deepEqual(askOnly.asks_qty_int, [0, ...nulls(24)]);
+});
