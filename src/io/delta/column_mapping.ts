@@ -80,13 +80,49 @@ function _rename(e: pl.Expr, t: DeltaDataType, mode: ColumnMappingMode): pl.Expr
   }
 }
 
+/** Options of {@linkcode logicalColumnExpr}. */
+export interface LogicalColumnOptions {
+  /**
+   * The table's column mapping mode.
+   *
+   * @default {"none"}
+   */
+  mode?: ColumnMappingMode;
+  /**
+   * Whether the file has the column (by physical name); when not, the column is all null.
+   *
+   * @default {true}
+   */
+  present?: boolean;
+  /**
+   * Trust that the file stores simple primitive columns (`byte`, `short`, `integer`, `long`,
+   * `float`, `double`, `string`, `boolean`, `date`) with exactly the table type, and add no
+   * cast for them (casts cost time even when they change nothing). Only safe when the table
+   * never widened a type (no `typeWidening`): then a conforming writer stored that type.
+   * Timestamps, decimals and nested types are always cast.
+   *
+   * @default {false}
+   */
+  trustPrimitiveTypes?: boolean;
+}
+
+const _EXACT_PRIMITIVES = new Set([
+  "byte",
+  "short",
+  "integer",
+  "long",
+  "float",
+  "double",
+  "string",
+  "boolean",
+  "date",
+]);
+
 /**
  * The expression reading one logical column from a data file's columns.
  *
  * @param field The logical schema field.
- * @param mode The table's column mapping mode.
- * @param present Whether the file has the column (by physical name); when not, the column
- *   is all null.
+ * @param options Mapping mode, presence in the file, whether to trust primitive types.
  * @returns An expression aliased to the logical name, typed as the schema says (binary
  *   columns, which Polars cannot cast to, are passed through uncast).
  *
@@ -95,26 +131,28 @@ function _rename(e: pl.Expr, t: DeltaDataType, mode: ColumnMappingMode): pl.Expr
  * import pl from "nodejs-polars";
  * import { logicalColumnExpr } from "./column_mapping.ts";
  * const field = { name: "price", type: "long", nullable: true, metadata: { "delta.columnMapping.physicalName": "col-7" } };
- * const df = pl.DataFrame({ "col-7": [1, 2] }).select(logicalColumnExpr(field, "name", true));
+ * const df = pl.DataFrame({ "col-7": [1, 2] }).select(logicalColumnExpr(field, { mode: "name" }));
  * if (df.columns[0] !== "price" || df.getColumn("price").dtype.variant !== "Int64") throw new Error("bad");
  * ```
  */
-export function logicalColumnExpr(
-  field: StructField,
-  mode: ColumnMappingMode,
-  present: boolean,
-): pl.Expr {
+export function logicalColumnExpr(field: StructField, options: LogicalColumnOptions = {}): pl.Expr {
+  const mode = options.mode ?? "none";
   const phys = physicalName(field, mode);
   const binary = containsBinary(field.type);
   if (field.type === "void") return pl.lit(null).alias(field.name);
-  if (!present) {
+  if (options.present === false) {
     return binary
       ? pl.lit(null).alias(field.name)
       : pl.lit(null).cast(deltaToPolars(field.type)).alias(field.name);
   }
   let e = pl.col(phys);
-  if (!binary) e = e.cast(deltaToPolars(_physicalType(field.type, mode)));
-  return _rename(e, field.type, mode).alias(field.name);
+  if (!binary) {
+    const trusted = options.trustPrimitiveTypes === true && typeof field.type === "string" &&
+      _EXACT_PRIMITIVES.has(field.type);
+    if (!trusted) e = e.cast(deltaToPolars(_physicalType(field.type, mode)));
+  }
+  e = _rename(e, field.type, mode);
+  return phys === field.name ? e : e.alias(field.name);
 }
 
 /**

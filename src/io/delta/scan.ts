@@ -24,6 +24,7 @@ import type { AddAction } from "./actions.ts";
 import { logicalColumnExpr } from "./column_mapping.ts";
 import { readDeletionVector, removeDeletedRows } from "./deletion_vector.ts";
 import { fileMayMatch } from "./file_skipping.ts";
+import { hasReaderFeature } from "./protocol_check.ts";
 import { partitionValuesToExprs } from "./partition_values.ts";
 import { type Filter, filterColumns, filterToExpr, validateFilter } from "./predicate.ts";
 import { columnMappingMode, physicalName, type StructField } from "./schema.ts";
@@ -90,7 +91,7 @@ function _isAbsolute(path: string): boolean {
 
 function _emptyFrame(fields: StructField[]): pl.DataFrame {
   // literal nulls typed as the schema, on a one-row frame, then no rows
-  const exprs = fields.map((f) => logicalColumnExpr(f, "none", false));
+  const exprs = fields.map((f) => logicalColumnExpr(f, { present: false }));
   return pl.DataFrame({ __pointline_empty: [0] }).select(...exprs).head(0);
 }
 
@@ -156,6 +157,11 @@ export async function scanSnapshot(
   const partSet = new Set(snapshot.partitionColumns);
   const partNeeded = snapshot.partitionColumns.filter((c) => neededSet.has(c));
   const tableRoot = options.tableRoot ?? storage.localPath?.("") ?? storage.root;
+  // without type widening, conforming writers store primitives with the table type: no casts
+  const trustPrimitives = !hasReaderFeature(snapshot.protocol, "typeWidening") &&
+    !hasReaderFeature(snapshot.protocol, "typeWidening-preview") &&
+    !(snapshot.protocol.writerFeatures ?? []).some((f) => f.startsWith("typeWidening")) &&
+    !snapshot.metadata.schemaString.includes("delta.typeChanges");
 
   const frames = await Promise.all(files.map(async (add) => {
     let lf = await _fileFrame(storage, add, tableRoot);
@@ -164,11 +170,15 @@ export async function scanSnapshot(
       ? partitionValuesToExprs(add.partitionValues, { schema, partitionColumns: partNeeded })
       : [];
     const partByName = new Map(partNeeded.map((c, i) => [c, partExprs[i]]));
-    const exprs = needed.map((f) =>
-      partSet.has(f.name)
-        ? partByName.get(f.name)!
-        : logicalColumnExpr(f, mode, present.has(physicalName(f, mode)))
-    );
+    const exprs = needed.map((f) => {
+      if (partSet.has(f.name)) return partByName.get(f.name)!;
+      const phys = physicalName(f, mode);
+      return logicalColumnExpr(f, {
+        mode,
+        present: present.has(phys),
+        trustPrimitiveTypes: trustPrimitives,
+      });
+    });
     lf = lf.select(...exprs);
     return lf;
   }));
@@ -177,7 +187,7 @@ export async function scanSnapshot(
     ? _emptyFrame(needed).lazy()
     : frames.length === 1
     ? frames[0]
-    : pl.concat(frames, { how: "diagonal" });
+    : pl.concat(frames, { how: "diagonal", rechunk: false });
   if (filter.length > 0) frame = frame.filter(filterToExpr(filter, { schema }));
   const sameOrder = wanted.length === needed.length &&
     wanted.every((c, i) => needed[i].name === c);

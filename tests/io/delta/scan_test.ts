@@ -34,6 +34,7 @@ async function evolvedTable(s: ObjectStorage): Promise<void> {
     add("p=WRONG/one.parquet", { partitionValues: { p: "a" } }),
   ]);
   await writeCommit(s, 1, [
+    protocol(3, 7, { readerFeatures: ["typeWidening"], writerFeatures: ["typeWidening"] }),
     metadata([field("x", "long"), field("y", "string"), field("p", "string")], {
       partitionColumns: ["p"],
     }),
