@@ -36,16 +36,27 @@ const _Z85_DECODE = (() => {
 })();
 
 /**
- * Decode a Z85 (ZeroMQ base-85) string.
+ * Decode a Z85 (ZeroMQ base-85) string, as Delta writers produce it.
+ *
+ * Two ways of encoding a byte count that is not a multiple of 4 occur in real tables:
+ * - Spark (Delta's `Base85Codec`) pads the input with zero bytes to a multiple of 4; the extra
+ *   bytes decode as zeros and the caller keeps the first `sizeInBytes`.
+ * - The Rust `z85` crate (kernel-rs and Databricks-written tables) encodes a final `k`-byte
+ *   chunk as `4 - k` `#` characters followed by the `k + 1` base-85 digits of those bytes,
+ *   for example `##093` for the two bytes `03 00`. A group starting with `#` can never be a
+ *   full group (its value would exceed 32 bits), so it is read as such a tail.
+ * Other groups above 32 bits wrap modulo 2^32, as in Delta's reference codec.
  *
  * @param text The encoded text; its length must be a multiple of 5.
- * @returns The bytes (4 per 5 characters).
- * @throws {CorruptLogError} On a bad length or a character outside the Z85 alphabet.
+ * @returns The bytes (4 per 5 characters; fewer for a `#`-padded final group).
+ * @throws {CorruptLogError} On a bad length, a character outside the Z85 alphabet, or a
+ *   `#`-padded group that is not the last one.
  * @example
  * ```ts
  * import { decodeZ85 } from "./deletion_vector.ts";
  * const b = decodeZ85("HelloWorld");
  * if (b.join() !== [0x86, 0x4f, 0xd2, 0x6f, 0xb5, 0x59, 0xf7, 0x5b].join()) throw new Error("z85");
+ * if (decodeZ85("##093").join() !== "3,0") throw new Error("padded tail");
  * ```
  */
 export function decodeZ85(text: string): Uint8Array {
@@ -55,9 +66,17 @@ export function decodeZ85(text: string): Uint8Array {
     );
   }
   const out = new Uint8Array((text.length / 5) * 4);
-  for (let i = 0, o = 0; i < text.length; i += 5, o += 4) {
+  let o = 0;
+  for (let i = 0; i < text.length; i += 5) {
+    let pad = 0;
+    while (pad < 4 && text[i + pad] === "#") pad++;
+    if (pad > 0 && i + 5 !== text.length) {
+      throw new CorruptLogError(
+        `Cannot decode Z85 text: "#"-padded group at ${i} is not the last group`,
+      );
+    }
     let value = 0;
-    for (let j = 0; j < 5; j++) {
+    for (let j = pad; j < 5; j++) {
       const code = text.charCodeAt(i + j);
       const digit = code < 128 ? _Z85_DECODE[code] : -1;
       if (digit < 0) {
@@ -65,16 +84,16 @@ export function decodeZ85(text: string): Uint8Array {
           `Cannot decode Z85 text: invalid character "${text[i + j]}" at ${i + j}`,
         );
       }
-      // 32-bit wrapping arithmetic, as Delta's reference codec: the padded final group of an
-      // inline DV may exceed 2^32 - 1, and only its leading bytes count.
       value = (value * 85 + digit) % 4294967296;
     }
-    out[o] = value >>> 24;
-    out[o + 1] = (value >>> 16) & 0xff;
-    out[o + 2] = (value >>> 8) & 0xff;
-    out[o + 3] = value & 0xff;
+    const bytes = 4 - pad;
+    for (let k = bytes - 1; k >= 0; k--) {
+      out[o + k] = value & 0xff;
+      value = Math.floor(value / 256);
+    }
+    o += bytes;
   }
-  return out;
+  return out.subarray(0, o);
 }
 
 /**

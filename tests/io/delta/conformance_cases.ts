@@ -63,6 +63,8 @@ export interface OracleRecord {
   rows?: number;
   /** Sum of `numRecords` minus rows deleted by deletion vectors. */
   statsRows?: number;
+  /** The same facts (files, filesSha256, rows, statsRows) for each older version delta-rs could load. */
+  versions?: Record<string, Pick<OracleRecord, "files" | "filesSha256" | "rows" | "statsRows">>;
   /** Column names of a full read, sorted. */
   columns?: string[];
 }

@@ -175,7 +175,27 @@ Deno.test("deletion vectors: Z85 (Delta's variant wraps a padded final group)", 
   await t.step("rejects bad lengths and characters", () => {
     assert.throws(() => decodeZ85("abcd"), CorruptLogError);
     assert.throws(() => decodeZ85('abc"d'), CorruptLogError);
-    assert.deepEqual(decodeZ85("#####"), new Uint8Array([8, 120, 14, 196]), "wraps mod 2^32");
+    const big = 83n * (85n ** 5n - 1n) / 84n; // "$$$$$": above 2^32, wraps like Java's codec
+    const wrapped = Number(big % 2n ** 32n);
+    assert.deepEqual(
+      decodeZ85("$$$$$"),
+      new Uint8Array([
+        wrapped >>> 24,
+        (wrapped >>> 16) & 255,
+        (wrapped >>> 8) & 255,
+        wrapped & 255,
+      ]),
+    );
+    assert.throws(() => decodeZ85("##09300000"), CorruptLogError, "padding only in the last group");
+  });
+  await t.step("a '#'-padded final group holds 4 - (number of #) bytes (Rust z85 crate)", () => {
+    assert.deepEqual(decodeZ85("##093"), new Uint8Array([3, 0]));
+    assert.deepEqual(decodeZ85("00000#0rr9"), new Uint8Array([0, 0, 0, 0, 3, 3, 3]));
+    // kernel-rs-data/cdf-table-with-dv v5: Databricks wrote this inline DV; it deletes row 3
+    // ("Restore [0, 5] and Remove [3]" in kernel-rs's cdf_with_deletion_vector test).
+    const dv = decodeZ85("^Bg9^0rr910000000000iXQKl0rr91000005c8Xg##093");
+    assert.equal(dv.length, 34);
+    assert.deepEqual([...decodeDeletionVector(dv)], [3n]);
   });
 });
 
