@@ -325,18 +325,18 @@ function _isSortedBy(df: pl.DataFrame, keys: readonly string[]): boolean {
 }
 
 function _checkExchange(rows: pl.DataFrame, exchange: string, dataType: string): void {
-  const other = rows.filter(
-    pl.col("exchange").isNotNull().and(pl.col("exchange").neq(pl.lit(exchange))),
-  );
-  if (other.height === 0) return;
+  const differs = pl.col("exchange").isNotNull().and(pl.col("exchange").neq(pl.lit(exchange)));
+  if (rows.filter(differs).height === 0) return;
   // Tolerate case and surrounding spaces; anything else means a misfiled file.
-  const names = other.getColumn("exchange").toArray() as string[];
-  const lines = other.getColumn(FILE_LINE_NUMBER).toArray() as number[];
-  for (let i = 0; i < names.length; i++) {
-    if (normalizeExchange(names[i]) !== exchange) {
-      throw new ExchangeMismatchError(dataType, exchange, names[i], Number(lines[i]));
-    }
-  }
+  const normalized = pl.col("exchange").str.strip().str.toLowerCase();
+  const other = rows
+    .filter(differs.and(normalized.neq(pl.lit(exchange))))
+    .select(FILE_LINE_NUMBER, "exchange")
+    .head(1);
+  if (other.height === 0) return;
+  const found = String(other.getColumn("exchange").get(0));
+  const line = Number(other.getColumn(FILE_LINE_NUMBER).get(0));
+  throw new ExchangeMismatchError(dataType, exchange, found, line);
 }
 
 function _commonRules(exchange: string, fileDate: pl.Expr, date: string): RowRule[] {

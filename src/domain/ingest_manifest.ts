@@ -9,10 +9,11 @@
  *
  * Statuses and transitions ({@linkcode INGEST_STATUS_TRANSITIONS}):
  * - a new file starts `pending` (its `file_id` is minted then);
- * - `pending` ends as `success` (every row written), `quarantined` (processed, and at least
- *   one row went to the quarantine table; see {@linkcode statusAfterTransform}) or `failed`
- *   (an error: no rows count as written); `pending` to `pending` is a resumed run after a
- *   crash;
+ * - `pending` ends as `success` (the file was processed and wrote its rows; some rows may
+ *   have gone to the quarantine table, counted in `rows_quarantined`), `quarantined` (the
+ *   file was processed but every row was rejected, e.g. no `dim_symbol` coverage yet; see
+ *   {@linkcode statusAfterTransform}) or `failed` (an error: nothing counts as written);
+ *   `pending` to `pending` is a resumed run after a crash;
  * - `failed`, `success` and `quarantined` may go back to `pending` to reprocess the file (a
  *   retry, a reverted file, or a re-run after `dim_symbol` was fixed); nothing else.
  *
@@ -102,11 +103,11 @@ export const INGEST_STATUSES = Object.freeze(
 );
 
 /** A manifest row's status. */
-export type IngestStatus = typeof INGEST_STATUSES[number];
+export type ManifestStatus = typeof INGEST_STATUSES[number];
 
 /** Allowed transitions: from a status (or `null`, no row yet) to the next ones. */
 export const INGEST_STATUS_TRANSITIONS: Readonly<
-  Record<IngestStatus | "null", readonly IngestStatus[]>
+  Record<ManifestStatus | "null", readonly ManifestStatus[]>
 > = Object.freeze({
   null: Object.freeze(["pending"] as const),
   pending: Object.freeze(["pending", "success", "failed", "quarantined"] as const),
@@ -118,14 +119,14 @@ export const INGEST_STATUS_TRANSITIONS: Readonly<
 /** A status change the manifest does not allow. */
 export class InvalidStatusTransitionError extends Error {
   /** The current status (`null`: no row yet). */
-  readonly from: IngestStatus | null;
+  readonly from: ManifestStatus | null;
   /** The requested status. */
   readonly to: string;
   /**
    * @param from The current status.
    * @param to The requested status.
    */
-  constructor(from: IngestStatus | null, to: string) {
+  constructor(from: ManifestStatus | null, to: string) {
     const allowed = INGEST_STATUS_TRANSITIONS[from ?? "null"].join(", ");
     super(
       `Cannot change ingest status from "${from ?? "none"}" to "${to}": allowed are ${allowed}`,
@@ -149,7 +150,7 @@ export class InvalidStatusTransitionError extends Error {
  * if (canTransition("success", "failed")) throw new Error("success -> failed is not");
  * ```
  */
-export function canTransition(from: IngestStatus | null, to: string): boolean {
+export function canTransition(from: ManifestStatus | null, to: string): boolean {
   const allowed: readonly string[] = INGEST_STATUS_TRANSITIONS[from ?? "null"] ?? [];
   return allowed.includes(to);
 }
@@ -169,28 +170,40 @@ export function canTransition(from: IngestStatus | null, to: string): boolean {
  * if (!threw) throw new Error("a file must be pending before it succeeds");
  * ```
  */
-export function assertTransition(from: IngestStatus | null, to: string): IngestStatus {
+export function assertTransition(from: ManifestStatus | null, to: string): ManifestStatus {
   if (!canTransition(from, to)) throw new InvalidStatusTransitionError(from, to);
-  return to as IngestStatus;
+  return to as ManifestStatus;
+}
+
+/** Row counts of a processed file, for {@linkcode statusAfterTransform}. */
+export interface TransformCounts {
+  /** Rows written to the event table. */
+  rowsWritten: number | bigint;
+  /** Rows written to the quarantine table. */
+  rowsQuarantined: number | bigint;
 }
 
 /**
  * The final status of a file whose rows were transformed and written.
  *
- * @param rowsQuarantined Rows of the file that went to the quarantine table.
- * @returns `"quarantined"` when any row was quarantined, else `"success"`.
+ * @param counts Rows written and rows quarantined.
+ * @returns `"quarantined"` when rows were rejected and none was written, else `"success"`
+ * (a file with no rows at all, e.g. an empty day, is a success).
  * @example
  * ```ts
  * import { statusAfterTransform } from "./ingest_manifest.ts";
- * if (statusAfterTransform(0) !== "success") throw new Error("no quarantined rows: success");
+ * if (statusAfterTransform({ rowsWritten: 0, rowsQuarantined: 5 }) !== "quarantined") {
+ *   throw new Error("every row rejected: quarantined");
+ * }
  * ```
  */
-export function statusAfterTransform(rowsQuarantined: number | bigint): IngestStatus {
-  return Number(rowsQuarantined) > 0 ? "quarantined" : "success";
+export function statusAfterTransform(counts: TransformCounts): ManifestStatus {
+  const written = Number(counts.rowsWritten);
+  return written === 0 && Number(counts.rowsQuarantined) > 0 ? "quarantined" : "success";
 }
 
 /** Options of {@linkcode filterPending}. */
-export interface FilterPendingOptions {
+export interface PendingFilterOptions {
   /**
    * Also return files whose identity last ended `failed` (reason `"failed"`).
    * @default false
@@ -246,7 +259,7 @@ const _M_LATEST = "__manifest_latest_at_path";
 export function filterPending(
   candidates: pl.DataFrame,
   manifest: pl.DataFrame,
-  options: FilterPendingOptions = {},
+  options: PendingFilterOptions = {},
 ): pl.DataFrame {
   const retryFailed = options.retryFailed ?? false;
   _requireColumns(candidates, ["bronze_path", "sha256"], "candidates");

@@ -80,7 +80,7 @@ const _UTF8_BOM = [0xef, 0xbb, 0xbf];
  * The header columns of a Tardis CSV buffer.
  *
  * @param bytes The decompressed file.
- * @returns The header names (BOM, CR and surrounding spaces stripped); empty for an empty file.
+ * @returns The header names (BOM and CR stripped); empty for an empty file.
  * @example
  * ```ts
  * import { readTardisHeader } from "./tardis_csv.ts";
@@ -94,7 +94,7 @@ export function readTardisHeader(bytes: Uint8Array): string[] {
   if (end < 0) end = body.length;
   const line = new TextDecoder().decode(body.subarray(0, end)).replace(/\r$/, "");
   if (line.trim() === "") return [];
-  return line.split(",").map((name) => name.trim());
+  return line.split(",");
 }
 
 /**

@@ -144,9 +144,10 @@ Deno.test("status transitions: allowed and refused changes", () => {
   assert.equal(assertTransition("pending", "success"), "success");
 });
 
-Deno.test("statusAfterTransform is quarantined when any row was quarantined", () => {
-  assert.equal(statusAfterTransform(0), "success");
-  assert.equal(statusAfterTransform(3n), "quarantined");
+Deno.test("statusAfterTransform is quarantined only when every row was rejected", () => {
+  assert.equal(statusAfterTransform({ rowsWritten: 0, rowsQuarantined: 0 }), "success");
+  assert.equal(statusAfterTransform({ rowsWritten: 9, rowsQuarantined: 1 }), "success");
+  assert.equal(statusAfterTransform({ rowsWritten: 0, rowsQuarantined: 3n }), "quarantined");
 });
 
 Deno.test("INGEST_MANIFEST_SCHEMA has the columns of domain.md and known statuses", () => {
