@@ -156,6 +156,31 @@ export function logicalColumnExpr(field: StructField, options: LogicalColumnOpti
 }
 
 /**
+ * Whether {@linkcode logicalColumnExpr} would return the file column unchanged (present, same
+ * name, no cast, no nested renames), so a scan can skip the projection.
+ *
+ * @param field The logical schema field.
+ * @param options As for {@linkcode logicalColumnExpr}.
+ * @returns True when the stored column is already the logical column.
+ *
+ * @example
+ * ```ts
+ * import { isPassThrough } from "./column_mapping.ts";
+ * const f = { name: "x", type: "long", nullable: true, metadata: {} };
+ * if (!isPassThrough(f, { trustPrimitiveTypes: true }) || isPassThrough(f, {})) throw new Error("bad");
+ * ```
+ */
+export function isPassThrough(field: StructField, options: LogicalColumnOptions = {}): boolean {
+  const mode = options.mode ?? "none";
+  if (options.present === false || field.type === "void") return false;
+  if (physicalName(field, mode) !== field.name) return false;
+  if (mode !== "none" && _hasStruct(field.type)) return false;
+  if (containsBinary(field.type)) return true;
+  return options.trustPrimitiveTypes === true && typeof field.type === "string" &&
+    _EXACT_PRIMITIVES.has(field.type);
+}
+
+/**
  * The physical (file) name of each top-level logical column.
  *
  * @param fields The schema's fields.

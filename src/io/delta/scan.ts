@@ -21,7 +21,7 @@ import pl from "nodejs-polars";
 import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import type { AddAction } from "./actions.ts";
-import { logicalColumnExpr } from "./column_mapping.ts";
+import { isPassThrough, logicalColumnExpr } from "./column_mapping.ts";
 import { readDeletionVector, removeDeletedRows } from "./deletion_vector.ts";
 import { fileMayMatch } from "./file_skipping.ts";
 import { hasReaderFeature } from "./protocol_check.ts";
@@ -163,23 +163,43 @@ export async function scanSnapshot(
     !(snapshot.protocol.writerFeatures ?? []).some((f) => f.startsWith("typeWidening")) &&
     !snapshot.metadata.schemaString.includes("delta.typeChanges");
 
+  // data-column expressions depend only on which columns a file has: build them once per set
+  const dataFields = needed.filter((f) => !partSet.has(f.name));
+  const plans = new Map<string, { exprs: pl.Expr[]; passThrough: boolean }>();
+  const planFor = (columns: string[]) => {
+    const key = columns.join("\u0000");
+    let plan = plans.get(key);
+    if (!plan) {
+      const present = new Set(columns);
+      const opts = (f: StructField) => ({
+        mode,
+        present: present.has(physicalName(f, mode)),
+        trustPrimitiveTypes: trustPrimitives,
+      });
+      plan = {
+        exprs: dataFields.map((f) => logicalColumnExpr(f, opts(f))),
+        passThrough: dataFields.every((f) => isPassThrough(f, opts(f))) &&
+          columns.length === dataFields.length &&
+          columns.every((c, i) => c === dataFields[i].name),
+      };
+      plans.set(key, plan);
+    }
+    return plan;
+  };
   const frames = await Promise.all(files.map(async (add) => {
     let lf = await _fileFrame(storage, add, tableRoot);
-    const present = new Set(lf.columns);
+    const plan = planFor(lf.columns);
     const partExprs = partNeeded.length
       ? partitionValuesToExprs(add.partitionValues, { schema, partitionColumns: partNeeded })
       : [];
-    const partByName = new Map(partNeeded.map((c, i) => [c, partExprs[i]]));
-    const exprs = needed.map((f) => {
-      if (partSet.has(f.name)) return partByName.get(f.name)!;
-      const phys = physicalName(f, mode);
-      return logicalColumnExpr(f, {
-        mode,
-        present: present.has(phys),
-        trustPrimitiveTypes: trustPrimitives,
-      });
-    });
-    lf = lf.select(...exprs);
+    if (plan.passThrough && partExprs.length === 0) return lf;
+    if (!plan.passThrough) lf = lf.select(...plan.exprs);
+    if (partExprs.length) {
+      lf = lf.withColumns(...partExprs);
+      const order = needed.map((f) => f.name);
+      const tail = [...dataFields.map((f) => f.name), ...partNeeded];
+      if (order.some((c, i) => c !== tail[i])) lf = lf.select(...order);
+    }
     return lf;
   }));
 
