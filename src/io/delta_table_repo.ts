@@ -110,8 +110,8 @@ export class DeltaTableRepo implements EventTableRepository {
    */
   async readAll(): Promise<pl.DataFrame> {
     const table = await this._open();
+    if (this.#serialize) this.#serialSeen = table?.transactionVersion(this._serialAppId()) ?? 0;
     if (!table) return emptyFrame(this.schema);
-    if (this.#serialize) this.#serialSeen = table.transactionVersion(this._serialAppId()) ?? 0;
     const df = await (await table.scan()).collect();
     if (df.height === 0) return emptyFrame(this.schema);
     return conformToSchema(df.select(...this.schema.columns.map((c) => c.name)), this.schema);
