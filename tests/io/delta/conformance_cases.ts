@@ -107,6 +107,8 @@ export interface ConformanceCase {
   reason: string;
   /** Latest version (INDEX.tsv column 6). */
   latestVersion: number;
+  /** Features found in the log by the corpus authors (INDEX.tsv column 7). */
+  indexFeatures: string[];
   /** delta-rs's view, when it could open the table. */
   oracle?: OracleRecord;
   /** For `golden`: the folder of expected Parquet files. */
@@ -284,6 +286,7 @@ export function conformanceCases(rows: IndexRow[]): ConformanceCase[] {
       kind: "read",
       reason: row.expectedResults,
       latestVersion: row.latestVersion,
+      indexFeatures: row.features,
       oracle: ORACLE[row.root]?.openError ? undefined : ORACLE[row.root],
     };
     const readerFeatures = row.features.filter((f) => f.startsWith("rf:")).map((f) => f.slice(3));
