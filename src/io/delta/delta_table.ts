@@ -20,6 +20,9 @@ import { type ScanOptions, scanSnapshot, selectFiles } from "./scan.ts";
 import type { StructType } from "./schema.ts";
 import { loadSnapshot, type Snapshot } from "./snapshot.ts";
 import type { ObjectStorage } from "./storage.ts";
+import type { VacuumOptions, VacuumResult } from "./vacuum.ts";
+import type { OptimizeOptions, OptimizeResult } from "./optimize.ts";
+import type { LastCheckpoint } from "./checkpoint_writer.ts";
 
 /** Options of {@linkcode DeltaTable.open}. */
 export interface OpenOptions {
@@ -223,6 +226,41 @@ export class DeltaTable {
    */
   async refresh(): Promise<DeltaTable> {
     return new DeltaTable(this.uri, this.storage, await loadSnapshot(this.storage));
+  }
+
+  /**
+   * Delete unreferenced data files older than the retention (see `vacuum.ts`). The writer
+   * modules load on first use, so read-only users do not pay for them.
+   *
+   * @param options Vacuum options (this table's storage is used).
+   * @returns The files deleted (or deletable in a dry run).
+   * @throws {RangeError} When the retention is below the table's and enforcement is on.
+   */
+  async vacuum(options: Omit<VacuumOptions, "storage"> = {}): Promise<VacuumResult> {
+    const { vacuum } = await import("./vacuum.ts");
+    return await vacuum(this.uri, { ...options, storage: this.storage });
+  }
+
+  /**
+   * Compact small files (see `optimize.ts`). This instance keeps its snapshot; use
+   * {@linkcode DeltaTable.refresh} to see the result.
+   *
+   * @param options Optimize options (this table's storage is used).
+   * @returns What was compacted.
+   */
+  async optimize(options: Omit<OptimizeOptions, "storage"> = {}): Promise<OptimizeResult> {
+    const { optimize } = await import("./optimize.ts");
+    return await optimize(this.uri, { ...options, storage: this.storage });
+  }
+
+  /**
+   * Write a classic checkpoint of this snapshot (see `checkpoint_writer.ts`).
+   *
+   * @returns The `_last_checkpoint` content written.
+   */
+  async checkpoint(): Promise<LastCheckpoint> {
+    const { writeCheckpoint } = await import("./checkpoint_writer.ts");
+    return await writeCheckpoint(this.storage, this.snapshot);
   }
 
   _tableRoot(): string {

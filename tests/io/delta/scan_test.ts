@@ -218,3 +218,22 @@ Deno.test("a 1-of-100-partitions, 1-of-10-files-by-stats read touches exactly on
   assert.deepEqual(df.getColumn("x").toArray(), [300, 301, 302, 303, 304]);
   assert.deepEqual([...new Set(df.getColumn("p").toArray())], ["42"]);
 });
+
+Deno.test("DeltaTable.checkpoint writes a checkpoint the reader loads to the same state", async () => {
+  const s = new MemoryStorage();
+  await evolvedTable(s);
+  const before = await DeltaTable.open("t", { storage: s });
+  const last = await before.checkpoint();
+  assert.equal(last.version, 1);
+  const after = await DeltaTable.open("t", { storage: s });
+  assert.equal(after.snapshot.segment.checkpoint?.version, 1);
+  assert.deepEqual(after.snapshot.segment.commits, []);
+  assert.deepEqual(
+    after.files().map((f) => [f.path, f.partitionValues]).sort(),
+    before.files().map((f) => [f.path, f.partitionValues]).sort(),
+  );
+  assert.equal(after.transactionVersion("loader"), 7);
+  assert.deepEqual(after.schema, before.schema);
+  const df = await (await after.scan()).collect();
+  assert.equal(df.height, 4);
+});
