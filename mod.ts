@@ -45,3 +45,5 @@ export * from "./src/research/as_of_join.ts";
 export * from "./src/research/bars.ts";
 export * from "./src/research/charts.ts";
 export * from "./src/research/progress_display.ts";
+export * from "./src/research/table_view.ts";
+export * from "./src/research/show.ts";

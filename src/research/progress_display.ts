@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { _kernelJupyter } from "./_kernel.ts";
 
 /** One progress report, as the ingestion loop's `onProgress` callback sends it. */
 export interface ProgressEvent {
@@ -41,15 +42,6 @@ export interface ProgressDisplay {
   update(event: ProgressEvent): Promise<void>;
   /** Counts by status, and rows, so far. */
   readonly summary: { byStatus: Record<string, number>; rows: number; done: number; total: number };
-}
-
-/** `Deno.jupyter` inside the Deno kernel; outside, its getter throws. */
-function _kernelJupyter(): ProgressDisplayOptions["jupyter"] {
-  try {
-    return (Deno as unknown as { jupyter?: ProgressDisplayOptions["jupyter"] }).jupyter;
-  } catch {
-    return undefined;
-  }
 }
 
 function _escape(text: string): string {

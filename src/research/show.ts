@@ -1,0 +1,68 @@
+/**
+ * Display a value in a notebook right away, as a display message rather than as the
+ * cell's result.
+ *
+ * A cell's last expression is displayed by the Deno kernel as the cell's result; that
+ * message is occasionally sent after the kernel reports itself idle, and headless runners
+ * (`jupyter nbconvert --execute`) then drop it. A display message is sent while the cell runs,
+ * so it is never lost, and it also works inside loops and functions.
+ *
+ * @module
+ */
+import type pl from "nodejs-polars";
+import { type _JupyterApi, _kernelJupyter } from "./_kernel.ts";
+import { tableView } from "./table_view.ts";
+
+/** Options of {@linkcode show}. */
+export interface ShowOptions {
+  /**
+   * Where to display; outside Jupyter the text form is logged instead.
+   *
+   * @default {Deno.jupyter} inside the Deno kernel
+   */
+  jupyter?: _JupyterApi;
+  /**
+   * Where the text form goes outside Jupyter.
+   *
+   * @default {console.log}
+   */
+  log?: (text: string) => void;
+}
+
+/**
+ * Display a chart, a table view, a DataFrame (as {@linkcode tableView}) or any value now.
+ *
+ * @param value What to display.
+ * @param options Output channels.
+ * @returns Once the display message is sent.
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { show } from "./show.ts";
+ * const shown: unknown[] = [];
+ * const jupyter = { display: (b: unknown) => (shown.push(b), Promise.resolve()) };
+ * await show(pl.DataFrame({ a: [1] }), { jupyter });
+ * if (!("text/html" in (shown[0] as object))) throw new Error("a DataFrame shows as HTML");
+ * ```
+ */
+export async function show(value: unknown, options: ShowOptions = {}): Promise<void> {
+  const shown = _isDataFrame(value) ? tableView(value as pl.DataFrame) : value;
+  const hook = (shown as Record<symbol, unknown> | null)?.[Symbol.for("Jupyter.display")];
+  const bundle = typeof hook === "function"
+    ? await (hook as () => unknown).call(shown) as Record<string, unknown>
+    : undefined;
+  const jupyter = options.jupyter ?? _kernelJupyter();
+  if (jupyter) {
+    if (bundle) await jupyter.display(bundle, { raw: true });
+    else await jupyter.display(shown, { raw: false });
+    return;
+  }
+  const text = bundle?.["text/plain"];
+  (options.log ?? console.log)(typeof text === "string" ? text : String(shown));
+}
+
+function _isDataFrame(value: unknown): boolean {
+  const v = value as { lazy?: unknown; getColumn?: unknown; collectSync?: unknown } | null;
+  return typeof value === "object" && v !== null && typeof v.getColumn === "function" &&
+    typeof v.lazy === "function";
+}

@@ -1,0 +1,85 @@
+/**
+ * The notebooks: committed clean (always), and executed headless on the Deno kernel when
+ * Jupyter and the kernel are installed, and always in CI (`CI=true`), where missing tools
+ * fail with an install hint. Elsewhere the execution test is reported by Deno as "ignored"
+ * (one test, named with the reason), never silently skipped.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  checkClean,
+  INSTALL_HINT,
+  jupyterAvailable,
+  listNotebooks,
+  runNotebook,
+} from "../tasks/notebooks.ts";
+
+const EXPECTED = [
+  "01_ingest_step_by_step.ipynb",
+  "02_dim_symbol_scd2.ipynb",
+  "03_research_trades.ipynb",
+  "04_lake_maintenance.ipynb",
+];
+
+Deno.test("the four notebooks are committed without outputs and on the Deno kernel", async () => {
+  const names = (await listNotebooks()).map((p) => p.split("/").pop());
+  assert.deepEqual(names, EXPECTED);
+  assert.deepEqual(await checkClean(), []);
+});
+
+Deno.test("checkClean reports a notebook with outputs", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const nb = {
+      cells: [{
+        cell_type: "code",
+        source: ["1 + 1"],
+        metadata: {},
+        execution_count: 1,
+        outputs: [{ output_type: "execute_result", data: { "text/plain": "2" } }],
+      }],
+      metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    };
+    await Deno.writeTextFile(join(dir, "x.ipynb"), JSON.stringify(nb));
+    const problems = await checkClean(dir);
+    assert.equal(problems.length, 2);
+    assert.match(problems[0], /x\.ipynb: cell 1 has 1 output/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const inCi = (Deno.env.get("CI") ?? "").toLowerCase() === "true";
+const tools = await jupyterAvailable();
+
+Deno.test({
+  name: tools.ok || inCi
+    ? "every notebook executes on the Deno kernel without a cell error, and 03 draws a chart"
+    : `every notebook executes on the Deno kernel (not run: ${tools.reason}; ${INSTALL_HINT})`,
+  ignore: !tools.ok && !inCi,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    assert.ok(tools.ok, `Cannot run notebooks in CI: ${tools.reason}: ${INSTALL_HINT}`);
+    const tmp = await Deno.makeTempDir({ prefix: "pointline-nbtest-" });
+    try {
+      const lakeRoot = join(tmp, "lake");
+      const outDir = join(tmp, "out");
+      await Deno.mkdir(outDir);
+      const failures: string[] = [];
+      for (const path of await listNotebooks()) {
+        const run = await runNotebook(path, { lakeRoot, outDir });
+        if (run.problems.length > 0) failures.push(`${run.name}: ${run.problems.join("; ")}`);
+        else {
+          assert.equal(run.executedCells, run.codeCells, run.name);
+          if (run.name === "03_research_trades.ipynb") assert.ok(run.chartOutputs >= 1);
+        }
+      }
+      assert.deepEqual(failures, []);
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
