@@ -49,8 +49,8 @@ Deno.bench({
   name: "pl.readCSV of the same bytes",
   group: "parse 2M trades",
   baseline: true,
-  n: 5,
-  warmup: 1,
+  n: 8,
+  warmup: 2,
   fn() {
     const df = pl.readCSV(BUFFER);
     if (df.height !== ROWS) throw new Error(`read ${df.height} rows`);
@@ -60,8 +60,8 @@ Deno.bench({
 Deno.bench({
   name: "parseTardisCsv + encodeFixedPoint",
   group: "parse 2M trades",
-  n: 5,
-  warmup: 1,
+  n: 8,
+  warmup: 2,
   fn() {
     const { rows } = parseTardisCsv(BYTES, TRADES.csvColumns, { dataType: "trades" });
     const out = rows.withColumns(
