@@ -200,6 +200,43 @@ export function typedLiteral(value: PredicateValue, type: DeltaDataType | undefi
   }
 }
 
+/** A typed list literal for `in` (long lists), or undefined when the values do not fit. */
+function _listLiteral(
+  values: PredicateValue[],
+  type: DeltaDataType | undefined,
+): pl.Expr | undefined {
+  if (typeof type !== "string") return undefined;
+  const dtype = deltaToPolars(type);
+  switch (type) {
+    case "string":
+      return values.every((v) => typeof v === "string")
+        ? pl.lit(pl.Series("values", values as string[], pl.Utf8))
+        : undefined;
+    case "byte":
+    case "short":
+    case "integer":
+    case "long":
+      if (!values.every((v) => typeof v === "bigint" || Number.isInteger(v))) return undefined;
+      return pl.lit(pl.Series("values", values.map(String)).cast(pl.Int64).cast(dtype));
+    case "float":
+    case "double":
+      if (!values.every((v) => typeof v === "number")) return undefined;
+      return pl.lit(pl.Series("values", values as number[], pl.Float64).cast(dtype));
+    case "date": {
+      const days = values.map(dateDays);
+      if (days.some((d) => d === undefined)) return undefined;
+      return pl.lit(pl.Series("values", days as number[], pl.Int32).cast(dtype));
+    }
+    case "timestamp":
+    case "timestamp_ntz": {
+      const us = values.map(timestampMicros);
+      if (us.some((u) => u === undefined)) return undefined;
+      return pl.lit(pl.Series("values", us.map(String)).cast(pl.Int64).cast(dtype));
+    }
+  }
+  return undefined;
+}
+
 function _predicateExpr(p: Predicate, schema: StructType | undefined): pl.Expr {
   const col = pl.col(p[0]);
   const type = columnType(schema, p[0]);
@@ -215,6 +252,8 @@ function _predicateExpr(p: Predicate, schema: StructType | undefined): pl.Expr {
         // `x in ()` is false; `x not in ()` is true for non-null x
         return p[1] === "in" ? pl.lit(false) : col.isNotNull();
       }
+      const list = values.length > 4 ? _listLiteral(values, type) : undefined;
+      if (list) return p[1] === "in" ? col.isIn(list) : col.isIn(list).not();
       let any: pl.Expr | undefined;
       for (const v of values) {
         const e = col.eq(typedLiteral(v, type));

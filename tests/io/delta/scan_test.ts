@@ -237,3 +237,31 @@ Deno.test("DeltaTable.checkpoint writes a checkpoint the reader loads to the sam
   const df = await (await after.scan()).collect();
   assert.equal(df.height, 4);
 });
+
+Deno.test("long in / not in lists filter exactly, typed like the column", async () => {
+  const s = new MemoryStorage();
+  const n = 50;
+  const df = pl.DataFrame([
+    i64("x", Array.from({ length: n }, (_, i) => i)),
+    pl.Series("d", Array.from({ length: n }, (_, i) => i), pl.Int32).cast(pl.Date),
+    pl.Series("s", Array.from({ length: n }, (_, i) => i % 5 === 0 ? null : `k${i}`)),
+  ]);
+  await put(s, "f.parquet", df);
+  await writeCommit(s, 0, [
+    protocol(),
+    metadata([field("x", "long"), field("d", "date"), field("s", "string")]),
+    add("f.parquet"),
+  ]);
+  const read = async (filter: Filter) =>
+    (await readDelta("t", { storage: s, filter })).sort("x").getColumn("x").toArray();
+  assert.deepEqual(await read([["x", "in", [3, 5n, 7, 11, 13, 1000]]]), [3, 5, 7, 11, 13]);
+  assert.deepEqual(
+    await read([["d", "in", ["1970-01-02", "1970-01-04", new Date(5 * 86_400_000), 8, 9]]]),
+    [1, 3, 5, 8, 9],
+  );
+  assert.deepEqual(await read([["s", "in", ["k1", "k2", "k3", "k4", "k5", null]]]), [1, 2, 3, 4]);
+  // not in: null strings (every 5th row) never match, as in SQL
+  const notIn = await read([["s", "not in", ["k1", "k2", "k3", "k4", "k6"]]]);
+  assert.equal(notIn.length, n - 10 - 5);
+  assert.ok(!notIn.includes(0) && !notIn.includes(1));
+});
