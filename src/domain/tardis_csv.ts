@@ -104,7 +104,8 @@ export function readTardisHeader(bytes: Uint8Array): string[] {
  * @param columns The required columns and their types; other header columns are ignored.
  * @param options Options; see {@linkcode ParseTardisCsvOptions}.
  * @returns The typed rows with `file_line_number`, the rows that failed to parse, the header.
- * @throws {TardisCsvError} When the header lacks a required column or repeats one.
+ * @throws {TardisCsvError} When the header lacks a required column or repeats one, or the
+ * file cannot be read as CSV at all (for example invalid UTF-8).
  * @example
  * ```ts
  * import { parseTardisCsv } from "./tardis_csv.ts";
@@ -144,7 +145,7 @@ export function parseTardisCsv(
     typed = pl.readCSV(buffer, { hasHeader: true, inferSchemaLength: 0, dtypes });
   } catch {
     // A cell that is not of its column's type: re-read as text and reject only those rows.
-    return _parseLeniently(buffer, columns, header);
+    return _parseLeniently(buffer, columns, header, dataType);
   }
   const rows = typed.select(_lineNumbers(typed.height), ...wanted.map((name) => pl.col(name)));
   return { rows, rejected: _emptyRejected(), header };
@@ -212,9 +213,19 @@ function _parseLeniently(
   buffer: Buffer,
   columns: TardisColumns,
   header: string[],
+  dataType: string,
 ): ParsedTardisCsv {
   const wanted = Object.keys(columns);
-  const all = pl.readCSV(buffer, { hasHeader: true, inferSchemaLength: 0 });
+  let all: pl.DataFrame;
+  try {
+    all = pl.readCSV(buffer, { hasHeader: true, inferSchemaLength: 0 });
+  } catch (cause) {
+    // Not a cell-type problem (e.g. invalid UTF-8): the file as a whole cannot be read.
+    const reason = String((cause as Error)?.message ?? cause).split("\n")[0];
+    throw new TardisCsvError(`Cannot parse "${dataType}" file: ${reason}`, dataType, [], {
+      cause,
+    });
+  }
   const text = all.select(_lineNumbers(all.height), ...wanted.map((name) => pl.col(name)));
   const casts = wanted.map((name) => _castText(name, columns[name]).alias(name));
   const bad = wanted.map((name) =>

@@ -151,3 +151,12 @@ Deno.test("readTardisHeader strips the BOM and CR and returns [] for an empty fi
   assert.deepEqual(readTardisHeader(enc("\uFEFFa,b\r\n1,2")), ["a", "b"]);
   assert.deepEqual(readTardisHeader(enc("")), []);
 });
+
+Deno.test("parseTardisCsv reports a file that is not UTF-8 text as a TardisCsvError", () => {
+  const bytes = new Uint8Array([...enc(TRADES_HEADER + "\n"), 0xff, 0xfe, 0x2c, 0x0a]);
+  assert.throws(
+    () => parseTardisCsv(bytes, TRADES.csvColumns, { dataType: "trades" }),
+    (err: unknown) =>
+      err instanceof TardisCsvError && /^Cannot parse "trades" file: /.test(err.message),
+  );
+});
