@@ -83,3 +83,46 @@ Deno.test({
     }
   },
 });
+
+function _notebook(cells: string[]): string {
+  return JSON.stringify({
+    cells: cells.map((source, i) => ({
+      cell_type: "code",
+      id: `c${i}`,
+      source: [source],
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+    })),
+    metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+}
+
+Deno.test({
+  name: tools.ok || inCi
+    ? "runNotebook reports a failing cell and a missing chart"
+    : `runNotebook reports failures (not run: ${tools.reason})`,
+  ignore: !tools.ok && !inCi,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    assert.ok(tools.ok, `Cannot run notebooks in CI: ${tools.reason}: ${INSTALL_HINT}`);
+    const tmp = await Deno.makeTempDir({ prefix: "pointline-nbfail-" });
+    try {
+      const path = join(tmp, "03_research_trades.ipynb");
+      await Deno.writeTextFile(path, _notebook(["1 + 1", 'throw new RangeError("boom")', "2"]));
+      const outDir = join(tmp, "out");
+      await Deno.mkdir(outDir);
+      const run = await runNotebook(path, { lakeRoot: join(tmp, "lake"), outDir });
+      assert.equal(run.codeCells, 3);
+      assert.equal(run.executedCells, 3, "--allow-errors runs the cells after a failure");
+      assert.equal(run.problems.length, 2);
+      assert.match(run.problems[0], /cell 2 .* failed: RangeError: boom/);
+      assert.match(run.problems[1], /no chart output/);
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
