@@ -229,7 +229,8 @@ export class DeltaTableRepo implements EventTableRepository {
     }
     const before = replacing && table ? await this._countFiles([fileId, ...superseded]) : 0;
     try {
-      const res = await writeDelta(this.uri, this._prepare(df), {
+      // Rows of one file come sorted from the domain (table sort order): conform, don't re-sort.
+      const res = await writeDelta(this.uri, this._prepare(df, false), {
         partitionBy: [...this.schema.partitionBy],
         txn: { appId, version: attempt },
         ...(replacing && table
@@ -271,9 +272,9 @@ export class DeltaTableRepo implements EventTableRepository {
     return df.height;
   }
 
-  private _prepare(df: pl.DataFrame): pl.DataFrame {
+  private _prepare(df: pl.DataFrame, sort = true): pl.DataFrame {
     const rows = conformToSchema(df, this.schema);
-    return this.schema.sortBy.length > 0 && rows.height > 1
+    return sort && this.schema.sortBy.length > 0 && rows.height > 1
       ? rows.sort([...this.schema.sortBy])
       : rows;
   }

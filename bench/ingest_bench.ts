@@ -1,0 +1,198 @@
+/**
+ * Ingestion benchmarks (issue 5). For each data type, the whole ingestion loop
+ * (`IngestionService.run`: discover + sha256, manifest, gunzip, parse/validate/resolve/encode,
+ * exactly-once Delta commits, status rows) over N gzip files is compared with the raw floor of
+ * the same files done directly in the same run: `gunzipSync` + `pl.readCSV` + `writeParquet`
+ * per file (the baseline). Target: ingest / floor <= 1.5.
+ *
+ * Sizes (defaults are the issue's): `INGEST_BENCH_FILES` (20) files of `INGEST_BENCH_ROWS`
+ * (500,000) rows for trades and quotes; book_snapshot_25 rows are `INGEST_BENCH_BOOK_ROWS`
+ * (50,000; each row has 104 columns, so a file is about as large as a 500k-row trades file).
+ * `INGEST_BENCH_TYPES` (default `trades,quotes,book_snapshot_25`) picks the groups. Rows per
+ * second and the peak RSS seen during each approach (sampled at file boundaries and every
+ * 25 ms) are printed at the end.
+ *
+ * @module
+ */
+import { gunzipSync, gzipSync } from "node:zlib";
+import { join } from "node:path";
+import pl from "nodejs-polars";
+import { openDeltaLake } from "../src/io/delta_lake.ts";
+import { hiveBronzePath } from "../src/io/bronze_layout.ts";
+import {
+  SAMPLE_INSTRUMENTS_EFFECTIVE_US,
+  type SampleDataType,
+  sampleInstruments,
+  sampleTardisCsv,
+} from "../src/sample/sample_bronze.ts";
+import { buildIngestion } from "../src/services/build_ingestion.ts";
+
+const env = (name: string, fallback: string) => Deno.env.get(name) ?? fallback;
+const FILES = Number(env("INGEST_BENCH_FILES", "20"));
+const ROWS = Number(env("INGEST_BENCH_ROWS", "500000"));
+const BOOK_ROWS = Number(env("INGEST_BENCH_BOOK_ROWS", "50000"));
+const TYPES = env("INGEST_BENCH_TYPES", "trades,quotes,book_snapshot_25")
+  .split(",").map((s) => s.trim()) as SampleDataType[];
+
+const root = await Deno.makeTempDir({ prefix: "pointline_ingest_bench_" });
+globalThis.addEventListener("unload", () => {
+  try {
+    Deno.removeSync(root, { recursive: true });
+  } catch { /* best effort */ }
+});
+
+/** Peak-RSS sampler: file boundaries plus a 25 ms timer (the loop yields between files). */
+class Peak {
+  max = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  start() {
+    this.max = Deno.memoryUsage().rss;
+    this.#timer = setInterval(() => this.sample(), 25);
+  }
+  sample() {
+    const rss = Deno.memoryUsage().rss;
+    if (rss > this.max) this.max = rss;
+  }
+  stop() {
+    this.sample();
+    clearInterval(this.#timer);
+  }
+}
+
+interface Stats {
+  ms: number[];
+  rows: number;
+  peak: number;
+}
+const stats: Record<string, Stats> = {};
+const record = (key: string, ms: number, rows: number, peak: number) => {
+  const s = (stats[key] ??= { ms: [], rows, peak: 0 });
+  s.ms.push(ms);
+  s.peak = Math.max(s.peak, peak);
+};
+
+// ---- bronze: N gzip files per data type, one BTCUSDT file per day ----------------------------
+const bronze = join(root, "bronze");
+const filesByType: Record<string, string[]> = {};
+const rowsByType: Record<string, number> = {};
+for (const dataType of TYPES) {
+  const rows = dataType === "book_snapshot_25" ? BOOK_ROWS : ROWS;
+  rowsByType[dataType] = rows * FILES;
+  filesByType[dataType] = [];
+  for (let i = 0; i < FILES; i++) {
+    const date = new Date(Date.UTC(2024, 5, 1 + i)).toISOString().slice(0, 10);
+    const rel = hiveBronzePath({ exchange: "binance-futures", data_type: dataType, date, symbol: "BTCUSDT" });
+    const csv = sampleTardisCsv(dataType, {
+      exchange: "binance-futures",
+      symbol: "BTCUSDT",
+      date,
+      rows,
+      seed: i + 1,
+      priceStep: 0.5,
+      lot: 0.001,
+    });
+    const path = join(bronze, rel);
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await Deno.writeFile(path, gzipSync(new TextEncoder().encode(csv), { level: 6 }));
+    filesByType[dataType].push(path);
+  }
+}
+
+// ---- the raw floor: gunzip + pl.readCSV + writeParquet per file -----------------------------
+const INT_COLUMNS = ["timestamp", "local_timestamp", "funding_timestamp"];
+async function rawFloor(dataType: string, out: string): Promise<number> {
+  await Deno.mkdir(out, { recursive: true });
+  let rows = 0;
+  let i = 0;
+  for (const path of filesByType[dataType]) {
+    const csv = gunzipSync(await Deno.readFile(path));
+    const dtypes: Record<string, pl.DataType> = {};
+    for (const c of INT_COLUMNS) dtypes[c] = pl.Int64;
+    const df = pl.readCSV(csv, { dtypes });
+    rows += df.height;
+    df.writeParquet(join(out, `part-${i++}.parquet`), { compression: "zstd" });
+  }
+  return rows;
+}
+
+// ---- the ingestion loop over the same bronze ---------------------------------------------------
+async function freshLake(name: string) {
+  const lakeRoot = join(root, name);
+  const lake = openDeltaLake(lakeRoot, { bronzeDir: bronze });
+  const services = buildIngestion(lake);
+  await services.dimSymbol.syncTardisInstruments(sampleInstruments(), {
+    effectiveTs: SAMPLE_INSTRUMENTS_EFFECTIVE_US,
+  });
+  return { lake, services };
+}
+
+let run = 0;
+for (const dataType of TYPES) {
+  Deno.bench({
+    name: `raw floor: gunzip + pl.readCSV + writeParquet (${dataType})`,
+    group: `ingest-${dataType}`,
+    baseline: true,
+    n: 1,
+    warmup: 1,
+    async fn(b) {
+      const out = join(root, `floor_${run++}`);
+      const peak = new Peak();
+      b.start();
+      peak.start();
+      const t0 = performance.now();
+      const rows = await rawFloor(dataType, out);
+      const ms = performance.now() - t0;
+      peak.stop();
+      b.end();
+      record(`floor ${dataType}`, ms, rows, peak.max);
+      await Deno.remove(out, { recursive: true });
+    },
+  });
+  Deno.bench({
+    name: `IngestionService.run into Delta (${dataType})`,
+    group: `ingest-${dataType}`,
+    n: 1,
+    warmup: 1,
+    async fn(b) {
+      const name = `lake_${run++}`;
+      const { services } = await freshLake(name);
+      const peak = new Peak();
+      b.start();
+      peak.start();
+      const t0 = performance.now();
+      const res = await services.ingestion.run({
+        dataTypes: [dataType],
+        onProgress: () => peak.sample(),
+      });
+      const ms = performance.now() - t0;
+      peak.stop();
+      b.end();
+      const written = res.rowsByTable[Object.keys(res.rowsByTable)[0]] ?? 0;
+      if (res.byStatus.success !== FILES || written !== rowsByType[dataType]) {
+        throw new Error(
+          `ingest of ${dataType}: ${JSON.stringify(res.byStatus)}, ${written} rows; ` +
+            res.files.map((f) => f.message).filter(Boolean).slice(0, 2).join("; "),
+        );
+      }
+      record(`ingest ${dataType}`, ms, written, peak.max);
+      await Deno.remove(join(root, name), { recursive: true });
+    },
+  });
+}
+
+globalThis.addEventListener("unload", () => {
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  console.log(`\ningest bench: ${FILES} files per type, ${ROWS} rows (book_snapshot_25: ${BOOK_ROWS})`);
+  for (const dataType of TYPES) {
+    const f = stats[`floor ${dataType}`];
+    const g = stats[`ingest ${dataType}`];
+    if (!f || !g) continue;
+    const fm = f.ms[f.ms.length - 1];
+    const gm = g.ms[g.ms.length - 1];
+    console.log(
+      `${dataType.padEnd(17)} floor ${(f.rows / fm * 1000).toFixed(0)} rows/s (peak RSS ${mib(f.peak)}); ` +
+        `ingest ${(g.rows / gm * 1000).toFixed(0)} rows/s (peak RSS ${mib(g.peak)}); ` +
+        `ratio ingest/floor ${(gm / fm).toFixed(2)}`,
+    );
+  }
+});
