@@ -81,7 +81,12 @@ for (const dataType of TYPES) {
   filesByType[dataType] = [];
   for (let i = 0; i < FILES; i++) {
     const date = new Date(Date.UTC(2024, 5, 1 + i)).toISOString().slice(0, 10);
-    const rel = hiveBronzePath({ exchange: "binance-futures", data_type: dataType, date, symbol: "BTCUSDT" });
+    const rel = hiveBronzePath({
+      exchange: "binance-futures",
+      data_type: dataType,
+      date,
+      symbol: "BTCUSDT",
+    });
     const csv = sampleTardisCsv(dataType, {
       exchange: "binance-futures",
       symbol: "BTCUSDT",
@@ -182,7 +187,9 @@ for (const dataType of TYPES) {
 
 globalThis.addEventListener("unload", () => {
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-  console.log(`\ningest bench: ${FILES} files per type, ${ROWS} rows (book_snapshot_25: ${BOOK_ROWS})`);
+  console.log(
+    `\ningest bench: ${FILES} files per type, ${ROWS} rows (book_snapshot_25: ${BOOK_ROWS})`,
+  );
   for (const dataType of TYPES) {
     const f = stats[`floor ${dataType}`];
     const g = stats[`ingest ${dataType}`];
@@ -190,7 +197,9 @@ globalThis.addEventListener("unload", () => {
     const fm = f.ms[f.ms.length - 1];
     const gm = g.ms[g.ms.length - 1];
     console.log(
-      `${dataType.padEnd(17)} floor ${(f.rows / fm * 1000).toFixed(0)} rows/s (peak RSS ${mib(f.peak)}); ` +
+      `${dataType.padEnd(17)} floor ${(f.rows / fm * 1000).toFixed(0)} rows/s (peak RSS ${
+        mib(f.peak)
+      }); ` +
         `ingest ${(g.rows / gm * 1000).toFixed(0)} rows/s (peak RSS ${mib(g.peak)}); ` +
         `ratio ingest/floor ${(gm / fm).toFixed(2)}`,
     );

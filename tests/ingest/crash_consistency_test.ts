@@ -80,7 +80,7 @@ Deno.test(`crash consistency: ${TRIALS} kill -9 trials, each re-run equals one c
           child.kill("SIGKILL");
         } catch { /* already exited */ }
       };
-      let timer: number | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       if (k === 0) timer = setTimeout(kill, Math.random() * cleanMs);
       const watch = (async () => {
         let seen = 0;
