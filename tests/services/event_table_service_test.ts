@@ -130,7 +130,7 @@ Deno.test("EventTableService writes rows and quarantined rows through the reposi
     supersededFileIds: [4],
   }]]);
   assert.equal(quarantine.writes[0].rows, 1);
-  const q = (await quarantine.readAll()).toRecords()[0];
+  const q = (await quarantine.readAll()).toRecords()[0] as Record<string, unknown>;
   assert.equal(q.file_line_number, 3);
   assert.equal(q.file_id, 9);
 });
