@@ -25,11 +25,11 @@ import { DeltaTableRepo } from "./delta_table_repo.ts";
 import { CommitConflictError } from "./delta/errors.ts";
 import type {
   BronzeFileMetadata,
-  FilterPendingOptions,
   IngestionManifestRepository,
   IngestResult,
   IngestStatus,
   ManifestEntry,
+  ManifestFilterOptions,
 } from "./protocols.ts";
 
 /** The `txn` app id that serialises file-id minting. */
@@ -123,7 +123,7 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    */
   async filterPending(
     candidates: readonly BronzeFileMetadata[],
-    options: FilterPendingOptions = {},
+    options: ManifestFilterOptions = {},
   ): Promise<BronzeFileMetadata[]> {
     if (candidates.length === 0) return [];
     if (options.force) return [...candidates];

@@ -8,6 +8,7 @@
  * @module
  */
 import type pl from "nodejs-polars";
+import type { ManifestStatus } from "../domain/ingest_manifest.ts";
 
 /** A whole table that can be read, rewritten and merged into. */
 export interface TableRepository {
@@ -123,8 +124,8 @@ export interface BronzeSource {
   readFile(bronzePath: string): Promise<Uint8Array>;
 }
 
-/** Ingest statuses recorded in the manifest. */
-export type IngestStatus = "pending" | "success" | "failed" | "quarantined";
+/** Ingest statuses recorded in the manifest (`pending`, `success`, `failed`, `quarantined`). */
+export type IngestStatus = ManifestStatus;
 
 /** Counts and timings recorded with a terminal status. */
 export interface IngestResult {
@@ -155,7 +156,7 @@ export interface ManifestEntry {
 }
 
 /** Options of {@linkcode IngestionManifestRepository.filterPending}. */
-export interface FilterPendingOptions {
+export interface ManifestFilterOptions {
   /** Also return files already ingested successfully. @default {false} */
   force?: boolean;
   /** Also return files whose status is `quarantined`. @default {false} */
@@ -174,7 +175,7 @@ export interface IngestionManifestRepository {
   /** The files that still need ingesting, decided by one batch anti-join on identity. */
   filterPending(
     candidates: readonly BronzeFileMetadata[],
-    options?: FilterPendingOptions,
+    options?: ManifestFilterOptions,
   ): Promise<BronzeFileMetadata[]>;
   /** Record a status (with counts) for a file, without rewriting the whole manifest. */
   updateStatus(
