@@ -15,7 +15,40 @@ import {
 } from "./storage.ts";
 
 /**
+ * Metadata whose size and time are read (one `stat`) on first access: listing a log folder of
+ * 10,000 commits then costs one directory read, and only the files a snapshot uses are
+ * stat-ed. A file deleted after the listing reports size 0 and time 0.
+ */
+function _lazyMeta(full: string, key: string): ObjectMeta {
+  let info: { size: number; lastModified: number } | undefined;
+  const stat = () => {
+    if (!info) {
+      try {
+        const st = Deno.statSync(full);
+        info = { size: st.size, lastModified: st.mtime?.getTime() ?? 0 };
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+        info = { size: 0, lastModified: 0 };
+      }
+    }
+    return info;
+  };
+  return {
+    path: key,
+    get size() {
+      return stat().size;
+    },
+    get lastModified() {
+      return stat().lastModified;
+    },
+  };
+}
+
+/**
  * Object storage rooted at a local folder. Keys are `/`-separated paths below the root.
+ *
+ * `list` reads folders only; each object's size and modification time are read from the file
+ * system on first access (see {@linkcode ObjectMeta}; values are those at that moment).
  *
  * `put` writes a hidden temporary file in the target's folder first; an exclusive put then
  * hard-links it to the key (the link fails if the key exists, so exactly one of two racing
@@ -69,7 +102,7 @@ export class LocalStorage implements ObjectStorage {
     const baseKey = slash >= 0 ? prefix.slice(0, slash + 1) : "";
     const out: ObjectMeta[] = [];
     await this._walk(baseKey, prefix, out);
-    out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    if (out.length > 1) out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return out;
   }
 
@@ -95,14 +128,7 @@ export class LocalStorage implements ObjectStorage {
         // descend only when the folder can hold keys with the prefix
         if (dKey.startsWith(prefix) || prefix.startsWith(dKey)) subdirs.push(dKey);
       } else if (key.startsWith(prefix)) {
-        try {
-          const st = Deno.statSync(join(this.root, key));
-          if (st.isFile) {
-            out.push({ path: key, size: st.size, lastModified: st.mtime?.getTime() ?? 0 });
-          }
-        } catch (err) {
-          if (!(err instanceof Deno.errors.NotFound)) throw err; // deleted while listing
-        }
+        out.push(_lazyMeta(join(this.root, key), key));
       }
     }
     return subdirs.reduce((p, d) => p.then(() => this._walk(d, prefix, out)), Promise.resolve());

@@ -89,6 +89,37 @@ const _UUID = /^(\d{20})\.checkpoint\.([0-9a-fA-F-]{36})\.(json|parquet)$/;
 const _CRC = /^(\d{20})\.crc$/;
 const _COMPACTION = /^(\d{20})\.(\d{20})\.compacted\.json$/;
 
+/** A log file whose `size` and `lastModified` are read from `meta` only when used. */
+class _LogFile {
+  readonly #meta: ObjectMeta;
+  kind: LogFileKind;
+  version: number;
+  path: string;
+  constructor(kind: LogFileKind, version: number, meta: ObjectMeta) {
+    this.kind = kind;
+    this.version = version;
+    this.path = meta.path;
+    this.#meta = meta;
+  }
+  get size(): number {
+    return this.#meta.size;
+  }
+  get lastModified(): number {
+    return this.#meta.lastModified;
+  }
+}
+
+function _logFile(
+  kind: LogFileKind,
+  version: number,
+  meta: ObjectMeta,
+  extra?: Partial<LogFile>,
+): LogFile {
+  const f = new _LogFile(kind, version, meta) as LogFile;
+  if (extra) Object.assign(f, extra);
+  return f;
+}
+
 /**
  * Parse the name of a file under `_delta_log/`. Hidden files (`.x`), temporary files, files
  * in sub-folders (`_sidecars/`, `.tmp/`, `_staged_commits/`) and unknown names give
@@ -110,39 +141,30 @@ export function parseLogFileName(meta: ObjectMeta): LogFile | undefined {
   const dir = meta.path.slice(0, i + 1);
   const name = meta.path.slice(i + 1);
   if (dir !== DELTA_LOG_DIR) return undefined;
-  const base = { path: meta.path, size: meta.size, lastModified: meta.lastModified };
-  if (name === "_last_checkpoint") return { kind: "lastCheckpoint", version: -1, ...base };
-  if (name.startsWith(".")) return undefined;
   let m = _COMMIT.exec(name);
-  if (m) return { kind: "commit", version: Number(m[1]), ...base };
+  if (m) return _logFile("commit", Number(m[1]), meta);
+  if (name === "_last_checkpoint") return _logFile("lastCheckpoint", -1, meta);
+  if (name.startsWith(".")) return undefined;
   m = _CLASSIC.exec(name);
-  if (m) return { kind: "checkpoint", version: Number(m[1]), format: "parquet", ...base };
+  if (m) return _logFile("checkpoint", Number(m[1]), meta, { format: "parquet" });
   m = _MULTI.exec(name);
   if (m) {
-    return {
-      kind: "multipart",
-      version: Number(m[1]),
+    return _logFile("multipart", Number(m[1]), meta, {
       part: Number(m[2]),
       numParts: Number(m[3]),
       format: "parquet",
-      ...base,
-    };
+    });
   }
   m = _UUID.exec(name);
   if (m) {
-    return {
-      kind: "uuidCheckpoint",
-      version: Number(m[1]),
+    return _logFile("uuidCheckpoint", Number(m[1]), meta, {
       format: m[3] as "json" | "parquet",
-      ...base,
-    };
+    });
   }
   m = _CRC.exec(name);
-  if (m) return { kind: "crc", version: Number(m[1]), ...base };
+  if (m) return _logFile("crc", Number(m[1]), meta);
   m = _COMPACTION.exec(name);
-  if (m) {
-    return { kind: "compaction", version: Number(m[1]), endVersion: Number(m[2]), ...base };
-  }
+  if (m) return _logFile("compaction", Number(m[1]), meta, { endVersion: Number(m[2]) });
   return undefined;
 }
 
