@@ -10,10 +10,15 @@
  * 3. INDEX.tsv column 8 (`MUST FAIL`, latest version in column 6).
  * 4. `conformance_oracle.json`: what delta-rs (Python `deltalake` 1.6.6, an independent
  *    implementation) sees in each table: version, protocol, metadata id, partition columns, the
- *    live file list (count and a hash of the sorted paths) and the row count (read, or the sum
- *    of `numRecords` minus rows its deletion vectors drop). Regenerate with
- *    `python3 tests/io/delta/conformance_oracle.py`.
- * 5. Hand-checked values recorded in {@linkcode HAND_CHECKED} below.
+ *    parsed schema (field metadata included), the live file list (count and a hash of the
+ *    sorted paths) and the row count (read, or the sum of `numRecords` minus the rows its
+ *    deletion vectors drop), at the latest and every older version it can load. Regenerate
+ *    with `python3 tests/io/delta/conformance_oracle.py`.
+ * 5. Hand-checked values recorded in {@linkcode HAND_CHECKED} and {@linkcode OVERRIDES}.
+ * 6. A live peer read (second test in conformance_test.ts): every other readable table is
+ *    compared in full with delta-rs's read, or with pyarrow reading the live files that
+ *    delta-rs lists (with its decoded deletion vectors, typed partition values, column
+ *    mapping renames and type widening casts) where delta-rs cannot read the table itself.
  *
  * Nothing is derived from our own reading of the log.
  *
@@ -60,6 +65,8 @@ export interface OracleRecord {
   metadataId?: string;
   /** Partition columns. */
   partitionColumns?: string[];
+  /** The table schema as delta-rs parsed it (Delta schema JSON, field metadata included). */
+  schema?: unknown;
   /** Number of live files. */
   files?: number;
   /** First 16 hex digits of SHA-256 of the sorted live paths joined by `\n`. */

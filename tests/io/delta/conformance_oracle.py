@@ -39,6 +39,7 @@ def record(path, version=None, older=True):
                        sorted(p.reader_features or []), sorted(p.writer_features or [])]
     rec["metadataId"] = m.id
     rec["partitionColumns"] = list(m.partition_columns)
+    rec["schema"] = json.loads(dt.schema().to_json())
     adds = pa.table(dt.get_add_actions(flatten=True))
     # delta-rs returns the log's (URI-encoded) paths; record them decoded once, as pointline does.
     paths = sorted(unquote(str(x)) for x in adds.column("path").to_pylist())

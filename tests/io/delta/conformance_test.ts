@@ -12,6 +12,7 @@ import type { AddAction } from "../../../src/io/delta/actions.ts";
 import { DeltaTable } from "../../../src/io/delta/delta_table.ts";
 import { DeltaError, UnsupportedFeatureError } from "../../../src/io/delta/errors.ts";
 import { fileMayMatch } from "../../../src/io/delta/file_skipping.ts";
+import { parseDataType } from "../../../src/io/delta/schema.ts";
 import { LocalStorage } from "../../../src/io/delta/local_storage.ts";
 import type { Filter, PredicateValue } from "../../../src/io/delta/predicate.ts";
 import type {
@@ -138,6 +139,7 @@ function _checkLog(c: ConformanceCase, table: DeltaTable): void {
     "protocol (delta-rs)",
   );
   assert.equal(table.metadata.id, o.metadataId, "metadata id (delta-rs)");
+  assert.deepEqual(table.schema, parseDataType(o.schema), "schema incl. field metadata (delta-rs)");
   assert.deepEqual(table.metadata.partitionColumns, o.partitionColumns, "partition columns");
   const paths = _paths(table.files());
   assert.equal(paths.length, o.files, "live file count (delta-rs)");
