@@ -150,6 +150,11 @@ export interface EventTableSpec {
    * vendor columns and the encoded `FixedPointField.as` columns.
    */
   readonly outputs: readonly pl.Expr[];
+  /**
+   * Optional frame-level step after encoding and before `outputs`, for work that is faster on
+   * the whole frame than as expressions (e.g. building 25-level lists). Must keep every row.
+   */
+  readonly prepare?: (encoded: pl.DataFrame) => pl.DataFrame;
 }
 
 /** Where a file came from and what to resolve its symbols against. */
@@ -284,7 +289,8 @@ export function transformTardisFile(
   const onGrid = applyRowRules(resolved, spec.fixedPoint.map(_gridRule), {
     rawColumns: vendorColumns,
   });
-  const encoded = onGrid.passed.withColumns(...spec.fixedPoint.map(_encode));
+  let encoded = onGrid.passed.withColumns(...spec.fixedPoint.map(_encode));
+  if (spec.prepare) encoded = spec.prepare(encoded);
   const projected = encoded.select(
     pl.col("date"),
     pl.lit(exchange).alias("exchange"),

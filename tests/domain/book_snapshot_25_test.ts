@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import pl from "nodejs-polars";
 import { BOOK_LEVELS, BOOK_SNAPSHOT_25 } from "../../src/domain/book_snapshot_25.ts";
-import { prefix, rulesByLine, transformLines } from "./_event_helpers.ts";
+import { transformTardisFile } from "../../src/domain/event_table.ts";
+import { parseTardisCsv } from "../../src/domain/tardis_csv.ts";
+import { TARDIS_FIXTURES } from "../_fixtures.ts";
+import { BINANCE_FUTURES_DIM, prefix, rulesByLine, transformLines } from "./_event_helpers.ts";
 
 type Level = [price: number | "", amount: number | ""];
 
@@ -54,4 +58,42 @@ Deno.test("book_snapshot_25 stores 25-level lists with nulls for missing levels"
   assert.deepEqual(full.asks_qty_int, [3000, 4000, ...nulls(23)]);
   assert.deepEqual(askOnly.bids_px_int, nulls(25));
   assert.deepEqual(askOnly.asks_qty_int, [0, ...nulls(24)]);
+});
+
+Deno.test("book_snapshot_25 lists hold each row's own levels in level order (real sample)", () => {
+  const path = `${TARDIS_FIXTURES}/book_snapshot_25/binance-futures_book_snapshot_25_BTCUSDT.csv`;
+  const bytes = Deno.readFileSync(path);
+  const parsed = parseTardisCsv(bytes, BOOK_SNAPSHOT_25.csvColumns).rows.toRecords();
+  const out = transformTardisFile(BOOK_SNAPSHOT_25, bytes, {
+    fileId: 1,
+    exchange: "binance-futures",
+    date: "2020-09-01",
+    dim: BINANCE_FUTURES_DIM,
+  });
+  const rows = out.rows.sort("file_line_number").toRecords() as unknown as Record<
+    string,
+    number[]
+  >[];
+  assert.equal(rows.length, parsed.length);
+  parsed.forEach((vendor, r) => {
+    for (const side of ["bids", "asks"] as const) {
+      const px = Array.from(
+        { length: BOOK_LEVELS },
+        (_, i) => Math.round((vendor[`${side}[${i}].price`] as number) * 100),
+      );
+      const qty = Array.from(
+        { length: BOOK_LEVELS },
+        (_, i) => Math.round((vendor[`${side}[${i}].amount`] as number) * 1000),
+      );
+      assert.deepEqual(rows[r][`${side}_px_int`], px, `row ${r} ${side} prices`);
+      assert.deepEqual(rows[r][`${side}_qty_int`], qty, `row ${r} ${side} amounts`);
+    }
+  });
+});
+
+Deno.test("book_snapshot_25 returns typed empty lists when no row survives", () => {
+  const out = transformLines(BOOK_SNAPSHOT_25, [HEADER, book(2, [[100.01, 1]], [[100.01, 1]])]);
+  assert.equal(out.rows.height, 0);
+  assert.equal(out.quarantined.height, 1);
+  assert.ok(out.rows.getColumn("bids_px_int").dtype.equals(pl.List(pl.Int64)));
 });
