@@ -13,6 +13,7 @@ import { DeltaTable } from "../../../src/io/delta/delta_table.ts";
 import { DeltaError, UnsupportedFeatureError } from "../../../src/io/delta/errors.ts";
 import { fileMayMatch } from "../../../src/io/delta/file_skipping.ts";
 import { parseDataType } from "../../../src/io/delta/schema.ts";
+import { loadSnapshot } from "../../../src/io/delta/snapshot.ts";
 import { LocalStorage } from "../../../src/io/delta/local_storage.ts";
 import type { Filter, PredicateValue } from "../../../src/io/delta/predicate.ts";
 import type {
@@ -198,6 +199,21 @@ async function _checkExpectedFile(c: ConformanceCase, table: DeltaTable): Promis
   for (const [v, files] of Object.entries(exp.activeFilesByVersion ?? {})) {
     const t = await _open(c, { version: Number(v) });
     assert.deepEqual(_paths(t.files()), [...(files as string[])].sort(), `files at version ${v}`);
+  }
+  if (exp.tombstonesAtLatest !== undefined) {
+    // delta-rs counts every tombstone; evaluate expiry at the epoch so that none has expired.
+    const snap = await loadSnapshot(_storageFor(c) ?? new LocalStorage(c.path), { now: 0 });
+    const got = snap.tombstones.map((r) => ({
+      path: r.path,
+      deletionTimestamp: r.deletionTimestamp,
+    }))
+      .sort((a, b) => a.path < b.path ? -1 : 1);
+    if (typeof exp.tombstonesAtLatest === "number") {
+      assert.equal(got.length, exp.tombstonesAtLatest, "tombstone count");
+    } else {
+      const want = [...exp.tombstonesAtLatest].sort((a, b) => a.path < b.path ? -1 : 1);
+      assert.deepEqual(got, want, "tombstones");
+    }
   }
   if (exp.sumOfStatsNumRecordsAtLatest !== undefined) {
     const sum = table.files().reduce(
