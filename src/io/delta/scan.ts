@@ -5,6 +5,9 @@
  * may match the filter (see `file_skipping.ts`):
  * - local storage: `pl.scanParquet(path)` (lazy, projection and predicate pushdown); other
  *   storage: the bytes are read and `pl.readParquet(bytes).lazy()`;
+ * - when a requested column is a timestamp, the file footer is read first; a file storing
+ *   legacy INT96 timestamps is read eagerly with those columns decoded exactly at microsecond
+ *   precision (`parquet_int96.ts`), since Polars overflows them outside 1677..2262;
  * - rows marked by the file's deletion vector are removed (by row position, before anything
  *   else);
  * - each requested column is taken by its physical name, cast to the table type (type
@@ -24,6 +27,7 @@ import type { AddAction } from "./actions.ts";
 import { isPassThrough, logicalColumnExpr } from "./column_mapping.ts";
 import { readDeletionVector, removeDeletedRows } from "./deletion_vector.ts";
 import { fileMayMatch } from "./file_skipping.ts";
+import { decodeInt96Columns, footerBlockLength, int96Layout } from "./parquet_int96.ts";
 import { hasReaderFeature } from "./protocol_check.ts";
 import { partitionValuesToExprs } from "./partition_values.ts";
 import { type Filter, filterColumns, filterToExpr, validateFilter } from "./predicate.ts";
@@ -95,26 +99,73 @@ function _emptyFrame(fields: StructField[]): pl.DataFrame {
   return pl.DataFrame({ __pointline_empty: [0] }).select(...exprs).head(0);
 }
 
+const _TAIL_GUESS = 64 * 1024;
+
+/** Read a data file (or a byte range of it): storage key, or an absolute local path. */
+async function _readData(
+  storage: ObjectStorage,
+  path: string,
+  range?: { start: number; end: number },
+): Promise<Uint8Array> {
+  if (!_isAbsolute(path)) return await storage.read(path, range);
+  const local = path.startsWith("file:") ? fileURLToPath(path) : path;
+  const bytes = await Deno.readFile(local);
+  return range ? bytes.subarray(range.start, range.end) : bytes;
+}
+
+/**
+ * When a file stores INT96 timestamps, read it eagerly with those columns decoded exactly at
+ * microsecond precision (Polars would overflow nanoseconds outside 1677..2262).
+ */
+async function _int96Frame(
+  storage: ObjectStorage,
+  add: AddAction,
+): Promise<pl.LazyDataFrame | undefined> {
+  const size = add.size > 0 ? add.size : (await storage.head(add.path)).size;
+  let tail = await _readData(storage, add.path, {
+    start: Math.max(0, size - _TAIL_GUESS),
+    end: size,
+  });
+  const need = footerBlockLength(tail);
+  if (need > tail.length) {
+    tail = await _readData(storage, add.path, { start: Math.max(0, size - need), end: size });
+  }
+  if (!int96Layout(tail)) return undefined;
+  const bytes = await _readData(storage, add.path);
+  const layout = int96Layout(bytes)!;
+  const decoded = decodeInt96Columns(bytes, layout);
+  let df = pl.readParquet(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const fixed = [...decoded].map(([name, values]) =>
+    pl.Series(name, values.map((v) => (v === null ? null : String(v))), pl.Utf8)
+      .cast(pl.Int64)
+      .cast(pl.Datetime("us"))
+  );
+  df = df.withColumns(...fixed);
+  return df.lazy();
+}
+
 /** The lazy frame of one data file's raw columns (deleted rows removed). */
 async function _fileFrame(
   storage: ObjectStorage,
   add: AddAction,
   tableRoot: string,
+  checkInt96: boolean,
 ): Promise<pl.LazyDataFrame> {
-  let lf: pl.LazyDataFrame;
-  if (_isAbsolute(add.path)) {
-    if (!add.path.startsWith("file:") && !add.path.startsWith("/")) {
-      throw new TypeError(
-        `Cannot read data file "${add.path}": only local absolute paths are supported`,
-      );
+  let lf = checkInt96 ? await _int96Frame(storage, add) : undefined;
+  if (!lf) {
+    if (_isAbsolute(add.path)) {
+      if (!add.path.startsWith("file:") && !add.path.startsWith("/")) {
+        throw new TypeError(
+          `Cannot read data file "${add.path}": only local absolute paths are supported`,
+        );
+      }
+      lf = pl.scanParquet(add.path.startsWith("file:") ? fileURLToPath(add.path) : add.path);
+    } else {
+      const local = storage.localPath?.(add.path);
+      lf = local !== undefined
+        ? pl.scanParquet(local)
+        : pl.readParquet(Buffer.from(await storage.read(add.path))).lazy();
     }
-    const local = add.path.startsWith("file:") ? fileURLToPath(add.path) : add.path;
-    lf = pl.scanParquet(local);
-  } else {
-    const local = storage.localPath?.(add.path);
-    lf = local !== undefined
-      ? pl.scanParquet(local)
-      : pl.readParquet(Buffer.from(await storage.read(add.path))).lazy();
   }
   if (add.deletionVector && add.deletionVector.cardinality > 0) {
     const deleted = await readDeletionVector(storage, add.deletionVector, { tableRoot });
@@ -163,6 +214,11 @@ export async function scanSnapshot(
     !(snapshot.protocol.writerFeatures ?? []).some((f) => f.startsWith("typeWidening")) &&
     !snapshot.metadata.schemaString.includes("delta.typeChanges");
 
+  // legacy INT96 timestamps can only be read exactly by decoding them: check footers only
+  // when a needed column is a timestamp
+  const checkInt96 = needed.some((f) =>
+    !partSet.has(f.name) && (f.type === "timestamp" || f.type === "timestamp_ntz")
+  );
   // data-column expressions depend only on which columns a file has: build them once per set
   const dataFields = needed.filter((f) => !partSet.has(f.name));
   const plans = new Map<string, { exprs: pl.Expr[]; passThrough: boolean }>();
@@ -187,7 +243,7 @@ export async function scanSnapshot(
     return plan;
   };
   const frames = await Promise.all(files.map(async (add) => {
-    let lf = await _fileFrame(storage, add, tableRoot);
+    let lf = await _fileFrame(storage, add, tableRoot, checkInt96);
     const plan = planFor(lf.columns);
     const partExprs = partNeeded.length
       ? partitionValuesToExprs(add.partitionValues, { schema, partitionColumns: partNeeded })
