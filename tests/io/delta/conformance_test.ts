@@ -185,10 +185,39 @@ function _parseFilter(text: string): Filter {
   });
 }
 
+/** Keys of EXPECTED.from-tests.json files: checked below, or documentation (`source`, `note`...). */
+const _EXPECTED_KEYS = new Set([
+  "source",
+  "note",
+  "caveat",
+  "semantics",
+  "column", // names the column of `versions`
+  "partitionColumn", // documentation of partitioned-table-with-dv-large
+  "commitFileMtimes", // applied by the commitMtimes storage adapter
+  "latestVersion",
+  "protocol",
+  "activeFilesAtLatest",
+  "activeFilesByVersion",
+  "tombstonesAtLatest",
+  "sumOfStatsNumRecordsAtLatest",
+  "nullCountOfColumn_value_per_file",
+  "versions",
+  "versionAsOfTimestamp",
+  "filesByPartitionFilter",
+]);
+
 async function _checkExpectedFile(c: ConformanceCase, table: DeltaTable): Promise<void> {
   // deno-lint-ignore no-explicit-any
   const exp = JSON.parse(Deno.readTextFileSync(c.expectedFile!)) as Record<string, any>;
+  const unknown = Object.keys(exp).filter((k) => !_EXPECTED_KEYS.has(k));
+  assert.deepEqual(unknown, [], `EXPECTED keys this harness does not check: ${unknown}`);
   if (exp.latestVersion !== undefined) assert.equal(table.version, exp.latestVersion);
+  if (exp.nullCountOfColumn_value_per_file !== undefined) {
+    for (const f of table.files()) {
+      const stats = JSON.parse(f.stats ?? "{}");
+      assert.equal(stats.nullCount?.value, exp.nullCountOfColumn_value_per_file, f.path);
+    }
+  }
   if (exp.protocol) {
     assert.equal(table.protocol.minReaderVersion, exp.protocol.minReaderVersion);
     assert.equal(table.protocol.minWriterVersion, exp.protocol.minWriterVersion);
