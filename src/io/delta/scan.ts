@@ -101,6 +101,12 @@ function _emptyFrame(fields: StructField[]): pl.DataFrame {
 
 const _TAIL_GUESS = 64 * 1024;
 
+/**
+ * A data file path is a literal path (never a glob: `[`, `*` and `?` are legal in partition
+ * values), and partition values come from the log, never from `key=value` folder names.
+ */
+const _SCAN_OPTIONS = { glob: false, hivePartitioning: false } as const;
+
 /** Read a data file (or a byte range of it): storage key, or an absolute local path. */
 async function _readData(
   storage: ObjectStorage,
@@ -159,11 +165,14 @@ async function _fileFrame(
           `Cannot read data file "${add.path}": only local absolute paths are supported`,
         );
       }
-      lf = pl.scanParquet(add.path.startsWith("file:") ? fileURLToPath(add.path) : add.path);
+      lf = pl.scanParquet(
+        add.path.startsWith("file:") ? fileURLToPath(add.path) : add.path,
+        _SCAN_OPTIONS,
+      );
     } else {
       const local = storage.localPath?.(add.path);
       lf = local !== undefined
-        ? pl.scanParquet(local)
+        ? pl.scanParquet(local, _SCAN_OPTIONS)
         : pl.readParquet(Buffer.from(await storage.read(add.path))).lazy();
     }
   }

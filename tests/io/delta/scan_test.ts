@@ -265,3 +265,21 @@ Deno.test("long in / not in lists filter exactly, typed like the column", async 
   assert.equal(notIn.length, n - 10 - 5);
   assert.ok(!notIn.includes(0) && !notIn.includes(1));
 });
+
+Deno.test("data file paths with glob characters are read literally", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "pointline_scan_glob_" });
+  try {
+    const s = new LocalStorage(dir);
+    await put(s, "p=[a]*?/x.parquet", pl.DataFrame([i64("x", [1])]));
+    await put(s, "p=[a]*?/y.parquet", pl.DataFrame([i64("x", [2])]));
+    await writeCommit(s, 0, [
+      protocol(),
+      metadata([field("x", "long"), field("p", "string")], { partitionColumns: ["p"] }),
+      add("p=%5Ba%5D*%3F/x.parquet", { partitionValues: { p: "[a]*?" } }),
+    ]);
+    const df = await readDelta(dir);
+    assert.deepEqual(df.toRecords(), [{ x: 1, p: "[a]*?" }]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
