@@ -111,6 +111,13 @@ export class Lake {
    * The registered tables that exist in this lake (have a `_delta_log`), in registry order.
    *
    * @returns Table names.
+   * @example
+   * ```ts
+   * import { openLake } from "./open_lake.ts";
+   * const empty = await Deno.makeTempDir();
+   * if ((await openLake(empty).tables()).length !== 0) throw new Error("no tables expected");
+   * await Deno.remove(empty);
+   * ```
    */
   async tables(): Promise<TableName[]> {
     const found: TableName[] = [];

@@ -38,6 +38,17 @@ export interface FindSymbolsOptions extends LakeReadOptions {
  *
  * @param dim Rows of `dim_symbol`.
  * @returns The same rows with two extra columns.
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { withValidityDates } from "./symbols.ts";
+ * const dim = pl.DataFrame({
+ *   valid_from_ts: pl.Series("valid_from_ts", ["1722427200000000"]).cast(pl.Int64),
+ *   valid_until_ts: pl.Series("valid_until_ts", ["9223372036854775807"]).cast(pl.Int64),
+ * });
+ * const out = withValidityDates(dim);
+ * if (out.getColumn("valid_until").nullCount() !== 1) throw new Error("open end shows as null");
+ * ```
  */
 export function withValidityDates(dim: pl.DataFrame): pl.DataFrame {
   return dim.withColumns(
