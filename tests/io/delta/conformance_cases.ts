@@ -77,6 +77,8 @@ export interface OracleRecord {
   partitionColumns?: string[];
   /** The table schema as delta-rs parsed it (Delta schema JSON, field metadata included). */
   schema?: unknown;
+  /** `[version, commitInfo.operation]` per commit, newest first, as delta-rs lists them. */
+  history?: [number, string | null][];
   /** Number of live files. */
   files?: number;
   /** First 16 hex digits of SHA-256 of the sorted live paths joined by `\n`. */

@@ -40,6 +40,11 @@ def record(path, version=None, older=True):
     rec["metadataId"] = m.id
     rec["partitionColumns"] = list(m.partition_columns)
     rec["schema"] = json.loads(dt.schema().to_json())
+    if version is None:
+        try:
+            rec["history"] = [[h.get("version"), h.get("operation")] for h in dt.history()]
+        except Exception as e:
+            rec["historyError"] = str(e).split("\n")[0][:120]
     adds = pa.table(dt.get_add_actions(flatten=True))
     # delta-rs returns the log's (URI-encoded) paths; record them decoded once, as pointline does.
     paths = sorted(unquote(str(x)) for x in adds.column("path").to_pylist())
