@@ -10,6 +10,10 @@
  *   outside the Basic Multilingual Plane's lower part (UTF-16 order differs from UTF-8
  *   order) are never used;
  * - timestamp bounds written with millisecond precision are widened by 999 µs both ways;
+ * - `float` bounds and literals are compared as float32 (Polars compares a Float32 column
+ *   with the literal cast to Float32), with one ulp of slack;
+ * - columns widened by type widening (`delta.typeChanges` in their metadata) use no min/max
+ *   (older files' bounds are in the old type);
  * - 64-bit integer bounds beyond 2^53 (not exact after JSON parsing), NaN, decimal, binary
  *   and nested columns are never used;
  * - a missing or unparsable `stats` means "may match".
@@ -83,6 +87,10 @@ function _litKey(v: PredicateValue, type: string): _Key | undefined {
   }
   switch (type) {
     case "float":
+      // compared in float32, as Polars compares a Float32 column with a literal cast to it
+      if (typeof v === "number") return Number.isNaN(v) ? undefined : Math.fround(v);
+      if (typeof v === "bigint") return Math.fround(Number(v));
+      return undefined;
     case "double":
       if (typeof v === "number") return Number.isNaN(v) ? undefined : v;
       if (typeof v === "bigint") return Number(v);
@@ -107,6 +115,8 @@ function _statKey(v: unknown, type: string): _Key | undefined {
   }
   switch (type) {
     case "float":
+      // float32 values written as their shortest decimal: recover the float32 value
+      return typeof v === "number" && !Number.isNaN(v) ? Math.fround(v) : undefined;
     case "double":
       return typeof v === "number" && !Number.isNaN(v) ? v : undefined;
     case "string":
@@ -143,6 +153,11 @@ function _range(stats: _Stats, phys: string, type: string): _Range | undefined {
     const fracHi = /\.(\d+)/.exec(String(rawHi))?.[1] ?? "";
     if (fracLo.length < 6) lo = lo - 999n;
     if (fracHi.length < 6) hi = (hi as bigint) + 999n;
+  }
+  if (type === "float" && typeof lo === "number" && typeof hi === "number") {
+    // one float32 ulp of slack either way, in case a writer rounded differently
+    lo = lo - Math.abs(lo) * 2 ** -23 - Number.MIN_VALUE;
+    hi = hi + Math.abs(hi) * 2 ** -23 + Number.MIN_VALUE;
   }
   return { lo, hi, hiMaybeTruncated: type === "string" };
 }
@@ -244,6 +259,8 @@ function _statsMayMatch(p: Predicate, stats: _Stats, field: StructField): boolea
   if (allNull && numRecords! > 0) return false; // no non-null value can match a comparison
   if (numRecords === 0) return false;
   if (typeof type !== "string") return true;
+  // a widened column: older files' stats are in the old type (e.g. float32 decimals), unusable
+  if (field.metadata?.["delta.typeChanges"] !== undefined) return true;
   const r = _range(stats, phys, type);
   if (!r) return true;
   switch (op) {

@@ -201,3 +201,39 @@ Deno.test("fileMayMatch: partition values are evaluated exactly", async (t) => {
     assert.equal(may([["p", "is null"]], e), true);
   });
 });
+
+Deno.test("fileMayMatch: float stats and literals compare as float32", () => {
+  const fschema: StructType = {
+    type: "struct",
+    fields: [
+      { name: "f", type: "float", nullable: true, metadata: {} },
+      { name: "pf", type: "float", nullable: true, metadata: {} },
+    ],
+  };
+  // stats hold the shortest decimal of the float32 value 3.4; the literal is its double value
+  const a: AddAction = {
+    ...file({ numRecords: 1, min: { f: 3.4 }, max: { f: 3.4 }, nulls: { f: 0 } }),
+    partitionValues: { pf: "3.4" },
+  };
+  const lit = Math.fround(3.4); // 3.4000000953674316
+  assert.equal(fileMayMatch([["f", "=", lit]], a, fschema, ["pf"]), true);
+  assert.equal(fileMayMatch([["f", ">=", lit]], a, fschema, ["pf"]), true);
+  assert.equal(fileMayMatch([["pf", "=", lit]], a, fschema, ["pf"]), true);
+  assert.equal(fileMayMatch([["f", ">", 3.5]], a, fschema, ["pf"]), false);
+});
+
+Deno.test("fileMayMatch: widened columns do not use min/max (stats are in the old type)", () => {
+  const wschema: StructType = {
+    type: "struct",
+    fields: [{
+      name: "w",
+      type: "double",
+      nullable: true,
+      metadata: { "delta.typeChanges": [{ fromType: "float", toType: "double" }] },
+    }],
+  };
+  const a = file({ numRecords: 1, min: { w: 3.4 }, max: { w: 3.4 }, nulls: { w: 0 } });
+  assert.equal(fileMayMatch([["w", "=", Math.fround(3.4)]], a, wschema, []), true);
+  // null counts stay valid
+  assert.equal(fileMayMatch([["w", "is null"]], a, wschema, []), false);
+});
