@@ -145,6 +145,17 @@ function _structToObjects(
  *
  * @param df The checkpoint as a DataFrame (one struct column per action type).
  * @returns The actions (grouped by type, not in file order: checkpoint order is irrelevant).
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { checkpointFrameToActions } from "./checkpoint_reader.ts";
+ * const df = pl.DataFrame({ a: [1, 2] }).select(
+ *   pl.struct([pl.lit("app").alias("appId"), pl.col("a").cast(pl.Int64).alias("version")]).alias("txn"),
+ * );
+ * const actions = checkpointFrameToActions(df);
+ * if (actions.length !== 2 || !("txn" in actions[1]) || actions[1].txn.version !== 2) throw new Error("bad");
+ * ```
  */
 export function checkpointFrameToActions(df: pl.DataFrame): Action[] {
   const out: Action[] = [];
@@ -185,6 +196,17 @@ export function checkpointFrameToActions(df: pl.DataFrame): Action[] {
  * @param format `parquet` or `json`.
  * @returns Its actions.
  * @throws {CorruptLogError} When the file cannot be read or parsed.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * import { readCheckpointFile } from "./checkpoint_reader.ts";
+ * const s = new MemoryStorage();
+ * await s.put("_delta_log/00000000000000000002.checkpoint.0c6b2d9c-1a2b-4c3d-8e9f-001122334455.json",
+ *   new TextEncoder().encode('{"checkpointMetadata":{"version":2}}\n{"txn":{"appId":"a","version":1}}'));
+ * const actions = await readCheckpointFile(s, "_delta_log/00000000000000000002.checkpoint.0c6b2d9c-1a2b-4c3d-8e9f-001122334455.json", "json");
+ * if (actions.length !== 2) throw new Error("two actions expected");
+ * ```
  */
 export async function readCheckpointFile(
   storage: ObjectStorage,
@@ -219,6 +241,17 @@ export async function readCheckpointFile(
  * @param files The checkpoint's files from the log segment.
  * @returns All their actions.
  * @throws {CorruptLogError} When a part cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * import { readCheckpoint } from "./checkpoint_reader.ts";
+ * let failed = false;
+ * try {
+ *   await readCheckpoint(new MemoryStorage(), [{ kind: "checkpoint", version: 1, path: "_delta_log/00000000000000000001.checkpoint.parquet", size: 0, lastModified: 0 }]);
+ * } catch (e) { failed = (e as Error).name === "CorruptLogError"; }
+ * if (!failed) throw new Error("a missing part is a CorruptLogError");
+ * ```
  */
 export async function readCheckpoint(storage: ObjectStorage, files: LogFile[]): Promise<Action[]> {
   const parts = await Promise.all(

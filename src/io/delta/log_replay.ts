@@ -77,7 +77,15 @@ export function canonicalPath(raw: string, tableRoot?: string): string {
   return p;
 }
 
-/** The key of a logical file: canonical path and DV id. */
+/** The key of a logical file: canonical path and DV id.
+ *
+ * @example
+ * ```ts
+ * import { fileKey } from "./log_replay.ts";
+ * if (fileKey("a.parquet", null) === fileKey("a.parquet", { storageType: "i", pathOrInlineDv: "x", sizeInBytes: 1, cardinality: 1 })) {
+ *   throw new Error("a DV makes a different logical file");
+ * }
+ * ``` */
 export function fileKey(path: string, dv: AddAction["deletionVector"]): string {
   return `${path}\u0000${deletionVectorId(dv)}`;
 }

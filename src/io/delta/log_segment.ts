@@ -350,6 +350,23 @@ export function buildLogSegment(
  * @throws {TableNotFoundError} When there is no `_delta_log` or it holds no commit.
  * @throws {VersionNotFoundError} See {@linkcode buildLogSegment}.
  * @throws {CorruptLogError} See {@linkcode buildLogSegment}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * const s = new MemoryStorage();
+ * const commit = (v: number, lines: unknown[]) =>
+ *   s.put(`_delta_log/${String(v).padStart(20, "0")}.json`, new TextEncoder().encode(lines.map((l) => JSON.stringify(l)).join("\n")));
+ * await commit(0, [
+ *   { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+ *   { metaData: { id: "t", format: { provider: "parquet", options: {} }, partitionColumns: [], configuration: {},
+ *     schemaString: '{"type":"struct","fields":[{"name":"x","type":"long","nullable":true,"metadata":{}}]}' } },
+ * ]);
+ * await commit(1, [{ add: { path: "a.parquet", partitionValues: {}, size: 1, modificationTime: 0, dataChange: true } }]);
+ * import { listLogSegment } from "./log_segment.ts";
+ * const seg = await listLogSegment(s);
+ * if (seg.version !== 1 || seg.commits.length !== 2) throw new Error("bad segment");
+ * ```
  */
 export async function listLogSegment(
   storage: ObjectStorage,
@@ -373,6 +390,17 @@ export async function listLogSegment(
  *
  * @param storage Storage rooted at the table.
  * @returns The hint, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * import { readLastCheckpoint } from "./log_segment.ts";
+ * const s = new MemoryStorage();
+ * await s.put("_delta_log/_last_checkpoint", new TextEncoder().encode('{"version":10,"size":3}'));
+ * if ((await readLastCheckpoint(s))?.version !== 10) throw new Error("hint expected");
+ * await s.put("_delta_log/_last_checkpoint", new TextEncoder().encode("garbage"), { overwrite: true });
+ * if (await readLastCheckpoint(s) !== undefined) throw new Error("a bad hint is ignored");
+ * ```
  */
 export async function readLastCheckpoint(
   storage: ObjectStorage,

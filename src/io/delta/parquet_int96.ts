@@ -160,6 +160,15 @@ function _footer(bytes: Uint8Array): _TStruct {
  * @param tail At least the last 8 bytes of the file.
  * @returns The number of bytes at the end of the file that {@linkcode int96Layout} needs.
  * @throws {CorruptLogError} When the bytes do not end with the Parquet magic.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { footerBlockLength } from "./parquet_int96.ts";
+ * const bytes = new Uint8Array(pl.DataFrame({ x: [1] }).writeParquet());
+ * const n = footerBlockLength(bytes.subarray(bytes.length - 8));
+ * if (n <= 8 || n >= bytes.length) throw new Error("the footer block is part of the file");
+ * ```
  */
 export function footerBlockLength(tail: Uint8Array): number {
   const dv = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
@@ -176,6 +185,13 @@ export function footerBlockLength(tail: Uint8Array): number {
  *   in the result are offsets in the whole file).
  * @returns The layout, or `undefined` when the file has no top-level INT96 column.
  * @throws {CorruptLogError} When the footer cannot be parsed.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { int96Layout } from "./parquet_int96.ts";
+ * if (int96Layout(new Uint8Array(pl.DataFrame({ x: [1] }).writeParquet())) !== undefined) throw new Error("no INT96");
+ * ```
  */
 export function int96Layout(bytes: Uint8Array): Int96Layout | undefined {
   let meta: _TStruct;

@@ -90,6 +90,13 @@ const _DAY_MS = 86_400_000;
  * @param schema The table schema, or nothing.
  * @param column The column name.
  * @returns Its Delta type, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { columnType } from "./predicate.ts";
+ * const schema = { type: "struct" as const, fields: [{ name: "d", type: "date", nullable: true, metadata: {} }] };
+ * if (columnType(schema, "d") !== "date" || columnType(schema, "x") !== undefined) throw new Error("bad");
+ * ```
  */
 export function columnType(
   schema: StructType | undefined,
@@ -163,6 +170,14 @@ export function dateDays(value: PredicateValue): number | undefined {
  * @param type The column's Delta type, or nothing.
  * @returns The literal expression.
  * @throws {TypeError} When the value does not fit the column type.
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { typedLiteral } from "./predicate.ts";
+ * const df = pl.DataFrame({ x: [0] }).select(typedLiteral("2024-01-02", "date").alias("d"));
+ * if (df.getColumn("d").dtype.variant !== "Date") throw new Error("a date literal");
+ * ```
  */
 export function typedLiteral(value: PredicateValue, type: DeltaDataType | undefined): pl.Expr {
   if (typeof type !== "string") {

@@ -193,6 +193,24 @@ async function _fileFrame(
  * @throws {TypeError} When a requested or filtered column is not in the schema, or the filter
  *   is malformed.
  * @throws {CorruptLogError} For an invalid partition value or deletion vector.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * const s = new MemoryStorage();
+ * const commit = (v: number, lines: unknown[]) =>
+ *   s.put(`_delta_log/${String(v).padStart(20, "0")}.json`, new TextEncoder().encode(lines.map((l) => JSON.stringify(l)).join("\n")));
+ * await commit(0, [
+ *   { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+ *   { metaData: { id: "t", format: { provider: "parquet", options: {} }, partitionColumns: [], configuration: {},
+ *     schemaString: '{"type":"struct","fields":[{"name":"x","type":"long","nullable":true,"metadata":{}}]}' } },
+ * ]);
+ *
+ * import { loadSnapshot } from "./snapshot.ts";
+ * import { scanSnapshot } from "./scan.ts";
+ * const { frame, files } = await scanSnapshot(s, await loadSnapshot(s), { filter: [["x", ">", 1]] });
+ * if (files.length !== 0 || (await frame.collect()).height !== 0) throw new Error("empty table");
+ * ```
  */
 export async function scanSnapshot(
   storage: ObjectStorage,

@@ -202,6 +202,24 @@ export async function loadSnapshot(
  * @returns The snapshot.
  * @throws {CorruptLogError} See {@linkcode loadSnapshot}.
  * @throws {UnsupportedFeatureError} See {@linkcode loadSnapshot}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * const s = new MemoryStorage();
+ * const commit = (v: number, lines: unknown[]) =>
+ *   s.put(`_delta_log/${String(v).padStart(20, "0")}.json`, new TextEncoder().encode(lines.map((l) => JSON.stringify(l)).join("\n")));
+ * await commit(0, [
+ *   { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+ *   { metaData: { id: "t", format: { provider: "parquet", options: {} }, partitionColumns: [], configuration: {},
+ *     schemaString: '{"type":"struct","fields":[{"name":"x","type":"long","nullable":true,"metadata":{}}]}' } },
+ * ]);
+ * await commit(1, [{ add: { path: "a.parquet", partitionValues: {}, size: 1, modificationTime: 0, dataChange: true } }]);
+ * import { listLogSegment } from "./log_segment.ts";
+ * import { replaySegment } from "./snapshot.ts";
+ * const snap = await replaySegment(s, await listLogSegment(s, { version: 0 }));
+ * if (snap.version !== 0 || snap.files.length !== 0) throw new Error("version 0 has no files");
+ * ```
  */
 export async function replaySegment(
   storage: ObjectStorage,

@@ -53,6 +53,16 @@ export function toMillis(timestamp: Date | string | number): number {
  * @param storage Storage rooted at the table.
  * @param commit The commit file.
  * @returns The in-commit timestamp in milliseconds, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * import { readInCommitTimestamp } from "./time_travel.ts";
+ * const s = new MemoryStorage();
+ * const path = "_delta_log/00000000000000000000.json";
+ * await s.put(path, new TextEncoder().encode('{"commitInfo":{"inCommitTimestamp":1234}}'));
+ * if (await readInCommitTimestamp(s, { kind: "commit", version: 0, path, size: 1, lastModified: 0 }) !== 1234) throw new Error("bad");
+ * ```
  */
 export async function readInCommitTimestamp(
   storage: ObjectStorage,
@@ -79,6 +89,17 @@ export async function readInCommitTimestamp(
  * @throws {VersionNotFoundError} When the timestamp is before the first commit, or the log
  *   holds no commits.
  * @throws {TypeError} When the timestamp is invalid.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * import { versionAtTimestamp } from "./time_travel.ts";
+ * const commits = [0, 1, 2].map((v) => ({ kind: "commit" as const, version: v, path: `_delta_log/${String(v).padStart(20, "0")}.json`, size: 1, lastModified: 1000 * (v + 1) }));
+ * const s = new MemoryStorage();
+ * for (const c of commits) await s.put(c.path, new TextEncoder().encode('{"commitInfo":{}}'));
+ * if (await versionAtTimestamp(s, commits, 2500) !== 1) throw new Error("version 1 was current at 2.5 s");
+ * if (await versionAtTimestamp(s, commits, 99_999) !== 2) throw new Error("after the last commit: the latest");
+ * ```
  */
 export async function versionAtTimestamp(
   storage: ObjectStorage,
