@@ -40,8 +40,8 @@ const idx = Array.from({ length: N }, (_, i) => i);
 const tradesFrame = pl.DataFrame({
   exchange: idx.map((i) => (i % 3 === 0 ? "binance" : i % 3 === 1 ? "okx" : "deribit")),
   symbol_id: idx.map((i) => (i * 7919) % 500),
-  ts_local_us: idx.map((i) => 1_704_067_200_000_000 + i * 200_000_000), // ~5 days
-  date: idx.map((i) => Math.floor((1_704_067_200_000_000 + i * 200_000_000) / 86_400_000_000)),
+  ts_local_us: idx.map((i) => 1_704_067_200_000_000 + i * 216_000), // 5 days
+  date: idx.map((i) => Math.floor((1_704_067_200_000_000 + i * 216_000) / 86_400_000_000)),
   px_int: idx.map((i) => 4_200_000 + ((i * 31) % 10_000)),
   qty_int: idx.map((i) => 1 + ((i * 17) % 1000)),
   side: idx.map((i) => i % 2),
