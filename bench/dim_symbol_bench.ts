@@ -144,6 +144,44 @@ const EVENT_FRAME = _events();
   }
 }
 
+/**
+ * Median over interleaved pairs of `candidate / baseline` wall time: alternating the two
+ * cancels slow drifts of machine load that skew sequential runs.
+ */
+function _interleavedRatio(baseline: () => unknown, candidate: () => unknown, pairs: number) {
+  const ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const t0 = performance.now();
+    baseline();
+    const t1 = performance.now();
+    candidate();
+    const t2 = performance.now();
+    ratios.push((t2 - t1) / (t1 - t0));
+  }
+  ratios.sort((a, b) => a - b);
+  return ratios[Math.floor(ratios.length / 2)];
+}
+
+const _leftJoin = () =>
+  DIM.join(UPDATE_FRAME, { on: ["exchange_id", "exchange_symbol"], how: "left" });
+const _upsert = () => scd2Upsert(DIM, UPDATE_FRAME);
+const _asof = () =>
+  EVENT_FRAME.joinAsof(DIM_SORTED, {
+    leftOn: "ts_local_us",
+    rightOn: "valid_from_ts",
+    by: ["exchange_id", "exchange_symbol"],
+    checkSortedness: false,
+  });
+const _resolve = () => resolveSymbolIds(EVENT_FRAME, DIM);
+console.log(
+  `interleaved median ratio, scd2Upsert / left join: ` +
+    `${_interleavedRatio(_leftJoin, _upsert, 15).toFixed(2)}x (target <= 3x)`,
+);
+console.log(
+  `interleaved median ratio, resolveSymbolIds / joinAsof: ` +
+    `${_interleavedRatio(_asof, _resolve, 5).toFixed(2)}x (target <= 1.5x)`,
+);
+
 Deno.bench({
   name: "polars left join (dim x updates)",
   group: "scd2Upsert 10k into 300k rows",
@@ -151,7 +189,7 @@ Deno.bench({
   n: 20,
   warmup: 3,
   fn: () => {
-    DIM.join(UPDATE_FRAME, { on: ["exchange_id", "exchange_symbol"], how: "left" });
+    _leftJoin();
   },
 });
 
@@ -161,7 +199,7 @@ Deno.bench({
   n: 20,
   warmup: 3,
   fn: () => {
-    scd2Upsert(DIM, UPDATE_FRAME);
+    _upsert();
   },
 });
 
@@ -172,12 +210,7 @@ Deno.bench({
   n: 5,
   warmup: 1,
   fn: () => {
-    EVENT_FRAME.joinAsof(DIM_SORTED, {
-      leftOn: "ts_local_us",
-      rightOn: "valid_from_ts",
-      by: ["exchange_id", "exchange_symbol"],
-      checkSortedness: false,
-    });
+    _asof();
   },
 });
 
@@ -187,6 +220,6 @@ Deno.bench({
   n: 5,
   warmup: 1,
   fn: () => {
-    resolveSymbolIds(EVENT_FRAME, DIM);
+    _resolve();
   },
 });

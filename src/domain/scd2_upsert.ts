@@ -131,7 +131,9 @@ const _KEY = ["exchange_id", "exchange_symbol"];
 const _TS = "__ts";
 const _KIND = "__is_value";
 const _MIN_TS = "__first_new_ts";
-const _MAYBE = "__maybe_touched";
+const _NEW = "__new";
+const _OLD_UNTIL = "__old_valid_until_ts";
+const _NEW_UNTIL = "__new_valid_until_ts";
 const _ON_FROM: string[] = [..._KEY, "valid_from_ts"];
 const _ON_TS: string[] = [..._KEY, _TS]; // true: a value observation; false: an end (delisting) marker
 const _OUT_COLUMNS = DIM_SYMBOL_SCHEMA.columns.map((c) => c.name);
@@ -189,13 +191,13 @@ export function scd2Upsert(
   }
   if (upd.height === 0 && closed.height === 0) return dim;
 
-  // 3. Split the dimension: versions of touched keys that end at or after the key's earliest
-  // new observation are rebuilt; everything else passes through unchanged.
+  // 3. Versions to rebuild: those of touched keys that end at or after the key's earliest new
+  // observation. Earlier versions cannot change and stay as they are.
   const firstTs = pl.concat([
     upd.select(..._KEY, pl.col("valid_from_ts").alias(_MIN_TS)),
     closed.select(..._KEY, _int64Lit(snapshot?.effectiveTs ?? 0n).alias(_MIN_TS)),
   ]).groupBy(_KEY).agg(pl.col(_MIN_TS).min());
-  const [untouched, touched] = _splitByKeys(dim, firstTs);
+  const touched = _touchedVersions(dim, firstTs);
 
   // 4. Stored versions as observations; drop (or refuse) those an update restates.
   // Stored versions keep their symbol_id: it depends only on key and valid_from_ts.
@@ -241,40 +243,82 @@ export function scd2Upsert(
     .withColumns(pl.lit(false).alias(_KIND));
 
   // 6. Collapse per key in time order; (key, time) is now unique.
-  const events = pl.concat([values.drop("valid_from_ts"), ends], { how: "diagonal" })
-    .sort([..._KEY, _TS]);
+  const events = pl.concat([values.drop("valid_from_ts"), ends], { how: "diagonal" });
   const rebuilt = _collapse(events);
-  // No rechunk: copying the untouched rows would cost more than the whole upsert.
-  return pl.concat([untouched, rebuilt.select(..._OUT_COLUMNS)], {
-    how: "vertical",
-    rechunk: false,
-  });
+  return _applyRebuilt(dim, touched, rebuilt.select(..._OUT_COLUMNS), onConflict === "replace");
 }
 
 /**
- * Split `dim` into rows to keep as they are and rows to rebuild: those of a key in `firstTs`
- * whose `valid_until_ts` is at or after the key's earliest new observation (`_MIN_TS`).
- * A membership test on the symbol alone (cheap) narrows the candidates; the exact key join
- * then runs on the few candidates only.
+ * Rows of `dim` to rebuild: versions of a key in `firstTs` whose `valid_until_ts` is at or
+ * after the key's earliest new observation (`_MIN_TS`). A membership test on the symbol alone
+ * (cheap) narrows the candidates; the exact key join runs on the few candidates only.
  */
-function _splitByKeys(dim: pl.DataFrame, firstTs: pl.DataFrame): [pl.DataFrame, pl.DataFrame] {
-  if (firstTs.height === 0 || dim.height === 0) return [dim, dim.head(0)];
+function _touchedVersions(dim: pl.DataFrame, firstTs: pl.DataFrame): pl.DataFrame {
+  if (firstTs.height === 0 || dim.height === 0) return dim.head(0);
   const symbols = firstTs.getColumn("exchange_symbol").unique().implode();
-  const flagged = dim.withColumns(pl.col("exchange_symbol").isIn(symbols).alias(_MAYBE));
-  const surely = flagged.filter(pl.col(_MAYBE).not()).drop(_MAYBE);
-  const candidates = flagged.filter(pl.col(_MAYBE)).drop(_MAYBE)
-    .join(firstTs, { on: _KEY, how: "left" })
-    .withColumns(
-      pl.col(_MIN_TS).isNotNull().and(pl.col("valid_until_ts").gtEq(pl.col(_MIN_TS)))
-        .alias(_MAYBE),
-    );
-  const touched = candidates.filter(pl.col(_MAYBE)).select(..._OUT_COLUMNS);
-  const rest = candidates.filter(pl.col(_MAYBE).not()).select(..._OUT_COLUMNS);
-  if (rest.height === 0) return [surely, touched];
-  return [pl.concat([surely, rest], { how: "vertical", rechunk: false }), touched];
+  return dim.filter(pl.col("exchange_symbol").isIn(symbols))
+    .join(firstTs, { on: _KEY, how: "inner" })
+    .filter(pl.col("valid_until_ts").gtEq(pl.col(_MIN_TS)))
+    .select(..._OUT_COLUMNS);
 }
 
-/** Walk sorted observations: absorb repeats, drop redundant ends, derive bounds and ids. */
+/**
+ * Replace the `touched` rows of `dim` by `rebuilt`. Versions are identified by `symbol_id`
+ * (a hash of key and `valid_from_ts`). In the common case no version disappears and values
+ * stay: only `valid_until_ts`/`is_current` of some rows change, which is patched column-wise
+ * (no copy of the other columns), and new versions are appended. Otherwise the touched rows
+ * are filtered out and the rebuilt ones appended. No rechunk: copying the untouched rows
+ * would cost more than the rest of the upsert.
+ */
+function _applyRebuilt(
+  dim: pl.DataFrame,
+  touched: pl.DataFrame,
+  rebuilt: pl.DataFrame,
+  valuesMayChange: boolean,
+): pl.DataFrame {
+  const concat = (a: pl.DataFrame, b: pl.DataFrame) =>
+    b.height === 0 ? a : pl.concat([a, b], { how: "vertical", rechunk: false });
+  if (touched.height === 0) return concat(dim, rebuilt);
+  const ids = touched.select("symbol_id");
+  const removed = ids.join(rebuilt.select("symbol_id"), { on: "symbol_id", how: "anti" });
+  let valuesChanged = false;
+  if (valuesMayChange) {
+    const both = touched.join(rebuilt, { on: "symbol_id", how: "inner", suffix: _NEW });
+    valuesChanged = both.filter(
+      pl.anyHorizontal(TRACKED_COLUMNS.map((c) => _nullSafeNe(pl.col(c), pl.col(`${c}${_NEW}`)))),
+    ).height > 0;
+  }
+  if (removed.height > 0 || valuesChanged) {
+    const gone = touched.getColumn("symbol_id").implode();
+    return concat(dim.filter(pl.col("symbol_id").isIn(gone).not()), rebuilt);
+  }
+  const inserted = rebuilt.join(ids, { on: "symbol_id", how: "anti" });
+  const bounds = rebuilt
+    .join(touched.select("symbol_id", pl.col("valid_until_ts").alias(_OLD_UNTIL)), {
+      on: "symbol_id",
+      how: "inner",
+    })
+    .filter(pl.col("valid_until_ts").neq(pl.col(_OLD_UNTIL)))
+    .select("symbol_id", pl.col("valid_until_ts").alias(_NEW_UNTIL));
+  if (bounds.height === 0) return concat(dim, inserted);
+  const newUntil = dim.select("symbol_id")
+    .join(bounds, { on: "symbol_id", how: "left", maintainOrder: "left" })
+    .getColumn(_NEW_UNTIL);
+  const patched = dim.withColumns(newUntil)
+    .withColumns(
+      pl.col(_NEW_UNTIL).fillNull(pl.col("valid_until_ts")).alias("valid_until_ts"),
+      pl.when(pl.col(_NEW_UNTIL).isNull()).then(pl.col("is_current"))
+        .otherwise(pl.col(_NEW_UNTIL).eq(_int64Lit(OPEN_END_TS)))
+        .alias("is_current"),
+    )
+    .drop(_NEW_UNTIL);
+  return concat(patched, inserted);
+}
+
+/**
+ * Walk observations in (key, time) order: absorb repeats, drop redundant ends, derive bounds
+ * and ids. `(key, time)` must be unique.
+ */
 function _collapse(events: pl.DataFrame): pl.DataFrame {
   const sameKeyAsPrev = pl.col("exchange_id").eq(pl.col("exchange_id").shift(1))
     .and(pl.col("exchange_symbol").eq(pl.col("exchange_symbol").shift(1)))
@@ -288,11 +332,13 @@ function _collapse(events: pl.DataFrame): pl.DataFrame {
   const keep = pl.when(pl.col(_KIND))
     .then(sameKeyAsPrev.and(prevIsValue).and(sameAsPrev).not())
     .otherwise(sameKeyAsPrev.and(prevIsValue));
-  const kept = events.filter(keep);
   const sameKeyAsNext = pl.col("exchange_id").eq(pl.col("exchange_id").shift(-1))
     .and(pl.col("exchange_symbol").eq(pl.col("exchange_symbol").shift(-1)))
     .fillNull(false);
-  const versions = kept
+  // One lazy plan, one materialisation; every step is order-aware, so nothing is reordered.
+  const versions = events.lazy()
+    .sort([..._KEY, _TS])
+    .filter(keep)
     .withColumns(
       pl.when(sameKeyAsNext).then(pl.col(_TS).shift(-1)).otherwise(_int64Lit(OPEN_END_TS))
         .cast(pl.Int64)
@@ -300,7 +346,8 @@ function _collapse(events: pl.DataFrame): pl.DataFrame {
     )
     .filter(pl.col(_KIND))
     .withColumns(pl.col(_TS).alias("valid_from_ts"))
-    .withColumns(pl.col("valid_until_ts").eq(_int64Lit(OPEN_END_TS)).alias("is_current"));
+    .withColumns(pl.col("valid_until_ts").eq(_int64Lit(OPEN_END_TS)).alias("is_current"))
+    .collectSync();
   const known = versions.filter(pl.col("symbol_id").isNotNull());
   const fresh = versions.filter(pl.col("symbol_id").isNull());
   if (fresh.height === 0) return known;
