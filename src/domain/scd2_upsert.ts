@@ -27,9 +27,12 @@
  *   `effectiveTs`. Keys of other exchanges are untouched. A snapshot never closes a version
  *   that starts at or after its `effectiveTs`.
  *
- * Internally, only keys named by the updates (or closed by the snapshot) are rebuilt: their
- * existing versions become dated observations, merged with the updates, sorted, and collapsed
- * (an observation equal to the one before it is absorbed). Other rows pass through unchanged.
+ * Internally, only versions the batch can affect are rebuilt: those of keys named by the
+ * updates (or closed by the snapshot) that end at or after the key's earliest new
+ * observation. They become dated observations, are merged with the updates, sorted, and
+ * collapsed (an observation equal to the one before it is absorbed); each version keeps its
+ * `symbol_id` when its `valid_from_ts` survives. Other rows pass through unchanged. The
+ * stored table is assumed valid (see `validateDimSymbol`).
  *
  * Limits: the dimension keeps versions, not every observation; an update that arrives late
  * is applied against the versions as they are. For history that must be rewritten from all
@@ -145,8 +148,9 @@ const _OUT_COLUMNS = DIM_SYMBOL_SCHEMA.columns.map((c) => c.name);
  * @param updates Dated updates: key, tracked columns, `valid_from_ts`, optional
  * `valid_until_ts`; other columns are ignored.
  * @param options Snapshot semantics and conflict policy.
- * @returns The new dimension, with the schema's columns. Rows of keys the batch does not
- * touch come first, unchanged; no particular order otherwise.
+ * @returns The new dimension, with the schema's columns. Usually the stored rows in their
+ * order (some with a new `valid_until_ts`/`is_current`) followed by the new versions; no
+ * row order is promised (sort by `DIM_SYMBOL_SCHEMA.sortBy` when it matters).
  * @throws {Scd2ConflictError} On two different updates for one key at one time, or an update
  * differing from a stored version at the same time with `onConflict: "error"`.
  * @throws {TypeError} When a required column is missing or a key/time is null.
