@@ -55,7 +55,6 @@ const tradesFrame = pl.DataFrame({
   pl.col("ts_local_us").alias("ts_exch_us"),
   pl.col("date").cast(pl.Int32).cast(pl.Date),
 );
-const partitions = tradesFrame.partitionBy(["exchange", "date"], true, true);
 let run = 0;
 
 Deno.bench({
@@ -66,7 +65,7 @@ Deno.bench({
   warmup: 1,
   fn: timed("parquet", async () => {
     const dir = join(root, `pq_${run++}`);
-    for (const part of partitions) {
+    for (const part of tradesFrame.partitionBy(["exchange", "date"], true, true)) {
       const ex = part.getColumn("exchange").get(0);
       const date = String(part.select(pl.col("date").cast(pl.Utf8)).getColumn("date").get(0));
       const folder = join(dir, `exchange=${ex}`, `date=${date}`);
@@ -96,8 +95,8 @@ const mergeDir = join(root, "merge_table");
 for (let f = 0; f < FILES; f++) {
   const keys = pl.Series("k", Array.from({ length: PER }, (_, i) => f * PER + i)).cast(pl.Int64);
   const df = pl.DataFrame([keys]).withColumns(
-    pl.col("k").mul(3).alias("v"),
-    pl.col("k").modulo(97).alias("w"),
+    pl.col("k").mul(3).cast(pl.Int64).alias("v"),
+    pl.col("k").modulo(97).cast(pl.Int64).alias("w"),
   );
   await writeDelta(mergeDir, df, { mode: f === 0 ? "error" : "append" });
 }

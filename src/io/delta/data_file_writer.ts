@@ -339,18 +339,19 @@ interface _Group {
 
 function _groupByPartition(df: pl.DataFrame, partitionColumns: string[]): _Group[] {
   if (partitionColumns.length === 0) return [{ values: {}, rows: df }];
-  const keyCols = partitionColumns.map((c, i) => _partitionStringExpr(df, c).alias(`__pk${i}`));
-  const keyed = df.withColumns(...keyCols);
-  const keyNames = partitionColumns.map((_c, i) => `__pk${i}`);
-  const parts = keyed.partitionBy(keyNames, true, true);
+  // Group on the native columns (much faster than on derived string keys), then serialize
+  // each group's values from its first row.
+  const parts = df.partitionBy(partitionColumns, true, true);
   return parts.map((part) => {
-    const first = part.select(...keyNames).head(1).toRecords()[0];
+    const first = part.head(1).select(
+      ...partitionColumns.map((c) => _partitionStringExpr(df, c).alias(c)),
+    ).toRecords()[0];
     const values: Record<string, string | null> = {};
-    partitionColumns.forEach((c, i) => {
-      const v = first[`__pk${i}`];
+    for (const c of partitionColumns) {
+      const v = first[c];
       values[c] = v === null || v === undefined || v === "" ? null : String(v);
-    });
-    return { values, rows: part.drop(keyNames) };
+    }
+    return { values, rows: part };
   });
 }
 
