@@ -115,14 +115,28 @@ function _structToObjects(
   const present = new Set(sub.columns);
   for (const [field, kind] of Object.entries(spec)) {
     if (!present.has(field)) continue;
+    const column = sub.getColumn(field);
+    // fast paths: an all-null column converts to nothing, an all-empty map to `{}`
+    if (column.nullCount() === n) {
+      if (_KEEP_NULL.has(field)) {
+        for (let i = 0; i < n; i++) {
+          out[i][field] = kind === "map" ? {} : null;
+        }
+      }
+      continue;
+    }
+    if (kind === "map" && column.nullCount() === 0 && Number(column.list.lengths().max()) === 0) {
+      for (let i = 0; i < n; i++) out[i][field] = {};
+      continue;
+    }
     let values: unknown[];
     if (kind === "scalar") {
-      values = sub.getColumn(field).toArray() as unknown[];
+      values = column.toArray() as unknown[];
       values = values.map((v) =>
         Array.isArray(v) ? v : (v as { toArray?: () => unknown[] })?.toArray?.() ?? v
       );
     } else if (kind === "map") {
-      values = (sub.getColumn(field).toArray() as unknown[]).map(_mapToRecord);
+      values = (column.toArray() as unknown[]).map(_mapToRecord);
     } else {
       const isNull = sub.getColumn(field).isNull().toArray() as boolean[];
       const inner = _structToObjects(sub.select(field), field, kind);
