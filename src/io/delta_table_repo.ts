@@ -221,19 +221,20 @@ export class DeltaTableRepo implements EventTableRepository {
     if (df.height === 0 && !replacing) {
       return { skipped: false, rowsWritten: 0, rowsRemoved: 0 }; // nothing to commit
     }
-    const table = await this._open();
+    // A plain append needs no look first: writeDelta itself skips a txn version that landed.
+    const table = replacing ? await this._open() : undefined;
     if (df.height === 0 && !table) return { skipped: false, rowsWritten: 0, rowsRemoved: 0 };
     const landed = table?.transactionVersion(appId);
     if (landed !== undefined && landed >= attempt) {
       return { skipped: true, rowsWritten: 0, rowsRemoved: 0 };
     }
-    const before = replacing && table ? await this._countFiles([fileId, ...superseded]) : 0;
+    const before = table ? await this._countFiles([fileId, ...superseded]) : 0;
     try {
       // Rows of one file come sorted from the domain (table sort order): conform, don't re-sort.
       const res = await writeDelta(this.uri, this._prepare(df, false), {
         partitionBy: [...this.schema.partitionBy],
         txn: { appId, version: attempt },
-        ...(replacing && table
+        ...(table
           ? { mode: "overwrite" as const, predicate: _fileIdFilter([fileId, ...superseded]) }
           : { mode: "append" as const }),
       });

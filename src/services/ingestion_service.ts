@@ -270,6 +270,7 @@ export class IngestionService {
       }
       result.files.push(file);
       result.byStatus[file.status]++;
+      _collectGarbage();
       const table = service.spec.name;
       result.rowsByTable[table] = (result.rowsByTable[table] ?? 0) + file.rowsWritten;
       options.onProgress?.({
@@ -325,6 +326,15 @@ export class IngestionService {
 /** Which path owns each logical file `(vendor, exchange, data_type, symbol, date)`. */
 function _logicalKey(m: BronzeFileMetadata): string {
   return [m.vendor, m.exchange, m.data_type, m.symbol, m.date].join("\u0000");
+}
+
+/**
+ * Polars frames hold native memory the JS garbage collector does not see, so a long loop can
+ * grow RSS by one file's frames per file until V8 happens to collect. When the process runs
+ * with `--v8-flags=--expose-gc` (the `ingest` and `demo` tasks do), collect after each file.
+ */
+function _collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
 }
 
 function _fileResult(

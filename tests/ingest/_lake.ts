@@ -115,7 +115,13 @@ export function diffTables(
 /** Run a task script as a child process. */
 export function taskCommand(script: string, args: string[]): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(`../../tasks/${script}`, import.meta.url).pathname, ...args],
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--expose-gc",
+      new URL(`../../tasks/${script}`, import.meta.url).pathname,
+      ...args,
+    ],
     stdout: "piped",
     stderr: "piped",
   });
