@@ -60,6 +60,7 @@ interface PeerDescription {
   latest: number;
   versions: Record<string, VersionView>;
   txn_job: number | null;
+  stats: Record<string, { numRecords: number; minK: number; maxK: number; nullCountV: number }>;
 }
 
 async function peer(...args: string[]): Promise<unknown> {
@@ -179,6 +180,20 @@ for (const partitioned of [true, false]) {
       await assertSameEverywhere(dir, range(last));
       const rs = await rsDescribe(dir, [last]);
       assert.equal(rs.txn_job, 1, "delta-rs reads pointline's txn action");
+      const files = (await DeltaTable.open(dir)).files();
+      assert.deepEqual(
+        Object.keys(rs.stats).map(decodeURIComponent).sort(),
+        files.map((f) => f.path).sort(),
+      );
+      for (const f of files) {
+        const mine = JSON.parse(f.stats!);
+        const theirs = Object.entries(rs.stats).find(([p]) => decodeURIComponent(p) === f.path)![1];
+        assert.deepEqual(
+          [theirs.numRecords, theirs.minK, theirs.maxK, theirs.nullCountV],
+          [mine.numRecords, mine.minValues.k, mine.maxValues.k, mine.nullCount.v],
+          `delta-rs parses the stats of ${f.path}`,
+        );
+      }
 
       const gone = await vacuum(dir, {
         retentionHours: 0,

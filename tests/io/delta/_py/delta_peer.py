@@ -2,7 +2,8 @@
 
 delta-rs (python `deltalake`) is the reference implementation. Commands (JSON on stdout):
   describe <table> [version ...]  what delta-rs reads at each version (all when none given):
-                                  protocol, live files (decoded, relative), canonical rows
+                                  protocol, live files (decoded, relative), canonical rows;
+                                  and the per-file stats delta-rs parses at the newest version
   scenario <table>                delta-rs writes one table through every kind of version
   turn <table> <step>             one delta-rs operation: append, merge, delete, vacuum
 Rows are canonical: every column cast to a string by polars, columns sorted by name, rows sorted.
@@ -48,6 +49,10 @@ def describe(path, versions):
             "partitionColumns": dt.metadata().partition_columns,
             **_canonical(dt.to_pyarrow_table()),
         }
+    import pyarrow as pa
+    adds = pa.table(DeltaTable(path).get_add_actions(flatten=True)).to_pylist()
+    out["stats"] = {a["path"]: {"numRecords": a["num_records"], "minK": a.get("min.k"), "maxK": a.get("max.k"),
+                                "nullCountV": a.get("null_count.v")} for a in adds}
     try:
         out["txn_job"] = DeltaTable(path).transaction_version("job")
     except Exception:  # noqa: BLE001
