@@ -91,7 +91,8 @@ export interface CommitResult {
  * @param protocol The table protocol.
  * @param tableName A name for messages.
  * @throws {UnsupportedFeatureError} For writer versions 3-6 or writer features outside
- *   {@linkcode SUPPORTED_WRITER_FEATURES}.
+ *   {@linkcode SUPPORTED_WRITER_FEATURES}. (A column that actually carries a
+ *   `delta.invariants` expression is refused when a {@linkcode Transaction} opens.)
  * @example
  * ```ts
  * import { checkWriterProtocol } from "./transaction.ts";
@@ -158,10 +159,22 @@ export class Transaction {
    * @param storage Storage rooted at the table root.
    * @param snapshot The snapshot the operation read; `undefined` to create a table.
    * @param options Operation and commit options.
-   * @throws {UnsupportedFeatureError} When the table's writer protocol is not supported.
+   * @throws {UnsupportedFeatureError} When the table's writer protocol is not supported, or a
+   *   column carries a `delta.invariants` expression.
    */
   constructor(storage: ObjectStorage, snapshot: Snapshot | undefined, options: TransactionOptions) {
-    if (snapshot) checkWriterProtocol(snapshot.protocol, storage.root);
+    if (snapshot) {
+      checkWriterProtocol(snapshot.protocol, storage.root);
+      const withInvariant = snapshot.schema.fields.find((f) =>
+        "delta.invariants" in (f.metadata ?? {})
+      );
+      if (withInvariant) {
+        throw new UnsupportedFeatureError(
+          "invariants",
+          `Cannot write to "${storage.root}": column "${withInvariant.name}" has a delta.invariants expression, which pointline cannot enforce`,
+        );
+      }
+    }
     this.#storage = storage;
     this.snapshot = snapshot;
     this.readVersion = snapshot?.version ?? -1;

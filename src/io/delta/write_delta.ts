@@ -389,7 +389,7 @@ export interface ReconcileSchemaOptions {
  * @param options See {@linkcode ReconcileSchemaOptions}.
  * @returns The (possibly extended) schema, the conformed frame and whether the schema changed.
  * @throws {SchemaMismatchError} Listing the columns that differ in type, are new (without
- *   merge) or are missing but not nullable.
+ *   merge), or are not nullable but missing or holding nulls.
  * @example
  * ```ts
  * import pl from "nodejs-polars";
@@ -439,6 +439,18 @@ export function reconcileSchema(
         `"${name}" is ${_typeName(t)} in the data but ${_typeName(field.type)} in the table`,
       );
       bad.push(name);
+    }
+  }
+  const notNull = schema.fields.filter((f) => !f.nullable && f.name in dfSchema);
+  if (notNull.length > 0 && df.height > 0) {
+    const counts = df.select(...notNull.map((f) =>
+      pl.col(f.name).nullCount().alias(f.name)
+    )).toRecords()[0];
+    for (const f of notNull) {
+      if (Number(counts[f.name]) > 0) {
+        problems.push(`"${f.name}" is not nullable but has ${counts[f.name]} null values`);
+        bad.push(f.name);
+      }
     }
   }
   for (const f of schema.fields) {

@@ -276,3 +276,45 @@ Deno.test("writeDelta creates timestamp_ntz tables with the timestampNtz feature
   assert.equal(t.protocol.minWriterVersion, 7);
   assert.deepEqual(t.protocol.readerFeatures, ["timestampNtz"]);
 });
+
+Deno.test("writeDelta enforces NOT NULL columns and refuses tables with invariants", async () => {
+  const { MemoryStorage } = await import("../../../src/io/delta/memory_storage.ts");
+  const s = new MemoryStorage();
+  const schema = (meta: Record<string, unknown>) =>
+    JSON.stringify({
+      type: "struct",
+      fields: [{ name: "x", type: "long", nullable: false, metadata: meta }],
+    });
+  const commit = (schemaString: string) =>
+    new TextEncoder().encode(
+      [
+        { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+        {
+          metaData: {
+            id: "t",
+            format: { provider: "parquet", options: {} },
+            schemaString,
+            partitionColumns: [],
+            configuration: {},
+          },
+        },
+      ].map((a) => JSON.stringify(a)).join("\n"),
+    );
+  await s.put("_delta_log/00000000000000000000.json", commit(schema({})));
+  const withNull = pl.DataFrame({ x: ["1", null] }).withColumns(pl.col("x").cast(pl.Int64));
+  const err = await writeDelta("mem://t", withNull, { storage: s, mode: "append" }).catch((e) => e);
+  assert.ok(err instanceof SchemaMismatchError);
+  assert.match(err.message, /"x" is not nullable but has 1 null values/);
+  const ok = await writeDelta("mem://t", withNull.dropNulls(), { storage: s, mode: "append" });
+  assert.equal(ok.version, 1);
+
+  const s2 = new MemoryStorage();
+  await s2.put(
+    "_delta_log/00000000000000000000.json",
+    commit(schema({ "delta.invariants": '{"expression":{"expression":"x > 0"}}' })),
+  );
+  await assert.rejects(
+    writeDelta("mem://t", withNull.dropNulls(), { storage: s2, mode: "append" }),
+    /delta\.invariants/,
+  );
+});
