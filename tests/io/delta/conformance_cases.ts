@@ -22,21 +22,10 @@
  *
  * Nothing is derived from our own reading of the log.
  *
- * READER ISSUES FOUND BY THIS SUITE (for the reader / lead; failing cases stay red until the
- * reader is fixed):
- * - FIXED in 7f4a931: `delta-rs/table_with_edge_timestamps`, INT96 timestamps beyond 2262.
- * - OPEN (file skipping, `file_skipping.ts`): float statistics are float32 values written as
- *   their shortest decimal (`3.4`, `46.566`), but `_statKey`/`_litKey` compare them as doubles
- *   with the literal, so a filter on a value that IS in the file (`FloatType >= 46.566001892089844`,
- *   the float32 max as a double) skips the file and returns no row. Seen in
- *   kernel-rs-golden/parquet-all-types(-legacy-format), kernel-rs-data/stats-writing-all-types.
- *   Fix: compare float columns in float32 (`Math.fround` both the statistic and the literal,
- *   or widen the bounds by one float32 ulp).
- * - OPEN (same file): type widening. Files written before a `float -> double` change carry
- *   float statistics (`3.4`) while the column is now double (`3.4000000953674316`), so
- *   `float_double = 3.4000000953674316` skips the file (delta-golden/type-widening,
- *   kernel-rs-data/type-widening). Fix: do not prune on min/max of a column whose field has
- *   `delta.typeChanges` (null counts stay usable), or convert old-type statistics.
+ * Reader issues found by this suite, all fixed by the reader:
+ * - 7f4a931: INT96 timestamps beyond 2262 (delta-rs/table_with_edge_timestamps) read saturated.
+ * - 44b43e9: file skipping compared float32 statistics (`46.566`) as doubles and used
+ *   pre-widening statistics of type-widened columns, skipping files that hold matching rows.
  *
  * @module
  */
