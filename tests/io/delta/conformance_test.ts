@@ -670,6 +670,13 @@ Deno.test("Delta conformance: filtered scans equal the full scan filtered (file 
         if (!columns.includes(p) && fields.some((f) => f.name === p)) columns.push(p);
       }
       columns.splice(6);
+      // Projection: a reordered subset of columns (mapped, partition and nested ones included).
+      const names = table.schema.fields.map((f) => f.name);
+      const subset = [names[names.length - 1], names[0]].filter((n, i, a) => a.indexOf(n) === i);
+      const projected = await (await table.scan({ columns: subset })).collect();
+      assert.deepEqual(projected.columns, subset, "projection order");
+      const pr = compareFrames(projected, full.select(...subset));
+      assert.ok(pr.equal, `projection ${subset}: ${pr.detail}`);
       for (const column of columns) {
         const [lo, mid, hi] = _probeValues(full, column);
         const filters: Filter[] = [[[column, "is null"]], [[column, "is not null"]]];
@@ -680,6 +687,9 @@ Deno.test("Delta conformance: filtered scans equal the full scan filtered (file 
             [[column, ">=", hi]],
             [[column, "<=", lo]],
             [[column, "in", [lo, hi]]],
+            [[column, "!=", mid]],
+            [[column, "not in", [lo]]],
+            [[column, ">", lo], [column, "<=", hi]],
           );
         }
         for (const filter of filters) {
