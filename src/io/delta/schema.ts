@@ -272,7 +272,7 @@ export function parseDataType(json: unknown): DeltaDataType {
  *
  * @param schemaString The JSON text of the table schema.
  * @returns The top-level struct, field metadata kept verbatim.
- * @throws {CorruptLogError} When the text is not JSON or not a Delta struct schema.
+ * @throws {CorruptLogError} When the value is not a string, not JSON or not a Delta struct schema.
  * @example
  * ```ts
  * import { parseSchemaString } from "./schema.ts";
@@ -283,6 +283,13 @@ export function parseDataType(json: unknown): DeltaDataType {
  * ```
  */
 export function parseSchemaString(schemaString: string): StructType {
+  if (typeof schemaString !== "string") {
+    throw new CorruptLogError(
+      `Cannot parse schema string: expected JSON text, got ${
+        schemaString === null ? "null" : typeof schemaString
+      } (metaData without schemaString)`,
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(schemaString);

@@ -197,6 +197,31 @@ export const OVERRIDES: Record<string, Partial<ConformanceCase> & { reason: stri
     reason: "the log has no metaData action at all (INDEX feature NO-METADATA); delta-rs 1.6.6 " +
       "fails with 'No table metadata found'",
   },
+  "delta-rs/data_err_logs/table_c": {
+    failWith: ["CorruptLogError"],
+    reason: "delta-rs/data_err_logs/EXPECTED.from-tests.json: MUST FAIL (commit 12 missing " +
+      "after checkpoint 10: a version gap)",
+  },
+  "kernel-rs-golden/deltalog-invalid-protocol-version/delta": {
+    failWith: ["UnsupportedFeatureError"],
+    reason: "MUST FAIL (kernel-rs negative_test): minReaderVersion 99",
+  },
+  "kernel-rs-golden/deltalog-state-reconstruction-from-checkpoint-missing-metadata/delta": {
+    failWith: ["CorruptLogError"],
+    reason: "MUST FAIL (kernel-rs negative_test): the checkpoint has no metaData",
+  },
+  "kernel-rs-golden/deltalog-state-reconstruction-from-checkpoint-missing-protocol/delta": {
+    failWith: ["CorruptLogError"],
+    reason: "MUST FAIL (kernel-rs negative_test): the checkpoint has no protocol",
+  },
+  "kernel-rs-golden/deltalog-state-reconstruction-without-metadata/delta": {
+    failWith: ["CorruptLogError"],
+    reason: "MUST FAIL (kernel-rs negative_test): the log has no metaData",
+  },
+  "kernel-rs-golden/no-delta-log-folder/delta": {
+    failWith: ["TableNotFoundError"],
+    reason: "MUST FAIL (kernel-rs negative_test): no _delta_log folder",
+  },
   "kernel-rs-data/crc-malformed": {
     kind: "mustFail",
     failWith: ["TableNotFoundError", "CorruptLogError"],
@@ -333,6 +358,11 @@ export function conformanceCases(rows: IndexRow[]): ConformanceCase[] {
       if (errLogs.shouldError[name] === true) {
         base.kind = "mustFail";
         base.reason = "delta-rs/data_err_logs/EXPECTED.from-tests.json: MUST FAIL to open";
+        if (outOfScope.length) {
+          base.failWith = ["UnsupportedFeatureError"];
+          base.features = outOfScope;
+          base.reason += ` (${outOfScope.join(", ")}: ${OUT_OF_SCOPE_FEATURES[outOfScope[0]]})`;
+        }
       } else {
         base.kind = "logOnly";
       }

@@ -368,7 +368,10 @@ async function _runCase(c: ConformanceCase): Promise<void> {
       return;
     }
     case "mustFail": {
-      await _expectFailure(c);
+      const e = await _expectFailure(c);
+      if (c.features) {
+        assert.ok(e instanceof UnsupportedFeatureError && c.features.includes(e.feature), `${e}`);
+      }
       return;
     }
     case "logOnly": {

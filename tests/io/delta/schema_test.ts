@@ -265,6 +265,12 @@ Deno.test("schema: malformed schema strings are CorruptLogError", async (t) => {
   for (const [name, text] of bad) {
     await t.step(name, () => assert.throws(() => parseSchemaString(text), CorruptLogError));
   }
+  await t.step("a missing schemaString (undefined) is corrupt, not a TypeError", () => {
+    assert.throws(
+      () => parseSchemaString(undefined as unknown as string),
+      (e) => e instanceof CorruptLogError && /without schemaString/.test(e.message),
+    );
+  });
   await t.step("missing nullable and metadata default to true and {}", () => {
     const s = parseSchemaString('{"type":"struct","fields":[{"name":"a","type":"long"}]}');
     assert.deepEqual(s.fields[0], { name: "a", type: "long", nullable: true, metadata: {} });
