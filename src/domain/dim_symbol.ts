@@ -29,7 +29,18 @@ import pl from "nodejs-polars";
 import { symbolIds } from "./symbol_id.ts";
 import { type ColumnSpec, conformToSchema, type TableSchema } from "./table_schema.ts";
 
-/** The open end of a current version: `2^63 - 1`, the Int64 maximum (exclusive bound). */
+/**
+ * The open end of a current version: `2^63 - 1`, the Int64 maximum (exclusive bound).
+ *
+ * In Polars expressions use `pl.lit(OPEN_END_TS).cast(pl.Int64)`: a bare bigint literal is
+ * UInt64.
+ *
+ * @example
+ * ```ts
+ * import { OPEN_END_TS } from "./dim_symbol.ts";
+ * if (OPEN_END_TS !== BigInt.asIntN(64, 2n ** 63n - 1n)) throw new Error("not Int64 max");
+ * ```
+ */
 export const OPEN_END_TS: bigint = 2n ** 63n - 1n;
 
 /**
@@ -48,7 +59,15 @@ export const ASSET_TYPES: Readonly<
 /** A name of {@linkcode ASSET_TYPES}. */
 export type AssetType = keyof typeof ASSET_TYPES;
 
-/** The natural key of a `dim_symbol` version: `(exchange_id, exchange_symbol)`. */
+/**
+ * The natural key of a `dim_symbol` version: `(exchange_id, exchange_symbol)`.
+ *
+ * @example
+ * ```ts
+ * import { KEY_COLUMNS } from "./dim_symbol.ts";
+ * if (KEY_COLUMNS.join() !== "exchange_id,exchange_symbol") throw new Error("key");
+ * ```
+ */
 export const KEY_COLUMNS: readonly ["exchange_id", "exchange_symbol"] = Object.freeze(
   ["exchange_id", "exchange_symbol"] as const,
 );
@@ -56,6 +75,12 @@ export const KEY_COLUMNS: readonly ["exchange_id", "exchange_symbol"] = Object.f
 /**
  * The descriptive columns whose change (null-safe: null to a value is a change) opens a new
  * version.
+ *
+ * @example
+ * ```ts
+ * import { TRACKED_COLUMNS } from "./dim_symbol.ts";
+ * if (TRACKED_COLUMNS.includes("symbol_id")) throw new Error("ids are derived, not tracked");
+ * ```
  */
 export const TRACKED_COLUMNS: readonly string[] = Object.freeze([
   "exchange",
@@ -150,6 +175,12 @@ export const DIM_SYMBOL_SCHEMA: TableSchema = Object.freeze({
  * Columns a dated update (an input row of `scd2Upsert` / `rebuildFromHistory`) must carry:
  * the key, every tracked column and `valid_from_ts`. An optional `valid_until_ts` closes the
  * version (a delisting) unless another version starts at that time.
+ *
+ * @example
+ * ```ts
+ * import { UPDATE_COLUMNS } from "./dim_symbol.ts";
+ * if (UPDATE_COLUMNS.length !== 13) throw new Error("key (2) + tracked (10) + valid_from_ts");
+ * ```
  */
 export const UPDATE_COLUMNS: readonly string[] = Object.freeze([
   ...KEY_COLUMNS,

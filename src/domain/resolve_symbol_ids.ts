@@ -62,7 +62,15 @@ export interface ResolvedSymbols {
   unresolved: pl.DataFrame;
 }
 
-/** Reasons of unresolved events. */
+/**
+ * Reasons of unresolved events.
+ *
+ * @example
+ * ```ts
+ * import { UNRESOLVED_REASONS } from "./resolve_symbol_ids.ts";
+ * if (UNRESOLVED_REASONS.noVersion !== "no version covers ts") throw new Error("reason");
+ * ```
+ */
 export const UNRESOLVED_REASONS: Readonly<{
   unknownSymbol: "unknown symbol";
   noVersion: "no version covers ts";

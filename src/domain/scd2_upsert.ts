@@ -73,7 +73,16 @@ import { DIM_SYMBOL_SCHEMA, OPEN_END_TS, TRACKED_COLUMNS, UPDATE_COLUMNS } from 
 import { symbolIds } from "./symbol_id.ts";
 import { polarsType } from "./table_schema.ts";
 
-/** Two different updates (or an update and a stored version) for one key at one time. */
+/**
+ * Two different updates (or an update and a stored version) for one key at one time.
+ *
+ * @example
+ * ```ts
+ * import { Scd2ConflictError } from "./scd2_upsert.ts";
+ * const e = new Scd2ConflictError(2, "BTCUSDT", 100n);
+ * if (!e.message.includes('(2, "BTCUSDT") at valid_from_ts 100')) throw new Error(e.message);
+ * ```
+ */
 export class Scd2ConflictError extends Error {
   /** Exchange id of the first conflicting key. */
   readonly exchangeId: number;
