@@ -48,6 +48,11 @@ export class FileIdMintError extends Error {
   /**
    * @param attempts How many mint commits were tried.
    * @param options Standard error options.
+   * @example
+   * ```ts
+   * import { FileIdMintError } from "./delta_manifest_repo.ts";
+   * if (!new FileIdMintError(3).message.includes("lost 3 commit races")) throw new Error("message");
+   * ```
    */
   constructor(attempts: number, options?: ErrorOptions) {
     super(`Cannot mint file ids: lost ${attempts} commit races in a row`, options);

@@ -56,6 +56,17 @@ export class DimSymbolService {
   /**
    * @param repo The dim_symbol repository.
    * @param options Retry policy.
+   * @example
+   * ```ts
+   * import { DimSymbolService } from "./dim_symbol_service.ts";
+   * import { DeltaDimSymbolRepo } from "../io/delta_dim_symbol_repo.ts";
+   * import { sampleInstruments, SAMPLE_INSTRUMENTS_EFFECTIVE_US } from "../sample/sample_bronze.ts";
+   * const root = await Deno.makeTempDir();
+   * const svc = new DimSymbolService(new DeltaDimSymbolRepo(root));
+   * const res = await svc.syncTardisInstruments(sampleInstruments(), { effectiveTs: SAMPLE_INSTRUMENTS_EFFECTIVE_US });
+   * await Deno.remove(root, { recursive: true });
+   * if (res.rowsAfter !== 4 || res.currentRows !== 3) throw new Error(JSON.stringify(res));
+   * ```
    */
   constructor(repo: TableRepository, options: DimSymbolServiceOptions = {}) {
     this.#repo = repo;

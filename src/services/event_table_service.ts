@@ -40,6 +40,12 @@ export class FileIngestError extends Error {
    * @param bronzePath The bronze path.
    * @param message What is wrong.
    * @param options Standard error options.
+   * @example
+   * ```ts
+   * import { FileIngestError } from "./event_table_service.ts";
+   * const e = new FileIngestError("a.csv.gz", `Cannot read "a.csv.gz": gone`);
+   * if (e.name !== "FileIngestError" || e.bronzePath !== "a.csv.gz") throw new Error("bad error");
+   * ```
    */
   constructor(bronzePath: string, message: string, options?: ErrorOptions) {
     super(message, options);
@@ -145,6 +151,20 @@ export class EventTableService {
 
   /**
    * @param options Spec, repositories and bronze source.
+   * @example
+   * ```ts
+   * import { EventTableService } from "./event_table_service.ts";
+   * import { EVENT_TABLES } from "../domain/event_tables.ts";
+   * import { openDeltaLake } from "../io/delta_lake.ts";
+   * const lake = openDeltaLake("/tmp/pointline-example");
+   * const svc = new EventTableService({
+   *   spec: EVENT_TABLES.trades,
+   *   repo: lake.events.trades,
+   *   quarantine: lake.quarantine,
+   *   source: lake.source,
+   * });
+   * if (svc.spec.name !== "trades") throw new Error(svc.spec.name);
+   * ```
    */
   constructor(options: EventTableServiceOptions) {
     this.spec = options.spec;

@@ -48,6 +48,12 @@ export class DuplicateBronzeFileError extends Error {
   /**
    * @param bronzePath The path not ingested.
    * @param duplicateOf The path ingested instead.
+   * @example
+   * ```ts
+   * import { DuplicateBronzeFileError } from "./ingestion_service.ts";
+   * const e = new DuplicateBronzeFileError("datasets/a.csv.gz", "tardis/x/a.csv.gz");
+   * if (!e.message.startsWith('Duplicate of "tardis/x/a.csv.gz"')) throw new Error(e.message);
+   * ```
    */
   constructor(bronzePath: string, duplicateOf: string) {
     super(
@@ -155,6 +161,18 @@ export class IngestionService {
 
   /**
    * @param options Source, manifest, per-type services and the dim loader.
+   * @example
+   * ```ts
+   * import { buildIngestion } from "./build_ingestion.ts";
+   * import { openDeltaLake } from "../io/delta_lake.ts";
+   * import { writeSampleBronze } from "../sample/sample_bronze.ts";
+   * const root = await Deno.makeTempDir();
+   * await writeSampleBronze(`${root}/bronze`, { rows: 5 });
+   * const { ingestion } = buildIngestion(openDeltaLake(root));
+   * const plan = await ingestion.run({ dryRun: true, dataTypes: ["trades"] });
+   * await Deno.remove(root, { recursive: true });
+   * if (plan.pending !== 6 || plan.byStatus.pending !== 6) throw new Error(JSON.stringify(plan.byStatus));
+   * ```
    */
   constructor(options: IngestionServiceOptions) {
     this.#source = options.source;
