@@ -144,6 +144,7 @@ const _TS = "__ts";
 const _KIND = "__is_value";
 const _MIN_TS = "__first_new_ts";
 const _NEW = "__new";
+const _ROW = "__row";
 const _OLD_UNTIL = "__old_valid_until_ts";
 const _NEW_UNTIL = "__new_valid_until_ts";
 const _ON_FROM: string[] = [..._KEY, "valid_from_ts"];
@@ -268,11 +269,10 @@ export function scd2Upsert(
  */
 function _touchedVersions(dim: pl.DataFrame, firstTs: pl.DataFrame): pl.DataFrame {
   if (firstTs.height === 0 || dim.height === 0) return dim.head(0);
-  const symbols = firstTs.getColumn("exchange_symbol").unique().implode();
-  return dim.filter(pl.col("exchange_symbol").isIn(symbols))
+  return dim.withRowIndex(_ROW)
     .join(firstTs, { on: _KEY, how: "inner" })
     .filter(pl.col("valid_until_ts").gtEq(pl.col(_MIN_TS)))
-    .select(..._OUT_COLUMNS);
+    .select(..._OUT_COLUMNS, _ROW);
 }
 
 /**
@@ -307,20 +307,22 @@ function _applyRebuilt(
   }
   const inserted = rebuilt.join(ids, { on: "symbol_id", how: "anti" });
   const bounds = rebuilt
-    .join(touched.select("symbol_id", pl.col("valid_until_ts").alias(_OLD_UNTIL)), {
+    .join(touched.select("symbol_id", _ROW, pl.col("valid_until_ts").alias(_OLD_UNTIL)), {
       on: "symbol_id",
       how: "inner",
     })
-    .filter(pl.col("valid_until_ts").neq(pl.col(_OLD_UNTIL)))
-    .select("symbol_id", pl.col("valid_until_ts").alias(_NEW_UNTIL));
+    .filter(pl.col("valid_until_ts").neq(pl.col(_OLD_UNTIL)));
   if (bounds.height === 0) return concat(dim, inserted);
-  const newUntil = dim.select("symbol_id")
-    .join(bounds, { on: "symbol_id", how: "left", maintainOrder: "left" })
-    .getColumn(_NEW_UNTIL);
-  const patched = dim.withColumns(newUntil)
+  // Patch the bound of the few changed rows by position in an exact Int64 copy of the column.
+  const until = (dim.getColumn("valid_until_ts").toTypedArray() as BigInt64Array).slice();
+  const rows = bounds.getColumn(_ROW).toArray() as number[];
+  const values = bounds.getColumn("valid_until_ts").toTypedArray() as BigInt64Array;
+  for (let i = 0; i < rows.length; i++) until[rows[i]] = values[i];
+  const patched = dim
+    .withColumns(pl.Series(_NEW_UNTIL, until as unknown as number[]))
     .withColumns(
-      pl.col(_NEW_UNTIL).fillNull(pl.col("valid_until_ts")).alias("valid_until_ts"),
-      pl.when(pl.col(_NEW_UNTIL).isNull()).then(pl.col("is_current"))
+      pl.col(_NEW_UNTIL).alias("valid_until_ts"),
+      pl.when(pl.col(_NEW_UNTIL).eq(pl.col("valid_until_ts"))).then(pl.col("is_current"))
         .otherwise(pl.col(_NEW_UNTIL).eq(_int64Lit(OPEN_END_TS)))
         .alias("is_current"),
     )
@@ -384,9 +386,8 @@ function _int64Lit(value: bigint): pl.Expr {
 
 /** `a` and `b` differ, treating two nulls as equal and null vs value as different. */
 function _nullSafeNe(a: pl.Expr, b: pl.Expr): pl.Expr {
-  return pl.when(a.isNull().and(b.isNull())).then(pl.lit(false))
-    .when(a.isNull().or(b.isNull())).then(pl.lit(true))
-    .otherwise(a.neq(b));
+  // `neq` is null when either side is null; then they differ iff exactly one is null.
+  return a.neq(b).fillNull(a.isNull().neq(b.isNull()));
 }
 
 function _throwOnDuplicates(values: pl.DataFrame, what: string): void {
