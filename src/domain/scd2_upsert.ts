@@ -264,8 +264,7 @@ export function scd2Upsert(
 
 /**
  * Rows of `dim` to rebuild: versions of a key in `firstTs` whose `valid_until_ts` is at or
- * after the key's earliest new observation (`_MIN_TS`). A membership test on the symbol alone
- * (cheap) narrows the candidates; the exact key join runs on the few candidates only.
+ * after the key's earliest new observation (`_MIN_TS`), with their position in `dim` (`_ROW`).
  */
 function _touchedVersions(dim: pl.DataFrame, firstTs: pl.DataFrame): pl.DataFrame {
   if (firstTs.height === 0 || dim.height === 0) return dim.head(0);
