@@ -93,6 +93,8 @@ export class Scd2ConflictError extends Error {
   /** How many (key, time) pairs conflict in total. */
   readonly conflicts: number;
   /**
+   * Build the error for the first conflicting key.
+   *
    * @param exchangeId Exchange id of the first conflicting key.
    * @param exchangeSymbol Exchange symbol of the first conflicting key.
    * @param validFromTs The shared `valid_from_ts`.
