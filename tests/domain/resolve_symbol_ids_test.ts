@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { OPEN_END_TS } from "../../src/domain/dim_symbol.ts";
+import { DIM_SYMBOL_SCHEMA, OPEN_END_TS } from "../../src/domain/dim_symbol.ts";
+import { emptyFrame } from "../../src/domain/table_schema.ts";
 import { resolveSymbolIds } from "../../src/domain/resolve_symbol_ids.ts";
 import { symbolId } from "../../src/domain/symbol_id.ts";
 import { bigints, dimFrame, i64 } from "./_dim_symbol_helpers.ts";
@@ -169,6 +170,15 @@ Deno.test("resolveSymbolIds", async (t) => {
       exchange_symbol: ["ETHUSDT"],
     });
     assert.equal(resolveSymbolIds(ev, DIM).resolved.height, 1);
+  });
+
+  await t.step("quarantines everything as an unknown symbol against an empty dimension", () => {
+    const { resolved, unresolved } = resolveSymbolIds(
+      events([[5n, 2, "BTCUSDT"]]),
+      emptyFrame(DIM_SYMBOL_SCHEMA),
+    );
+    assert.equal(resolved.height, 0);
+    assert.deepEqual(unresolved.getColumn("reason").toArray(), ["unknown symbol"]);
   });
 
   await t.step("returns empty, typed outputs for empty events", () => {
