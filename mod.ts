@@ -13,29 +13,72 @@
  *
  * @module
  */
+
+// Configuration: lake layout and table paths.
 export * from "./src/config.ts";
-export * from "./src/domain/table_schema.ts";
-export * from "./src/domain/exchanges.ts";
+
+// Delta Lake: storage, reading, writing, maintenance.
 export * from "./src/io/delta/storage.ts";
 export * from "./src/io/delta/errors.ts";
+export * from "./src/io/delta/local_storage.ts";
+export * from "./src/io/delta/memory_storage.ts";
 export * from "./src/io/delta/delta_table.ts";
 export * from "./src/io/delta/read_delta.ts";
 export * from "./src/io/delta/write_delta.ts";
+export * from "./src/io/delta/merge_delta.ts";
+export * from "./src/io/delta/delete_delta.ts";
 export * from "./src/io/delta/optimize.ts";
 export * from "./src/io/delta/vacuum.ts";
 export * from "./src/io/delta/checkpoint_writer.ts";
-export * from "./src/io/delta/local_storage.ts";
+export * from "./src/io/delta/schema.ts";
+export * from "./src/io/delta/partition_values.ts";
+export { loadSnapshot, type Snapshot } from "./src/io/delta/snapshot.ts";
+export type { Filter, Predicate, PredicateValue } from "./src/io/delta/predicate.ts";
+export type {
+  AddAction,
+  CommitInfo,
+  MetadataAction,
+  ProtocolAction,
+  RemoveAction,
+  TxnAction,
+} from "./src/io/delta/actions.ts";
+
+// Domain: schemas, exchanges, dim_symbol (SCD2), event tables, manifest rules.
+export * from "./src/domain/table_schema.ts";
+export * from "./src/domain/exchanges.ts";
 export * from "./src/domain/dim_symbol.ts";
-export * from "./src/domain/tardis_instruments.ts";
+export * from "./src/domain/symbol_id.ts";
 export * from "./src/domain/scd2_upsert.ts";
+export * from "./src/domain/rebuild_from_history.ts";
+export * from "./src/domain/tardis_instruments.ts";
 export * from "./src/domain/resolve_symbol_ids.ts";
+export * from "./src/domain/check_coverage.ts";
+export * from "./src/domain/tardis_csv.ts";
 export * from "./src/domain/fixed_point.ts";
+export * from "./src/domain/row_rules.ts";
 export * from "./src/domain/event_table.ts";
 export * from "./src/domain/event_tables.ts";
+export * from "./src/domain/trades.ts";
+export * from "./src/domain/quotes.ts";
+export * from "./src/domain/book_snapshot_25.ts";
+export * from "./src/domain/derivative_ticker.ts";
+export * from "./src/domain/liquidations.ts";
+export * from "./src/domain/l2_updates.ts";
+export * from "./src/domain/quarantine.ts";
+export * from "./src/domain/ingest_manifest.ts";
+
+// IO adapters and services: the ingestion loop.
+export * from "./src/io/protocols.ts";
+export * from "./src/io/bronze_layout.ts";
+export * from "./src/io/local_bronze_source.ts";
 export * from "./src/io/delta_lake.ts";
 export * from "./src/services/build_ingestion.ts";
+export * from "./src/services/dim_symbol_service.ts";
 export * from "./src/services/event_table_service.ts";
+export * from "./src/services/ingestion_service.ts";
 export * from "./src/sample/sample_bronze.ts";
+
+// Research API for notebooks.
 export * from "./src/research/time_like.ts";
 export * from "./src/research/open_lake.ts";
 export * from "./src/research/symbols.ts";
