@@ -208,7 +208,7 @@ globalThis.addEventListener("unload", () => {
     console.log(
       `${dataType.padEnd(17)} floor ${(f.rows / fm * 1000).toFixed(0)} rows/s (peak RSS ${
         mib(f.peak)
-      }); ` +
+      }, +${mib(f.growth)}); ` +
         `ingest ${(g.rows / gm * 1000).toFixed(0)} rows/s (peak RSS ${mib(g.peak)}, +${
           mib(g.growth)
         }); ` +
