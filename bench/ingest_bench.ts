@@ -12,8 +12,8 @@
  * second, the peak RSS seen during each approach (sampled at file boundaries and every 25 ms)
  * and its growth over the RSS at the approach's start are printed at the end. Polars frames
  * hold native memory V8 does not see: run with `--v8-flags=--expose-gc` (as the `ingest` task
- * does) so both approaches collect after each file; without it RSS grows by about one file's
- * frames per file until V8 collects on its own.
+ * does) so both approaches collect whenever RSS grew by `GC_GROWTH_BYTES`; without it RSS grows
+ * by about one file's frames per file until V8 collects on its own.
  *
  * @module
  */
@@ -29,6 +29,7 @@ import {
   sampleTardisCsv,
 } from "../src/sample/sample_bronze.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
+import { GC_GROWTH_BYTES } from "../src/services/ingestion_service.ts";
 
 const env = (name: string, fallback: string) => Deno.env.get(name) ?? fallback;
 const FILES = Number(env("INGEST_BENCH_FILES", "20"));
@@ -112,6 +113,15 @@ for (const dataType of TYPES) {
 }
 
 // ---- the raw floor: gunzip + pl.readCSV + writeParquet per file -----------------------------
+/** The loop's garbage-collection policy (see `GC_GROWTH_BYTES`), applied to the floor too. */
+let _lastRss = 0;
+function _collectLikeTheLoop() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc || Deno.memoryUsage().rss - _lastRss < GC_GROWTH_BYTES) return;
+  gc();
+  _lastRss = Deno.memoryUsage().rss;
+}
+
 const INT_COLUMNS = ["timestamp", "local_timestamp", "funding_timestamp"];
 async function rawFloor(dataType: string, out: string): Promise<number> {
   await Deno.mkdir(out, { recursive: true });
@@ -124,7 +134,7 @@ async function rawFloor(dataType: string, out: string): Promise<number> {
     const df = pl.readCSV(csv, { dtypes });
     rows += df.height;
     df.writeParquet(join(out, `part-${i++}.parquet`), { compression: "zstd" });
-    (globalThis as { gc?: () => void }).gc?.(); // the same per-file collection as the loop
+    _collectLikeTheLoop();
   }
   return rows;
 }

@@ -349,11 +349,23 @@ function _logicalKey(m: BronzeFileMetadata): string {
 /**
  * Polars frames hold native memory the JS garbage collector does not see, so a long loop can
  * grow RSS by one file's frames per file until V8 happens to collect. When the process runs
- * with `--v8-flags=--expose-gc` (the `ingest` and `demo` tasks do), collect after each file.
+ * with `--v8-flags=--expose-gc` (the `ingest` and `demo` tasks do), collect once RSS has grown
+ * by {@linkcode GC_GROWTH_BYTES} since the last collection (a full collection costs tens of
+ * milliseconds, so not after every small file).
  */
 function _collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  const rss = Deno.memoryUsage().rss;
+  if (rss - _lastCollectedRss < GC_GROWTH_BYTES) return;
+  gc();
+  _lastCollectedRss = Deno.memoryUsage().rss;
 }
+
+/** RSS growth (bytes) after which the loop collects garbage, when `gc` is exposed. */
+export const GC_GROWTH_BYTES = 256 * 2 ** 20;
+
+let _lastCollectedRss = 0;
 
 function _fileResult(
   meta: BronzeFileMetadata,
