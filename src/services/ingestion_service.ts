@@ -363,7 +363,7 @@ function _collectGarbage(): void {
 }
 
 /** RSS growth (bytes) after which the loop collects garbage, when `gc` is exposed. */
-export const GC_GROWTH_BYTES = 256 * 2 ** 20;
+export const GC_GROWTH_BYTES = 64 * 2 ** 20;
 
 let _lastCollectedRss = 0;
 
