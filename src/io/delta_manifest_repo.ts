@@ -8,11 +8,14 @@
  * row of each `file_id` (largest `finished_at_ts`; `pending` rows have none and rank first);
  * `deno task lake optimize ingest_manifest` compacts the small files.
  *
- * **Minting** is serialised by the Delta log itself: a mint commit carries a `txn` with the
- * fixed app id `pointline-ingest:file-id` (version = the largest id minted), and two commits
- * with the same app id conflict (`CommitConflictError`). A process that loses the race re-reads
- * the manifest: identities another process minted meanwhile get that process's ids, and new
- * ones get ids above the new maximum. So ids are unique across processes and one identity
+ * **Minting** is a compare-and-swap on a counter kept in the Delta log itself: every mint
+ * commit carries a `txn` with the fixed app id `pointline-ingest:file-id` whose version is the
+ * number of mint commits so far plus one. A process reads that counter, then the manifest, and
+ * commits its new ids with counter + 1. If another mint landed since its read, the counter is
+ * taken: the writer skips the commit (its `txn` version already recorded) or, when both race
+ * for the same log version, reports a `CommitConflictError` (same app id). Either way the
+ * process re-reads: identities another process minted meanwhile get that process's ids, and
+ * new ones get ids above the new maximum. So ids are unique across processes and one identity
  * `(bronze_path, sha256)` always has one id. The sorted batch of a run is minted in one commit,
  * so the ids of the same bronze set are the same in every clean run.
  *
@@ -175,6 +178,9 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    */
   async resolveFileIds(metas: readonly BronzeFileMetadata[]): Promise<ManifestEntry[]> {
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+      // The mint counter is read before the log: a mint landing in between makes our commit
+      // stale, and the writer then skips it (its txn version is already taken).
+      const mints = (await this.table.transactionVersion(FILE_ID_APP_ID)) ?? 0;
       const log = await this.readLog();
       const state = _State.of(log);
       const fresh: BronzeFileMetadata[] = [];
@@ -194,7 +200,13 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
         rows.map((r) => ({ ...r, status: "pending" as const, result: {}, createdAt: now })),
       );
       try {
-        await this.table.append(df, { txn: { appId: FILE_ID_APP_ID, version: next } });
+        const res = await this.table.append(df, {
+          txn: { appId: FILE_ID_APP_ID, version: mints + 1 },
+        });
+        if (res.skipped) {
+          await _sleep(Math.random() * 20 * attempt);
+          continue; // another process minted since our read
+        }
       } catch (err) {
         if (err instanceof CommitConflictError) {
           await _sleep(Math.random() * 20 * attempt);

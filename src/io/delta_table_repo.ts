@@ -62,6 +62,14 @@ export interface AppendOptions {
   txn?: { appId: string; version: number };
 }
 
+/** What {@linkcode DeltaTableRepo.append} did. */
+export interface AppendResult {
+  /** The table version after the call. */
+  version: number;
+  /** True when the `txn` had already landed, so nothing was written. */
+  skipped: boolean;
+}
+
 /** A Delta table accessed through the repository interfaces. */
 export class DeltaTableRepo implements EventTableRepository {
   /** Table location (a local path). */
@@ -125,11 +133,19 @@ export class DeltaTableRepo implements EventTableRepository {
    */
   async writeFull(df: pl.DataFrame): Promise<void> {
     const rows = this._prepare(df);
-    await writeDelta(this.uri, rows, {
+    const serial = await this._serialTxn();
+    const res = await writeDelta(this.uri, rows, {
       mode: "overwrite",
       partitionBy: [...this.schema.partitionBy],
-      ...(await this._serialTxn()),
+      ...serial,
     });
+    if (res.skipped && serial.txn) {
+      // Another rewrite took this serial number after our check: ours did not land.
+      throw new CommitConflictError(
+        res.version,
+        `"${this.schema.name}" was rewritten concurrently`,
+      );
+    }
   }
 
   /**
@@ -168,15 +184,16 @@ export class DeltaTableRepo implements EventTableRepository {
    *
    * @param df Rows conforming to the schema.
    * @param options The `txn` to commit with the rows.
-   * @returns The committed version.
+   * @returns The committed version, and `skipped: true` (nothing written) when the table
+   * already records a `txn` of the same app id at this version or later.
    */
-  async append(df: pl.DataFrame, options: AppendOptions = {}): Promise<number> {
+  async append(df: pl.DataFrame, options: AppendOptions = {}): Promise<AppendResult> {
     const res = await writeDelta(this.uri, this._prepare(df), {
       mode: "append",
       partitionBy: [...this.schema.partitionBy],
       ...(options.txn ? { txn: options.txn } : {}),
     });
-    return res.version;
+    return { version: res.version, skipped: res.skipped ?? false };
   }
 
   /**
