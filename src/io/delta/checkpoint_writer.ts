@@ -7,8 +7,9 @@
  * its own nullable struct column, with the schema of the protocol's "Checkpoint Schema":
  * Paths are written URI-encoded, as in commits (snapshot paths are decoded).
  * `partitionValues`, `configuration`, `tags` and `format.options` are Parquet MAP columns
- * (string to string). Polars cannot write MAP columns, so the table is built with
- * `apache-arrow` and written with `parquet-wasm` (snappy).
+ * (string to string) in the spec's layout, as Spark and delta-rs write them: a repeated group
+ * `key_value` holding a required `key` and an optional `value`. Polars cannot write MAP
+ * columns, so the table is built with `apache-arrow` and written with `parquet-wasm` (snappy).
  *
  * Checkpoints are written on demand ({@linkcode writeCheckpoint}) and by writers after every
  * commit whose version is a multiple of `delta.checkpointInterval` (default 100, see
@@ -315,13 +316,18 @@ function _f(name: string, type: arrow.DataType, nullable = true): arrow.Field {
 }
 
 function _stringMap(): arrow.Map_ {
-  return new arrow.Map_(
+  const map = new arrow.Map_(
     _f(
       "key_value",
       new arrow.Struct([_f("key", new arrow.Utf8(), false), _f("value", new arrow.Utf8())]),
       false,
     ),
   );
+  // apache-arrow's Map_ constructor renames its entries field to "entries" (ARROW-8716), and
+  // arrow-rs writes that name as the repeated group. Delta writers (Spark, delta-rs) and the
+  // Parquet spec's MAP layout use "key_value"; the IPC writer serializes the name as set here.
+  (map.children[0] as unknown as { name: string }).name = "key_value";
+  return map;
 }
 
 function _checkpointSchema(withFeatures: boolean, withDomains: boolean): arrow.Schema {

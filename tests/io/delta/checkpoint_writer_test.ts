@@ -14,6 +14,8 @@ import { deleteDelta } from "../../../src/io/delta/delete_delta.ts";
 import { loadSnapshot } from "../../../src/io/delta/snapshot.ts";
 import { readDelta } from "../../../src/io/delta/read_delta.ts";
 import { MemoryStorage } from "../../../src/io/delta/memory_storage.ts";
+import { LocalStorage } from "../../../src/io/delta/local_storage.ts";
+import { DELTA_FIXTURES } from "../../_fixtures.ts";
 
 await init({
   module_or_path: await Deno.readFile(
@@ -139,4 +141,140 @@ Deno.test("expired logs are deleted only below a checkpoint and after logRetenti
   assert.equal((await readDelta("mem://t", { storage: s })).height, 5);
   const off = { ...cfg, "delta.enableExpiredLogCleanup": "false" };
   assert.deepEqual(await cleanupExpiredLogs(s, { configuration: off, now: later * 2 }), []);
+});
+
+// ---- Parquet-level conformance, checked by python pyarrow / deltalake (the reference) ----
+
+function _pythonPeer(): boolean {
+  try {
+    return new Deno.Command("python3", {
+      args: ["-c", "import deltalake, pyarrow"],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+const PEER = _pythonPeer();
+const PEER_NOTE = PEER ? "" : " (not run: python deltalake/pyarrow is not installed)";
+if (!PEER && Deno.env.get("CI") === "true") {
+  Deno.test("checkpoint: the python deltalake peer is installed (required in CI)", () => {
+    throw new Error("python3 cannot import deltalake and pyarrow: pip install deltalake pyarrow");
+  });
+}
+
+/** Run a python snippet with `args` as sys.argv[1:]; parse the JSON it prints. */
+async function python(code: string, ...args: string[]): Promise<unknown> {
+  const out = await new Deno.Command("python3", {
+    args: ["-c", code, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(`python failed:\n${new TextDecoder().decode(out.stderr)}`);
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+/**
+ * For every MAP group of a Parquet file: its dotted path, the name of its repeated group and
+ * the repetition, type and name of the group's children, as pyarrow's footer schema shows them.
+ */
+const MAP_LAYOUT_PY = `
+import json, re, sys
+import pyarrow.parquet as pq
+out = {}
+for f in sys.argv[1:]:
+    lines = str(pq.ParquetFile(f).schema).split("\\n")
+    stack, maps = [], {}
+    for i, line in enumerate(lines):
+        s = line.strip()
+        m = re.match(r"(required|optional|repeated) group field_id=-?\\d+ (\\S+)( \\((\\w+)\\))? \\{", s)
+        if m:
+            stack.append(m.group(2))
+            if m.group(4) == "Map":
+                child = re.match(r"repeated group field_id=-?\\d+ (\\S+) \\{", lines[i + 1].strip())
+                kids = [re.sub(r" field_id=-?\\d+", "", lines[i + k].strip()) for k in (2, 3)]
+                maps[".".join(stack[1:])] = [child.group(1) if child else lines[i + 1].strip()] + kids
+        elif s == "}":
+            stack.pop()
+    out[f] = maps
+print(json.dumps(out))
+`;
+
+Deno.test({
+  name:
+    `checkpoint MAP columns use the Parquet-spec key_value layout, as Spark writes it${PEER_NOTE}`,
+  ignore: !PEER,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pointline_ckpt_schema_" });
+    await writeDelta(dir, pl.DataFrame({ p: ["a", "b"], x: [1, 2] }), {
+      partitionBy: ["p"],
+      configuration: { "delta.checkpointInterval": "1000" },
+    });
+    await deleteDelta(dir, [["p", "=", "b"]]); // a remove row too
+    await createCheckpoint(new LocalStorage(dir));
+    const mine = `${dir}/${checkpointPath(1)}`;
+    // Written by Apache-Spark/3.3.1 Delta-Lake/2.1.1.
+    const spark =
+      `${DELTA_FIXTURES}/delta-rs/latest_not_checkpointed/_delta_log/00000000000000000002.checkpoint.parquet`;
+    const layouts = await python(MAP_LAYOUT_PY, mine, spark) as Record<
+      string,
+      Record<string, string[]>
+    >;
+    const expected = [
+      "key_value",
+      "required binary key (String);",
+      "optional binary value (String);",
+    ];
+    const ours = layouts[mine];
+    for (const [path, layout] of Object.entries(layouts[spark])) {
+      if (path in ours) assert.deepEqual(ours[path], layout, `${path} as Spark writes it`);
+    }
+    assert.deepEqual(ours, {
+      "add.partitionValues": expected,
+      "add.tags": expected,
+      "remove.partitionValues": expected,
+      "metaData.format.options": expected,
+      "metaData.configuration": expected,
+    });
+    assert.ok(Object.keys(layouts[spark]).includes("add.partitionValues"), "fixture has MAPs");
+  },
+});
+
+Deno.test({
+  name: `delta-rs opens a pointline table from its checkpoint alone${PEER_NOTE}`,
+  ignore: !PEER,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pointline_ckpt_rs_" });
+    const df = pl.DataFrame({ p: ["a:b", null, "c"], x: [1, 2, 3] });
+    await writeDelta(dir, df, {
+      partitionBy: ["p"],
+      configuration: { "delta.checkpointInterval": "1000", "custom.key": "v" },
+    });
+    await deleteDelta(dir, [["p", "=", "c"]]);
+    await createCheckpoint(new LocalStorage(dir));
+    await writeDelta(dir, pl.DataFrame({ p: ["d"], x: [4] }), { mode: "append" }); // after it
+    await Deno.remove(`${dir}/_delta_log/00000000000000000000.json`);
+    await Deno.remove(`${dir}/_delta_log/00000000000000000001.json`);
+    const seen = await python(
+      `
+import json, sys
+from deltalake import DeltaTable
+dt = DeltaTable(sys.argv[1])
+rows = sorted(dt.to_pyarrow_table().to_pylist(), key=lambda r: r["x"])
+print(json.dumps({"version": dt.version(), "rows": rows,
+                  "configuration": dt.metadata().configuration,
+                  "partitionColumns": dt.metadata().partition_columns,
+                  "files": len(dt.file_uris())}))
+`,
+      dir,
+    ) as Record<string, unknown>;
+    assert.deepEqual(seen, {
+      version: 2,
+      rows: [{ p: "a:b", x: 1 }, { p: null, x: 2 }, { p: "d", x: 4 }],
+      configuration: { "delta.checkpointInterval": "1000", "custom.key": "v" },
+      partitionColumns: ["p"],
+      files: 3,
+    });
+  },
 });
