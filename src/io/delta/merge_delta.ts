@@ -2,8 +2,9 @@
  * `mergeDelta`: upsert a source frame into a Delta table by key columns.
  *
  * Semantics (SQL MERGE with an equality condition on `on`; null keys never match):
- * - `whenMatched`: `"update"` (default) replaces the target row by the source row, `"delete"`
- *   deletes it, `"ignore"` keeps it;
+ * - `whenMatched`: `"update"` (default) sets every matched target row to the source row's values
+ *   (columns the source lacks keep their target values; duplicate target rows are all updated),
+ *   `"delete"` deletes it, `"ignore"` keeps it;
  * - `whenNotMatched`: `"insert"` (default) inserts the source row, `"ignore"` drops it;
  * - `whenNotMatchedBySource`: `"delete"` deletes target rows no source row matches,
  *   `"ignore"` (default) keeps them.
@@ -187,6 +188,9 @@ export async function mergeDelta(
     );}
 
   const srcKeys = src.filter(_notNullKeys(on)).select(...on).withColumns(pl.lit(true).alias(_HIT));
+  // Columns an update takes from the source; the target keeps its values for the others.
+  const sourceCols = new Set(source.columns);
+  const srcUpdates = src.select(...src.columns.filter((c) => sourceCols.has(c)));
   const touched: AddAction[] = [];
   const kept: pl.DataFrame[] = [];
   let scanned = 0, rowsUpdated = 0, rowsDeleted = 0;
@@ -219,8 +223,17 @@ export async function mergeDelta(
     let keep = marked;
     if (whenMatched !== "ignore") {
       keep = keep.filter(pl.col(_HIT).not());
-      if (whenMatched === "update") rowsUpdated += nMatched;
-      else rowsDeleted += nMatched;
+      if (whenMatched === "update") {
+        // Every matched target row is updated, duplicates included: one output row per row.
+        const matched = marked.filter(pl.col(_HIT)).drop(_HIT);
+        const targetOnly = matched.columns.filter((c) => on.includes(c) || !sourceCols.has(c));
+        kept.push(
+          matched.select(...targetOnly).join(srcUpdates, { on, how: "inner" }).select(
+            ...matched.columns,
+          ),
+        );
+        rowsUpdated += nMatched;
+      } else rowsDeleted += nMatched;
     }
     if (bySource === "delete") {
       keep = keep.filter(pl.col(_HIT));
@@ -236,7 +249,6 @@ export async function mergeDelta(
     ? src.join(matchedKeys, { on, how: "left" }).withColumns(pl.col(_HIT).fillNull(false))
     : src.withColumns(pl.lit(false).alias(_HIT));
   const parts: pl.DataFrame[] = [...kept];
-  if (whenMatched === "update") parts.push(srcMarked.filter(pl.col(_HIT)).drop(_HIT));
   let rowsInserted = 0;
   if (whenNotMatched === "insert") {
     const ins = srcMarked.filter(pl.col(_HIT).not()).drop(_HIT);

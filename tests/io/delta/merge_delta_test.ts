@@ -137,3 +137,33 @@ Deno.test("mergeDelta refuses duplicate source keys and null keys never match", 
     TypeError,
   );
 });
+
+Deno.test("mergeDelta updates every duplicate target row of a key, one output row per row", async () => {
+  const s = new MemoryStorage();
+  await writeDelta("mem://t", kv([1, 2, 3], "old"), { storage: s });
+  await writeDelta("mem://t", kv([1, 2, 3], "old"), { storage: s, mode: "append" });
+  const r = await mergeDelta("mem://t", kv([1, 3, 9], "new"), { on: ["k"], storage: s });
+  assert.equal(r.rowsUpdated, 4);
+  assert.equal(r.rowsInserted, 1);
+  assert.deepEqual(rows(await readDelta("mem://t", { storage: s })), [
+    [1, "new"],
+    [1, "new"],
+    [2, "old"],
+    [2, "old"],
+    [3, "new"],
+    [3, "new"],
+    [9, "new"],
+  ]);
+});
+
+Deno.test("mergeDelta update keeps the target's values in columns the source lacks", async () => {
+  const s = new MemoryStorage();
+  const wide = kv([1, 2], "old").withColumns(pl.lit("keep").alias("note"));
+  await writeDelta("mem://t", wide, { storage: s });
+  await mergeDelta("mem://t", kv([2], "new"), { on: ["k"], storage: s });
+  const out = (await readDelta("mem://t", { storage: s })).sort("k").toRecords();
+  assert.deepEqual(out.map((r) => [Number(r.k), r.v, r.note]), [
+    [1, "old", "keep"],
+    [2, "new", "keep"],
+  ]);
+});
