@@ -97,10 +97,10 @@ export const SAMPLE_INSTRUMENTS: readonly SampleInstrument[] = [
 export const SAMPLE_DAYS: readonly string[] = ["2024-07-30", "2024-07-31"];
 
 /** When BTCUSDT's tick size changes from 0.5 to 0.1 (inside the second sample day), µs. */
-export const SAMPLE_TICK_CHANGE_US = Date.UTC(2024, 6, 31, 12, 0, 0) * 1000;
+export const SAMPLE_TICK_CHANGE_US: number = Date.UTC(2024, 6, 31, 12, 0, 0) * 1000;
 
 /** When the sample's instrument list was fetched (after the sample days), µs. */
-export const SAMPLE_INSTRUMENTS_EFFECTIVE_US = Date.UTC(2024, 7, 1) * 1000;
+export const SAMPLE_INSTRUMENTS_EFFECTIVE_US: number = Date.UTC(2024, 7, 1) * 1000;
 
 /** The coarser tick of BTCUSDT before {@linkcode SAMPLE_TICK_CHANGE_US}. */
 const _OLD_BTCUSDT_TICK = 0.5;
