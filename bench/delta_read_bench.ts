@@ -77,16 +77,33 @@ await Deno.mkdir(join(bigDir, "_delta_log"), { recursive: true });
   for (let f = 0; f < 20; f++) {
     const base = f * rowsPerFile;
     const df = pl.DataFrame({ i: Array.from({ length: rowsPerFile }, (_, i) => base + i) }).select(
-      pl.col("i").cast(pl.Int64).mul(1000).add(1_700_000_000_000_000).alias("ts_local_us"),
-      pl.col("i").cast(pl.Int64).modulo(9973).add(100_000).alias("px_int"),
-      pl.col("i").cast(pl.Int64).modulo(101).add(1).alias("qty_int"),
+      // JS number literals make Float64 columns: cast back, so the files store the table
+      // types (long, long, long, byte) as a conforming Delta writer would
+      pl.col("i").cast(pl.Int64).mul(1000).add(1_700_000_000_000_000).cast(pl.Int64)
+        .alias("ts_local_us"),
+      pl.col("i").cast(pl.Int64).modulo(9973).add(100_000).cast(pl.Int64).alias("px_int"),
+      pl.col("i").cast(pl.Int64).modulo(101).add(1).cast(pl.Int64).alias("qty_int"),
       pl.col("i").modulo(2).cast(pl.Int8).alias("side"),
     );
+    const dtypes = df.dtypes.map(String).join();
+    if (dtypes !== [pl.Int64, pl.Int64, pl.Int64, pl.Int8].map(String).join()) {
+      throw new Error(`bench file types: ${dtypes}`);
+    }
     const name = `part-${String(f).padStart(5, "0")}.parquet`;
     df.writeParquet(join(bigDir, name));
     lines.push(addLine(name, (await Deno.stat(join(bigDir, name))).size));
   }
   await Deno.writeFile(join(bigDir, "_delta_log", `${v20(0)}.json`), enc.encode(lines.join("\n")));
+}
+
+{
+  // same rows, columns and types from both sides, so the ratio compares like with like
+  const direct = await pl.scanParquet(join(bigDir, "*.parquet")).collect();
+  const delta = await readDelta(bigDir);
+  if (
+    direct.height !== delta.height || direct.columns.join() !== delta.columns.join() ||
+    direct.dtypes.map(String).join() !== delta.dtypes.map(String).join()
+  ) throw new Error("readDelta and the direct read differ");
 }
 
 Deno.bench({

@@ -18,6 +18,20 @@
  * The per-file frames are concatenated (`pl.concat(..., { how: "diagonal" })`), the exact
  * filter is applied on top, and the requested columns are selected.
  *
+ * Fast path: when every selected file is a plain local Parquet file (no deletion vector), the
+ * table has no column mapping and no type widening, no partition column is needed and every
+ * needed column is a primitive the file must store with the table type (see
+ * `trustPrimitiveTypes` in `column_mapping.ts`), all files are read by one multi-file Polars
+ * scan of the exact file list instead (no per-file footer reads at plan time, one parallel
+ * scan at collect: about as fast as Polars reading the files directly). That scan is given
+ * the table types, inserts columns a file lacks as nulls, ignores extra file columns, and
+ * widens narrower integers and floats losslessly; a file storing a column with another type
+ * (a non-conforming writer) fails the collect with a Polars error rather than returning
+ * mixed types. nodejs-polars' `scanParquet` takes a single path, so the multi-file scan is
+ * built from the serialized plan of a one-file scan with its source list replaced (see
+ * {@linkcode _multiFileScan}); when that plan is not of the expected shape the per-file
+ * frames are used.
+ *
  * @module
  */
 import pl from "nodejs-polars";
@@ -31,7 +45,13 @@ import { decodeInt96Columns, footerBlockLength, int96Layout } from "./parquet_in
 import { hasReaderFeature } from "./protocol_check.ts";
 import { partitionValuesToExprs } from "./partition_values.ts";
 import { type Filter, filterColumns, filterToExpr, validateFilter } from "./predicate.ts";
-import { columnMappingMode, physicalName, type StructField } from "./schema.ts";
+import {
+  columnMappingMode,
+  containsBinary,
+  deltaToPolars,
+  physicalName,
+  type StructField,
+} from "./schema.ts";
 import type { Snapshot } from "./snapshot.ts";
 import type { ObjectStorage } from "./storage.ts";
 
@@ -148,6 +168,55 @@ async function _int96Frame(
   );
   df = df.withColumns(...fixed);
   return df.lazy();
+}
+
+/** The local path of a data file, or `undefined` when it is not on the local file system. */
+function _localDataPath(storage: ObjectStorage, path: string): string | undefined {
+  if (!_isAbsolute(path)) return storage.localPath?.(path);
+  if (path.startsWith("file:")) return fileURLToPath(path);
+  return path.startsWith("/") ? path : undefined;
+}
+
+/**
+ * One lazy Polars scan of exactly these local Parquet files (in this order), typed with
+ * `schema`: columns a file lacks are inserted as nulls, columns it has beyond `schema` are
+ * ignored, narrower integers and floats are widened; any other type difference fails the
+ * collect.
+ *
+ * nodejs-polars' `scanParquet` accepts one path (or a glob, which could match files that are
+ * not live), while Polars' scan plan holds a list of paths. So a one-file scan with the
+ * wanted options is serialized to JSON, its single source (`{ inner: path }`) is replaced by
+ * the list, and the plan is deserialized. Returns `undefined` (the caller falls back to one
+ * frame per file) when the serialized plan is not of that shape, e.g. after a Polars upgrade.
+ */
+function _multiFileScan(
+  paths: string[],
+  schema: Record<string, pl.DataType>,
+): pl.LazyDataFrame | undefined {
+  try {
+    const template = pl.scanParquet(paths[0], {
+      ..._SCAN_OPTIONS,
+      schema,
+      missingColumns: "insert",
+      extraColumns: "ignore",
+      castOptions: { integerCast: "upcast", floatCast: "upcast" },
+    });
+    const plan = JSON.parse(template.serialize("json").toString());
+    const sources = plan?.Scan?.sources?.Paths;
+    const source = (p: string) => ({ inner: p });
+    if (
+      !Array.isArray(sources) || sources.length !== 1 ||
+      JSON.stringify(sources[0]) !== JSON.stringify(source(paths[0])) ||
+      plan.Scan.unified_scan_args?.glob !== false
+    ) return undefined;
+    plan.Scan.sources.Paths = paths.map(source);
+    const lf = pl.LazyDataFrame.deserialize(Buffer.from(JSON.stringify(plan)), "json");
+    const names = Object.keys(schema);
+    const got = lf.columns;
+    return got.length === names.length && got.every((c, i) => c === names[i]) ? lf : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The lazy frame of one data file's raw columns (deleted rows removed). */
@@ -269,7 +338,23 @@ export async function scanSnapshot(
     }
     return plan;
   };
-  const frames = await Promise.all(files.map(async (add) => {
+  // fast path: one multi-file scan (see the module doc)
+  const localPaths = files.length > 1 && mode === "none" && trustPrimitives &&
+      partNeeded.length === 0 && dataFields.length > 0 &&
+      dataFields.every((f) =>
+        !containsBinary(f.type) &&
+        isPassThrough(f, { mode, present: true, trustPrimitiveTypes: true })
+      ) &&
+      files.every((add) => !add.deletionVector)
+    ? files.map((add) => _localDataPath(storage, add.path))
+    : [];
+  const multi = localPaths.length > 0 && localPaths.every((p) => p !== undefined)
+    ? _multiFileScan(
+      localPaths as string[],
+      Object.fromEntries(dataFields.map((f) => [f.name, deltaToPolars(f.type)])),
+    )
+    : undefined;
+  const frames = multi ? [multi] : await Promise.all(files.map(async (add) => {
     let lf = await _fileFrame(storage, add, tableRoot, checkInt96);
     const plan = planFor(lf.columns);
     const partExprs = partNeeded.length
