@@ -4,8 +4,10 @@
  *
  * Polars writes the Parquet (zstd by default). Rows are grouped by the partition columns into
  * Hive-style folders (see {@linkcode partitionPath}); partition columns are not stored in the
- * files. A group whose Parquet exceeds `targetFileSize` is split into row slices of about that
- * size. Files get unique names `part-NNNNN-<uuid>-c000.<codec>.parquet`.
+ * files. A group larger than `targetFileSize` is cut into row slices of about that size, each
+ * encoded once (see {@linkcode encodeParquetSlices}: the cut is planned from an in-memory size
+ * estimate and a small calibration sample, not by encoding the group first). Files get unique
+ * names `part-NNNNN-<uuid>-c000.<codec>.parquet`.
  *
  * Statistics (`numRecords`, `minValues`, `maxValues`, `nullCount`) are computed with one Polars
  * aggregation per file. They stay safe for data skipping:
@@ -22,6 +24,7 @@
 import pl from "nodejs-polars";
 import type { AddAction } from "./actions.ts";
 import type { ObjectStorage } from "./storage.ts";
+import { encodeParquetSlices } from "./parquet_slices.ts";
 import { encodeActionPath, partitionPath } from "./partition_path.ts";
 
 /** Parquet codecs accepted by {@linkcode writeDataFiles}. */
@@ -36,7 +39,8 @@ export interface DataFileWriterOptions {
    */
   partitionColumns?: string[];
   /**
-   * Split a partition's rows into several files when its Parquet would exceed this many bytes.
+   * Split a partition's rows into several files of about this many bytes when its Parquet
+   * would exceed it.
    *
    * @default {104857600}
    */
@@ -140,26 +144,19 @@ export async function writeDataFiles(
   for (const group of groups) {
     const data = group.rows.drop(partitionColumns);
     const folder = partitionPath(partitionColumns, group.values);
-    let buffers: { buf: Uint8Array; rows: pl.DataFrame }[] = [];
-    const whole = data.writeParquet({ compression });
-    if (whole.length > target && data.height > 1) {
-      const parts = Math.min(data.height, Math.ceil(whole.length / target));
-      const per = Math.ceil(data.height / parts);
-      for (let off = 0; off < data.height; off += per) {
-        const rows = data.slice(off, per);
-        buffers.push({ buf: rows.writeParquet({ compression }), rows });
-      }
-    } else {
-      buffers = [{ buf: whole, rows: data }];
-    }
-    for (const { buf, rows } of buffers) {
+    const files = encodeParquetSlices(data, {
+      targetFileSize: target,
+      encode: (rows) => {
+        const buf = rows.writeParquet({ compression });
+        return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+      },
+    });
+    for (const { bytes: buf, rows } of files) {
       const name = `part-${String(counter++).padStart(5, "0")}-${crypto.randomUUID()}-c000${
         _CODEC_SUFFIX[compression]
       }.parquet`;
       const key = folder === "" ? name : `${folder}/${name}`;
-      await storage.put(key, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), {
-        overwrite: false,
-      });
+      await storage.put(key, buf, { overwrite: false });
       adds.push({
         path: encodeActionPath(key),
         partitionValues: { ...group.values },

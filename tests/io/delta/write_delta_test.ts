@@ -220,6 +220,42 @@ Deno.test("writeDelta splits partitions into files near targetFileSize", async (
   const counts = t.files().map((f) => JSON.parse(f.stats!).numRecords as number);
   assert.equal(counts.reduce((a, b) => a + b, 0), 60_000);
   assert.equal((await readDelta(dir)).height, 60_000);
+  // Each slice is planned before encoding (no whole-group encode first): files at or below the
+  // target, and not far below it.
+  const sizes = t.files().map((f) => f.size);
+  for (const s of sizes) assert.ok(s <= 40_000, `file of ${s} bytes above the target`);
+  assert.ok(
+    sizes.reduce((a, b) => a + b, 0) / sizes.length >= 20_000,
+    `files near the target: ${sizes.join(", ")}`,
+  );
+  for (const f of t.files()) {
+    assert.equal((await Deno.stat(`${dir}/${f.path}`)).size, f.size, "add.size is the file size");
+  }
+});
+
+Deno.test("writeDelta splits each partition on its own, keeping every row once", async () => {
+  const dir = await tmp();
+  const r = await writeDelta(dir, trades(90_000), {
+    partitionBy: ["exchange"],
+    targetFileSize: 40_000,
+  });
+  const t = await DeltaTable.open(dir);
+  const byPartition = Object.groupBy(t.files(), (f) => String(f.partitionValues.exchange));
+  assert.deepEqual(Object.keys(byPartition).sort(), ["binance", "okx"]);
+  for (const files of Object.values(byPartition)) {
+    assert.ok(files!.length >= 2, "both partitions split");
+    assert.equal(
+      files!.reduce((a, f) => a + (JSON.parse(f.stats!).numRecords as number), 0),
+      45_000,
+    );
+    for (const f of files!) assert.ok(f.size <= 40_000);
+  }
+  assert.equal(r.filesAdded, t.files().length);
+  const back = await readDelta(dir);
+  assert.deepEqual(
+    back.getColumn("id").toArray().map(Number).sort((a, b) => a - b),
+    Array.from({ length: 90_000 }, (_, i) => i),
+  );
 });
 
 Deno.test("writeDelta txn makes a batch idempotent and transactionVersion reads it back", async () => {
