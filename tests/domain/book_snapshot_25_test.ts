@@ -97,3 +97,30 @@ Deno.test("book_snapshot_25 returns typed empty lists when no row survives", () 
   assert.equal(out.quarantined.height, 1);
   assert.ok(out.rows.getColumn("bids_px_int").dtype.equals(pl.List(pl.Int64)));
 });
+
+Deno.test("book_snapshot_25 quarantines off-grid levels under the first off-grid field", () => {
+  const out = transformLines(BOOK_SNAPSHOT_25, [
+    HEADER,
+    OK,
+    book(2, [[100, 1], [99.99, 2], [99.985, 1]], [[100.01, 3]]), // bid level 2 price
+    book(3, [[100, 1], [99.99, 2.0005]], [[100.015, 3]]), // bid level 1 amount, then an ask
+    book(4, [[100, 1]], [[100.01, 3], [100.02, 4], [100.03, 5.0001]]), // ask level 2 amount
+    book(5, [[100, 1], [99.98, 7]], [[100.02, 8]]),
+  ]);
+  assert.deepEqual(rulesByLine(out), {
+    3: "bids[2].price_on_grid",
+    4: "bids[1].amount_on_grid",
+    5: "asks[2].amount_on_grid",
+  });
+  const details = out.quarantined.getColumn("detail").toArray() as string[];
+  assert.equal(details[0], "bids[2].price=99.985 price_increment=0.01");
+  const rows = out.rows.sort("file_line_number").toRecords() as unknown as Record<
+    string,
+    (number | null)[]
+  >[];
+  assert.deepEqual(rows.map((r) => r.bids_px_int.slice(0, 3)), [
+    [10000, 9999, null],
+    [10000, 9998, null],
+  ]);
+  assert.deepEqual(rows.map((r) => r.asks_qty_int.slice(0, 2)), [[3000, 4000], [8000, null]]);
+});

@@ -197,6 +197,50 @@ Deno.test("transformTardisFile encodes with the increments of the version valid 
   ]);
 });
 
+Deno.test("transformTardisFile keeps each row's own values when the file is out of time order", () => {
+  const change = DAY_US + 10_000;
+  const dim = testDim([
+    {
+      symbolId: 70,
+      exchangeId: 2,
+      symbol: "BTCUSDT",
+      from: 0,
+      until: change,
+      priceIncrement: 0.1,
+      amountIncrement: 0.01,
+    },
+    {
+      symbolId: 71,
+      exchangeId: 2,
+      symbol: "BTCUSDT",
+      from: change,
+      priceIncrement: 0.01,
+      amountIncrement: 0.001,
+    },
+  ]);
+  const out = transformLines(TRADES, [
+    HEADER,
+    `binance-futures,BTCUSDT,${change + 5},${change + 5},1,buy,9682.11,0.5`, // new version
+    `binance-futures,ETHUSDT,${change + 4},${change + 4},2,buy,250,1`, // unknown symbol
+    `binance-futures,BTCUSDT,${change - 1},${change - 1},3,sell,9682.1,0.25`, // old version
+    `binance-futures,BTCUSDT,${change + 2},${change + 2},4,buy,9682.12,0.125`, // new version
+  ], { dim });
+  assert.deepEqual(rulesByLine(out), { 3: "symbol_resolved" });
+  assert.equal(
+    out.quarantined.getColumn("raw").get(0),
+    `binance-futures,ETHUSDT,${change + 4},${change + 4},2,buy,250.0,1.0`,
+  );
+  const rows = out.rows.sort("file_line_number").toRecords();
+  assert.deepEqual(
+    rows.map((r) => [r.file_line_number, r.symbol_id, r.trade_id, r.px_int, r.qty_int]),
+    [
+      [2, 71, "1", 968211, 500],
+      [4, 70, "3", 96821, 25],
+      [5, 71, "4", 968212, 125],
+    ],
+  );
+});
+
 Deno.test("transformTardisFile quarantines a price off the increment grid instead of rounding it", () => {
   const out = transformLines(TRADES, [
     HEADER,
