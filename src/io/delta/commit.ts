@@ -8,20 +8,32 @@
  * protocol's conflict rules ({@linkcode findConflict}) and either retries at the next version
  * (after a jittered backoff) or throws a {@linkcode CommitConflictError}.
  *
- * Conflict rules (WriteSerializable, as in Delta Spark and delta-rs):
+ * Conflict rules. The isolation level comes from the table property `delta.isolationLevel`
+ * (`WriteSerializable`, the default, or `Serializable`; see {@linkcode resolveIsolationLevel}),
+ * and a single write may override it. Under both levels:
  * - a concurrent `protocol` or `metaData` action conflicts with every transaction;
  * - a concurrent `txn` with an app id this transaction also writes conflicts;
  * - a concurrent `remove` of a file this transaction read or removes conflicts;
  * - a concurrent `add` (with `dataChange`) of a file matching what this transaction read
  *   conflicts, unless this transaction is a blind append (it read nothing);
- * - otherwise (for example two blind appends) the commit is retried at the next version.
+ * - concurrent blind appends never conflict with each other.
+ *
+ * `Serializable` adds one rule: a concurrent `remove` with `dataChange: true` (an overwrite,
+ * replaceWhere, delete or merge) in a partition this transaction adds data files to
+ * conflicts, with the reason `concurrent overwrite or delete in partition ...`. An
+ * unpartitioned table is one partition, and a `remove` without `partitionValues` counts as
+ * every partition. So an append that loses the race to an overwrite is rejected, instead of
+ * landing after it (and surviving the overwrite) as it does under `WriteSerializable`; the
+ * committed history then equals a serial order of the transactions as they were issued.
+ * Compaction (`dataChange: false`) never triggers the rule.
+ * Otherwise (for example two blind appends) the commit is retried at the next version.
  *
  * @module
  */
 import denoJson from "../../../deno.json" with { type: "json" };
 import type { Action, AddAction, CommitInfo } from "./actions.ts";
 import { decodeDeltaPath, parseActions } from "./actions.ts";
-import { CommitConflictError } from "./errors.ts";
+import { CommitConflictError, UnsupportedFeatureError } from "./errors.ts";
 import { FileAlreadyExistsError, type ObjectStorage } from "./storage.ts";
 
 /** The `engineInfo` written into every `commitInfo`: `pointline/<version>`. */
@@ -31,6 +43,45 @@ export const ENGINE_INFO = `pointline/${(denoJson as { version?: string }).versi
 export type CommitOutcome =
   | { kind: "committed"; version: number }
   | { kind: "conflict"; winningVersion: number; reason: string };
+
+/** Isolation levels of Delta writes (the values of `delta.isolationLevel`). */
+export type IsolationLevel = "WriteSerializable" | "Serializable";
+
+/** The table property that selects the isolation level. */
+export const ISOLATION_LEVEL_PROPERTY = "delta.isolationLevel";
+
+/**
+ * The isolation level of a write: the override when given, else the table's
+ * `delta.isolationLevel`, else `WriteSerializable`.
+ *
+ * @param configuration The table configuration (`metaData.configuration`).
+ * @param override A per-write isolation level, which wins.
+ * @returns The isolation level.
+ * @throws {UnsupportedFeatureError} When the property or the override names another level.
+ * @example
+ * ```ts
+ * import { resolveIsolationLevel } from "./commit.ts";
+ * if (resolveIsolationLevel({}) !== "WriteSerializable") throw new Error("default");
+ * const t = { "delta.isolationLevel": "Serializable" };
+ * if (resolveIsolationLevel(t) !== "Serializable") throw new Error("property");
+ * if (resolveIsolationLevel(t, "WriteSerializable") !== "WriteSerializable") throw new Error("override");
+ * ```
+ */
+export function resolveIsolationLevel(
+  configuration: Record<string, string> | undefined,
+  override?: IsolationLevel,
+): IsolationLevel {
+  const level = override ?? configuration?.[ISOLATION_LEVEL_PROPERTY] ?? "WriteSerializable";
+  if (level !== "WriteSerializable" && level !== "Serializable") {
+    throw new UnsupportedFeatureError(
+      `${ISOLATION_LEVEL_PROPERTY}=${level}`,
+      `Cannot write with isolation level "${level}": supported levels are WriteSerializable and Serializable${
+        override === undefined ? ` (table property ${ISOLATION_LEVEL_PROPERTY})` : ""
+      }`,
+    );
+  }
+  return level;
+}
 
 /** What a transaction read and wrote, as the conflict checker needs it. */
 export interface ConflictContext {
@@ -45,6 +96,19 @@ export interface ConflictContext {
   readMayMatch?: (add: AddAction) => boolean;
   /** App ids of the `txn` actions this transaction writes. */
   appIds: ReadonlySet<string>;
+  /**
+   * The isolation level of the transaction.
+   *
+   * @default {"WriteSerializable"}
+   */
+  isolationLevel?: IsolationLevel;
+  /**
+   * Partition values of the data files this transaction adds with `dataChange` (one entry per
+   * partition; `{}` for an unpartitioned table). Used by the `Serializable` rule.
+   *
+   * @default {[]}
+   */
+  writtenPartitions?: readonly Record<string, string | null>[];
 }
 
 /** Options of {@linkcode commitWithRetry}. */
@@ -83,6 +147,8 @@ export interface CommitInfoInput {
   operationMetrics?: Record<string, number | string>;
   /** Custom metadata merged into the top level of `commitInfo`. */
   commitMetadata?: Record<string, unknown>;
+  /** The isolation level, recorded as `commitInfo.isolationLevel` (as Delta Spark does). */
+  isolationLevel?: IsolationLevel;
   /** Commit timestamp, ms since the epoch. @default {Date.now()} */
   timestamp?: number;
 }
@@ -137,6 +203,7 @@ export function buildCommitInfo(input: CommitInfoInput): { commitInfo: CommitInf
   if (input.readVersion !== undefined && input.readVersion >= 0) {
     info.readVersion = input.readVersion;
   }
+  if (input.isolationLevel !== undefined) info.isolationLevel = input.isolationLevel;
   if (input.isBlindAppend !== undefined) info.isBlindAppend = input.isBlindAppend;
   if (input.operationMetrics) {
     info.operationMetrics = Object.fromEntries(
@@ -218,9 +285,19 @@ export async function tryCommit(
  * const blind = { readFiles: new Set<string>(), removedFiles: new Set<string>(), appIds: new Set<string>() };
  * const winner = [{ add: { path: "a.parquet", partitionValues: {}, size: 1, modificationTime: 0, dataChange: true } }];
  * if (findConflict(winner, blind) !== undefined) throw new Error("blind appends never conflict");
+ * // Under Serializable, an append loses to an overwrite of the partition it writes to:
+ * const overwrite = [{ remove: { path: "p=a/f.parquet", partitionValues: { p: "a" }, dataChange: true } }];
+ * const append = { ...blind, isolationLevel: "Serializable" as const, writtenPartitions: [{ p: "a" }] };
+ * if (findConflict(overwrite, blind) !== undefined) throw new Error("WriteSerializable: retry");
+ * if (!findConflict(overwrite, append)?.startsWith("concurrent overwrite or delete in partition p=a")) {
+ *   throw new Error("Serializable: conflict");
+ * }
  * ```
  */
 export function findConflict(winner: Action[], context: ConflictContext): string | undefined {
+  const serializable = context.isolationLevel === "Serializable" &&
+    (context.writtenPartitions?.length ?? 0) > 0;
+  const written = serializable ? new Set(context.writtenPartitions!.map(_partitionKey)) : undefined;
   for (const action of winner) {
     if ("protocol" in action) return "concurrent protocol change";
     if ("metaData" in action) return "concurrent metadata change";
@@ -235,6 +312,14 @@ export function findConflict(winner: Action[], context: ConflictContext): string
       if (context.removedFiles.has(p)) {
         return `concurrent removal of a file this transaction removes: "${p}"`;
       }
+      if (written && action.remove.dataChange !== false) {
+        const pv = action.remove.partitionValues;
+        if (pv === undefined || pv === null || written.has(_partitionKey(pv))) {
+          return `concurrent overwrite or delete in partition ${
+            _describePartition(pv)
+          } this transaction writes to (isolation level Serializable): removed "${p}"`;
+        }
+      }
     }
     if ("add" in action && action.add.dataChange !== false && context.readMayMatch) {
       if (context.readMayMatch(action.add)) {
@@ -245,6 +330,20 @@ export function findConflict(winner: Action[], context: ConflictContext): string
     }
   }
   return undefined;
+}
+
+/** A canonical key of partition values (order of the columns does not matter). */
+function _partitionKey(values: Record<string, string | null>): string {
+  return JSON.stringify(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+function _describePartition(values: Record<string, string | null> | null | undefined): string {
+  if (values === undefined || values === null) {
+    return "(unknown: the remove has no partitionValues)";
+  }
+  const entries = Object.entries(values);
+  if (entries.length === 0) return "(the whole table: it is unpartitioned)";
+  return entries.map(([k, v]) => `${k}=${v === null ? "null" : v}`).join("/");
 }
 
 /**

@@ -6,7 +6,8 @@
  * read (`readFile`, `readWhere`, `readAll`; nothing for a blind append), stage actions
  * (`addFiles`, `removeFile`, `setMetadata`, `setProtocol`, `setTxn`), then `commit()`. The
  * commit goes through {@linkcode commitWithRetry}, whose conflict checks use exactly this
- * read/write bookkeeping.
+ * read/write bookkeeping, at the isolation level of the table (`delta.isolationLevel`) or of
+ * the transaction's `isolationLevel` option.
  *
  * @module
  */
@@ -24,6 +25,8 @@ import {
   type CommitRetryOptions,
   commitWithRetry,
   type ConflictContext,
+  type IsolationLevel,
+  resolveIsolationLevel,
 } from "./commit.ts";
 import { DeltaError, UnsupportedFeatureError } from "./errors.ts";
 import { cleanupExpiredLogs } from "./log_cleanup.ts";
@@ -60,6 +63,13 @@ export interface TransactionOptions {
    * @default {{}}
    */
   retry?: CommitRetryOptions;
+  /**
+   * Isolation level of this transaction's conflict checks, overriding the table property
+   * `delta.isolationLevel` (see {@linkcode resolveIsolationLevel}).
+   *
+   * @default {the table's delta.isolationLevel, else "WriteSerializable"}
+   */
+  isolationLevel?: IsolationLevel;
   /**
    * Run the post-commit hooks (checkpoint every `delta.checkpointInterval` commits, then
    * expired log cleanup).
@@ -159,8 +169,8 @@ export class Transaction {
    * @param storage Storage rooted at the table root.
    * @param snapshot The snapshot the operation read; `undefined` to create a table.
    * @param options Operation and commit options.
-   * @throws {UnsupportedFeatureError} When the table's writer protocol is not supported, or a
-   *   column carries a `delta.invariants` expression.
+   * @throws {UnsupportedFeatureError} When the table's writer protocol is not supported, a
+   *   column carries a `delta.invariants` expression, or the isolation level is unknown.
    */
   constructor(storage: ObjectStorage, snapshot: Snapshot | undefined, options: TransactionOptions) {
     if (snapshot) {
@@ -179,6 +189,19 @@ export class Transaction {
     this.snapshot = snapshot;
     this.readVersion = snapshot?.version ?? -1;
     this.#options = options;
+    resolveIsolationLevel(snapshot?.metadata.configuration, options.isolationLevel); // fail early
+  }
+
+  /**
+   * The isolation level of the commit: the `isolationLevel` option, else the table's
+   * `delta.isolationLevel` (of the metadata this transaction sets, else of the snapshot), else
+   * `WriteSerializable`.
+   */
+  get isolationLevel(): IsolationLevel {
+    return resolveIsolationLevel(
+      (this.#metadata ?? this.snapshot?.metadata)?.configuration,
+      this.#options.isolationLevel,
+    );
   }
 
   /**
@@ -306,12 +329,14 @@ export class Transaction {
   async commit(): Promise<CommitResult> {
     const actions: Action[] = [];
     const now = (this.#options.now ?? Date.now)();
+    const isolationLevel = this.isolationLevel;
     actions.push(buildCommitInfo({
       operation: this.#options.operation,
       operationParameters: this.#options.operationParameters,
       commitMetadata: this.#options.commitMetadata,
       readVersion: this.readVersion,
       isBlindAppend: this.isBlindAppend,
+      isolationLevel,
       operationMetrics: this.#metrics,
       timestamp: now,
     }));
@@ -329,6 +354,8 @@ export class Transaction {
       readFiles: this.#readFiles,
       removedFiles: this.#removedPaths,
       appIds: new Set(this.#txns.map((t) => t.appId)),
+      isolationLevel,
+      writtenPartitions: _distinctPartitions(this.#adds.filter((a) => a.dataChange !== false)),
       readMayMatch: this.#readAll
         ? () => true
         : this.#readPredicates.length > 0
@@ -357,4 +384,11 @@ export class Transaction {
     }
     return result;
   }
+}
+
+/** The distinct `partitionValues` of some files. */
+function _distinctPartitions(adds: AddAction[]): Record<string, string | null>[] {
+  const out = new Map<string, Record<string, string | null>>();
+  for (const a of adds) out.set(JSON.stringify(a.partitionValues), a.partitionValues);
+  return [...out.values()];
 }

@@ -17,12 +17,17 @@
  * - `txn: { appId, version }` records an idempotency marker in the same commit. If the table
  *   already records a version >= `txn.version` for `appId`, nothing is written and the result
  *   has `skipped: true`; two writers racing with the same app id conflict.
+ * - Concurrency follows the table's isolation level (`delta.isolationLevel`, or the
+ *   `isolationLevel` option for one write; rules in `commit.ts`). Under the default
+ *   `WriteSerializable` an append that loses the race to an overwrite retries and lands after
+ *   it; under `Serializable` it is rejected with a `CommitConflictError`. An overwrite that
+ *   loses to an append is rejected under both.
  *
  * @module
  */
 import pl from "nodejs-polars";
 import type { AddAction, MetadataAction, ProtocolAction } from "./actions.ts";
-import type { CommitRetryOptions } from "./commit.ts";
+import { type CommitRetryOptions, type IsolationLevel, resolveIsolationLevel } from "./commit.ts";
 import { type ParquetCompression, writeDataFiles } from "./data_file_writer.ts";
 import { readDataFile } from "./data_file_reader.ts";
 import { SchemaMismatchError, TableAlreadyExistsError, TableNotFoundError } from "./errors.ts";
@@ -125,6 +130,15 @@ export interface WriteDeltaOptions {
    * @default {{}}
    */
   retry?: CommitRetryOptions;
+  /**
+   * Isolation level of this write's conflict checks, overriding the table property
+   * `delta.isolationLevel`. Under `"Serializable"` an append that loses the race to a commit
+   * removing data in a partition it writes to (an overwrite, replaceWhere, delete or merge)
+   * is rejected with a `CommitConflictError`; under `"WriteSerializable"` it retries after it.
+   *
+   * @default {the table's delta.isolationLevel, else "WriteSerializable"}
+   */
+  isolationLevel?: IsolationLevel;
 }
 
 /** What {@linkcode writeDelta} did. */
@@ -201,6 +215,10 @@ export async function tryLoadSnapshot(storage: ObjectStorage): Promise<Snapshot 
  * @throws {SchemaMismatchError} When the frame does not fit the table schema or partitioning.
  * @throws {RangeError} When rows of an overwrite do not match its `predicate`.
  * @throws {CommitConflictError} When a concurrent commit conflicts.
+ * @throws {TypeError} For an unknown `mode` or `isolationLevel`, or a `predicate` without
+ *   mode `overwrite`.
+ * @throws {UnsupportedFeatureError} When the table's `delta.isolationLevel` is not
+ *   `WriteSerializable` or `Serializable`.
  * @example
  * ```ts
  * import pl from "nodejs-polars";
@@ -222,6 +240,14 @@ export async function writeDelta(
   if (!["error", "append", "overwrite", "ignore"].includes(mode)) {
     throw new TypeError(
       `Invalid write mode "${mode}": expected error, append, overwrite or ignore`,
+    );
+  }
+  if (
+    options.isolationLevel !== undefined &&
+    !["WriteSerializable", "Serializable"].includes(options.isolationLevel)
+  ) {
+    throw new TypeError(
+      `Invalid isolation level "${options.isolationLevel}": expected WriteSerializable or Serializable`,
     );
   }
   if (options.predicate !== undefined && mode !== "overwrite") {
@@ -262,6 +288,7 @@ export async function writeDelta(
     },
     commitMetadata: options.commitMetadata,
     retry: options.retry,
+    isolationLevel: options.isolationLevel,
   });
 
   let schema: StructType;
@@ -270,6 +297,7 @@ export async function writeDelta(
   let data: pl.DataFrame;
   if (!snapshot) {
     partitionColumns = options.partitionBy ?? [];
+    resolveIsolationLevel(options.configuration); // an unknown delta.isolationLevel fails here
     schema = _schemaOfFrame(df);
     _checkPartitionColumns(schema, partitionColumns);
     data = _castToSchema(df, schema);

@@ -7,11 +7,12 @@ import {
   type ConflictContext,
   ENGINE_INFO,
   findConflict,
+  resolveIsolationLevel,
   serializeCommit,
   tryCommit,
 } from "../../../src/io/delta/commit.ts";
 import type { Action, AddAction } from "../../../src/io/delta/actions.ts";
-import { CommitConflictError } from "../../../src/io/delta/errors.ts";
+import { CommitConflictError, UnsupportedFeatureError } from "../../../src/io/delta/errors.ts";
 import { MemoryStorage } from "../../../src/io/delta/memory_storage.ts";
 import { Transaction } from "../../../src/io/delta/transaction.ts";
 import { writeDelta } from "../../../src/io/delta/write_delta.ts";
@@ -94,6 +95,105 @@ Deno.test("findConflict applies the protocol's rules", async (t) => {
       "dataChange=false adds are not appends",
     );
   });
+});
+
+function remove(
+  path: string,
+  partitionValues?: Record<string, string | null>,
+  dataChange = true,
+): Action {
+  return { remove: { path, dataChange, ...(partitionValues ? { partitionValues } : {}) } };
+}
+
+Deno.test("findConflict under WriteSerializable and Serializable", async (t) => {
+  const appendTo = (...parts: Record<string, string | null>[]) => ({
+    ...blind,
+    writtenPartitions: parts,
+  });
+  const serial = (ctx: ConflictContext): ConflictContext => ({
+    ...ctx,
+    isolationLevel: "Serializable",
+  });
+  await t.step("WriteSerializable: an append retries after an overwrite of its partition", () => {
+    const ctx = appendTo({ p: "a" });
+    assert.equal(findConflict([remove("p=a/old.parquet", { p: "a" })], ctx), undefined);
+    assert.equal(
+      findConflict([remove("p=a/old.parquet", { p: "a" })], {
+        ...ctx,
+        isolationLevel: "WriteSerializable",
+      }),
+      undefined,
+    );
+  });
+  await t.step("Serializable: an append conflicts with a removal in a partition it writes", () => {
+    const reason = findConflict(
+      [add("p=a/new.parquet", { p: "a" }), remove("p=a/old%20f.parquet", { p: "a" })],
+      serial(appendTo({ p: "b" }, { p: "a" })),
+    );
+    assert.equal(
+      reason,
+      'concurrent overwrite or delete in partition p=a this transaction writes to (isolation level Serializable): removed "p=a/old f.parquet"',
+    );
+  });
+  await t.step("Serializable: partition keys compare by value, not column order", () => {
+    const ctx = serial(appendTo({ d: "2024-01-01", p: null }));
+    assert.match(
+      findConflict([remove("x.parquet", { p: null, d: "2024-01-01" })], ctx)!,
+      /in partition p=null\/d=2024-01-01 /,
+    );
+    assert.equal(findConflict([remove("x.parquet", { p: "a", d: "2024-01-01" })], ctx), undefined);
+  });
+  await t.step("Serializable: removals in other partitions do not conflict", () => {
+    assert.equal(
+      findConflict([remove("p=b/old.parquet", { p: "b" })], serial(appendTo({ p: "a" }))),
+      undefined,
+    );
+  });
+  await t.step("Serializable: an unpartitioned table is one partition", () => {
+    assert.match(
+      findConflict([remove("old.parquet", {})], serial(appendTo({})))!,
+      /^concurrent overwrite or delete in partition \(the whole table: it is unpartitioned\)/,
+    );
+  });
+  await t.step("Serializable: a remove without partition values counts as every partition", () => {
+    assert.match(
+      findConflict([remove("p=z/old.parquet")], serial(appendTo({ p: "a" })))!,
+      /in partition \(unknown: the remove has no partitionValues\)/,
+    );
+  });
+  await t.step("Serializable: compaction (dataChange false) never conflicts", () => {
+    assert.equal(
+      findConflict(
+        [remove("p=a/old.parquet", { p: "a" }, false), {
+          add: { ...add("p=a/big.parquet", { p: "a" }).add, dataChange: false },
+        }],
+        serial(appendTo({ p: "a" })),
+      ),
+      undefined,
+    );
+  });
+  await t.step("Serializable: concurrent blind appends still never conflict", () => {
+    const winner = [add("p=a/x.parquet", { p: "a" }), add("y.parquet")];
+    assert.equal(findConflict(winner, serial(appendTo({ p: "a" }))), undefined);
+    assert.equal(findConflict(winner, serial(appendTo({}))), undefined);
+    assert.equal(findConflict(winner, serial(blind)), undefined);
+  });
+  await t.step("Serializable: a transaction that adds nothing is not affected by the rule", () => {
+    assert.equal(findConflict([remove("old.parquet", {})], serial(blind)), undefined);
+  });
+});
+
+Deno.test("resolveIsolationLevel: override, then delta.isolationLevel, then WriteSerializable", () => {
+  assert.equal(resolveIsolationLevel(undefined), "WriteSerializable");
+  assert.equal(resolveIsolationLevel({}), "WriteSerializable");
+  const serializable = { "delta.isolationLevel": "Serializable" };
+  assert.equal(resolveIsolationLevel(serializable), "Serializable");
+  assert.equal(resolveIsolationLevel(serializable, "WriteSerializable"), "WriteSerializable");
+  assert.equal(resolveIsolationLevel({}, "Serializable"), "Serializable");
+  assert.throws(
+    () => resolveIsolationLevel({ "delta.isolationLevel": "SnapshotIsolation" }),
+    UnsupportedFeatureError,
+  );
 });
 
 Deno.test("commitWithRetry retries blind appends at the next free version", async () => {
