@@ -142,15 +142,18 @@ export interface Scd2UpsertOptions {
 }
 
 const _KEY = ["exchange_id", "exchange_symbol"];
+const _KID = "__key_index"; // dense UInt32 index of a touched key: cheap joins and sorts
 const _TS = "__ts";
-const _KIND = "__is_value";
+const _KIND = "__is_value"; // true: a value observation; false: an end (delisting) marker
 const _MIN_TS = "__first_new_ts";
-const _NEW = "__new";
-const _ROW = "__row";
+const _ROW = "__row"; // position of a stored version in the current table
 const _OLD_UNTIL = "__old_valid_until_ts";
 const _NEW_UNTIL = "__new_valid_until_ts";
-const _ON_FROM: string[] = [..._KEY, "valid_from_ts"];
-const _ON_TS: string[] = [..._KEY, _TS]; // true: a value observation; false: an end (delisting) marker
+const _KEEP = "__keep";
+const _NEXT_KID = "__next_key_index";
+const _NEXT_TS = "__next_ts";
+const _ON_FROM: string[] = [_KID, "valid_from_ts"];
+const _ON_TS: string[] = [_KID, _TS];
 const _OUT_COLUMNS = DIM_SYMBOL_SCHEMA.columns.map((c) => c.name);
 
 /**
@@ -186,11 +189,10 @@ export function scd2Upsert(
   const upd = _conformUpdates(updates);
 
   // 1. Conflicts inside the batch: distinct updates sharing (key, time).
-  const updValues = upd.select(..._KEY, ...TRACKED_COLUMNS, "valid_from_ts").unique();
-  _throwOnDuplicates(updValues, "different updates");
+  let updValues = _distinctUpdates(upd);
 
   // 2. Keys closed by a snapshot: current, in scope, absent from the list, started before it.
-  let closed = dim.head(0).select(..._KEY);
+  let closed: pl.DataFrame | undefined;
   if (snapshot) {
     const scope = snapshot.exchangeIds ??
       (upd.getColumn("exchange_id").unique().toArray() as number[]);
@@ -203,33 +205,54 @@ export function scd2Upsert(
         .join(inScope, { on: "exchange_id", how: "semi" })
         .select(..._KEY)
         .join(upd.select(..._KEY).unique(), { on: _KEY, how: "anti" });
+      if (closed.height === 0) closed = undefined;
     }
   }
-  if (upd.height === 0 && closed.height === 0) return dim;
+  if (upd.height === 0 && !closed) return dim;
 
-  // 3. Versions to rebuild: those of touched keys that end at or after the key's earliest new
-  // observation. Earlier versions cannot change and stay as they are.
-  const firstTs = pl.concat([
-    upd.select(..._KEY, pl.col("valid_from_ts").alias(_MIN_TS)),
-    closed.select(..._KEY, _int64Lit(snapshot?.effectiveTs ?? 0n).alias(_MIN_TS)),
-  ]).groupBy(_KEY).agg(pl.col(_MIN_TS).min());
+  // 3. Touched keys, each with a dense index and its earliest new observation; the versions
+  // to rebuild are those of touched keys that end at or after it. Earlier versions cannot
+  // change and stay as they are.
+  const firstParts = [upd.select(..._KEY, pl.col("valid_from_ts").alias(_MIN_TS))];
+  if (closed) {
+    firstParts.push(closed.select(..._KEY, _int64Lit(snapshot!.effectiveTs).alias(_MIN_TS)));
+  }
+  const firstTs = (firstParts.length === 1 ? firstParts[0] : pl.concat(firstParts))
+    .groupBy(_KEY).agg(pl.col(_MIN_TS).min()).withRowIndex(_KID);
+  const keyIndex = firstTs.select(..._KEY, _KID);
+  updValues = updValues.join(keyIndex, { on: _KEY, how: "inner" });
   const touched = _touchedVersions(dim, firstTs);
 
-  // 4. Stored versions as observations; drop (or refuse) those an update restates.
-  // Stored versions keep their symbol_id: it depends only on key and valid_from_ts.
-  let existing = touched.select(..._KEY, ...TRACKED_COLUMNS, "valid_from_ts", "symbol_id");
+  // 4. Stored versions as observations, keeping their id (it depends only on key and
+  // valid_from_ts), position and bound. An update restating one: identical, it is dropped;
+  // different, it throws or (`"replace"`) wins, and the table is rewritten, not patched.
+  let existing = touched.select(
+    _KID,
+    ..._KEY,
+    ...TRACKED_COLUMNS,
+    "valid_from_ts",
+    "symbol_id",
+    _ROW,
+    pl.col("valid_until_ts").alias(_OLD_UNTIL),
+  );
+  let rewrite = false;
   if (existing.height > 0 && updValues.height > 0) {
     const clash = existing.join(updValues, { on: _ON_FROM, suffix: "_upd" });
-    if (clash.height > 0 && onConflict === "error") {
+    if (clash.height > 0) {
       const differs = clash.filter(
         pl.anyHorizontal(TRACKED_COLUMNS.map((c) => _nullSafeNe(pl.col(c), pl.col(`${c}_upd`)))),
       );
-      _throwOnFirst(differs, "an update differing from the stored version");
+      if (differs.height > 0 && onConflict === "error") {
+        _throwOnFirst(differs, "an update differing from the stored version");
+      }
+      rewrite = differs.height > 0;
+      existing = rewrite
+        ? existing.join(updValues.select(..._ON_FROM), { on: _ON_FROM, how: "anti" })
+        : existing;
+      updValues = rewrite
+        ? updValues
+        : updValues.join(existing.select(..._ON_FROM), { on: _ON_FROM, how: "anti" });
     }
-    existing = existing.join(updValues.select(..._KEY, "valid_from_ts"), {
-      on: _ON_FROM,
-      how: "anti",
-    });
   }
   const values = pl.concat([existing, updValues], { how: "diagonal" }).withColumns(
     pl.col("valid_from_ts").alias(_TS),
@@ -239,86 +262,98 @@ export function scd2Upsert(
   // 5. End markers: closed stored versions, updates with a bound, the snapshot's closes.
   const endParts = [
     touched.filter(pl.col("valid_until_ts").neq(_int64Lit(OPEN_END_TS)))
-      .select(..._KEY, pl.col("valid_until_ts").alias(_TS)),
+      .select(_KID, pl.col("valid_until_ts").alias(_TS)),
   ];
   if (upd.columns.includes("valid_until_ts")) {
+    const bounded = upd.filter(
+      pl.col("valid_until_ts").isNotNull().and(
+        pl.col("valid_until_ts").neq(_int64Lit(OPEN_END_TS)),
+      ),
+    );
+    if (bounded.height > 0) {
+      endParts.push(
+        bounded.join(keyIndex, { on: _KEY, how: "inner" })
+          .select(_KID, pl.col("valid_until_ts").alias(_TS)),
+      );
+    }
+  }
+  if (closed) {
     endParts.push(
-      upd.filter(
-        pl.col("valid_until_ts").isNotNull().and(
-          pl.col("valid_until_ts").neq(_int64Lit(OPEN_END_TS)),
-        ),
-      ).select(..._KEY, pl.col("valid_until_ts").alias(_TS)),
+      closed.join(keyIndex, { on: _KEY, how: "inner" })
+        .select(_KID, _int64Lit(snapshot!.effectiveTs).alias(_TS)),
     );
   }
-  if (snapshot && closed.height > 0) {
-    endParts.push(closed.select(..._KEY, _int64Lit(snapshot.effectiveTs).alias(_TS)));
-  }
   // A value observation at the same time wins over an end marker (contiguous versions).
-  const ends = pl.concat(endParts).unique()
-    .join(values.select(..._KEY, _TS), { on: _ON_TS, how: "anti" })
+  const ends = (endParts.length === 1 ? endParts[0] : pl.concat(endParts).unique())
+    .join(values.select(..._ON_TS), { on: _ON_TS, how: "anti" })
     .withColumns(pl.lit(false).alias(_KIND));
 
   // 6. Collapse per key in time order; (key, time) is now unique.
   const events = pl.concat([values.drop("valid_from_ts"), ends], { how: "diagonal" });
-  const rebuilt = _collapse(events);
-  return _applyRebuilt(dim, touched, rebuilt.select(..._OUT_COLUMNS), onConflict === "replace");
+  return _applyRebuilt(dim, touched, _collapse(events), rewrite);
+}
+
+/**
+ * Distinct value rows of the batch (key, tracked columns, `valid_from_ts`); throws
+ * {@linkcode Scd2ConflictError} when two of them share key and time.
+ */
+function _distinctUpdates(upd: pl.DataFrame): pl.DataFrame {
+  const values = upd.select(..._KEY, ...TRACKED_COLUMNS, "valid_from_ts");
+  if (values.height < 2) return values;
+  // Usually (key, time) is unique already and the rows are distinct as they are.
+  const times = values.select(..._KEY, "valid_from_ts");
+  if (times.unique().height === times.height) return values;
+  const distinct = values.unique();
+  _throwOnDuplicates(distinct, "different updates");
+  return distinct;
 }
 
 /**
  * Rows of `dim` to rebuild: versions of a key in `firstTs` whose `valid_until_ts` is at or
- * after the key's earliest new observation (`_MIN_TS`), with their position in `dim` (`_ROW`).
+ * after the key's earliest new observation (`_MIN_TS`), with their position in `dim` (`_ROW`)
+ * and key index (`_KID`). A cheap symbol filter narrows the table before the key join.
  */
 function _touchedVersions(dim: pl.DataFrame, firstTs: pl.DataFrame): pl.DataFrame {
-  if (firstTs.height === 0 || dim.height === 0) return dim.head(0);
-  return dim.withRowIndex(_ROW)
-    .join(firstTs, { on: _KEY, how: "inner" })
+  return dim.lazy()
+    .withRowIndex(_ROW)
+    .filter(pl.col("exchange_symbol").isIn(firstTs.getColumn("exchange_symbol").implode()))
+    .join(firstTs.lazy(), { on: _KEY, how: "inner" })
     .filter(pl.col("valid_until_ts").gtEq(pl.col(_MIN_TS)))
-    .select(..._OUT_COLUMNS, _ROW);
+    .collectSync();
 }
 
 /**
- * Replace the `touched` rows of `dim` by `rebuilt`. Versions are identified by `symbol_id`
- * (a hash of key and `valid_from_ts`). In the common case no version disappears and values
- * stay: only `valid_until_ts`/`is_current` of some rows change, which is patched column-wise
- * (no copy of the other columns), and new versions are appended. Otherwise the touched rows
- * are filtered out and the rebuilt ones appended. No rechunk: copying the untouched rows
- * would cost more than the rest of the upsert.
+ * Replace the `touched` rows of `dim` by the rebuilt `versions`. In the common case every
+ * stored version survives with its values (`rewrite` false, each carries its `_ROW`): only
+ * `valid_until_ts`/`is_current` of some rows change, which is patched column-wise (no copy
+ * of the other columns), and new versions are appended. Otherwise the touched rows are
+ * filtered out and all rebuilt ones appended. No rechunk: copying the untouched rows would
+ * cost more than the rest of the upsert.
  */
 function _applyRebuilt(
   dim: pl.DataFrame,
   touched: pl.DataFrame,
-  rebuilt: pl.DataFrame,
-  valuesMayChange: boolean,
+  versions: pl.DataFrame,
+  rewrite: boolean,
 ): pl.DataFrame {
   const concat = (a: pl.DataFrame, b: pl.DataFrame) =>
     b.height === 0 ? a : pl.concat([a, b], { how: "vertical", rechunk: false });
-  if (touched.height === 0) return concat(dim, rebuilt);
-  const ids = touched.select("symbol_id");
-  const removed = ids.join(rebuilt.select("symbol_id"), { on: "symbol_id", how: "anti" });
-  let valuesChanged = false;
-  if (valuesMayChange) {
-    const both = touched.join(rebuilt, { on: "symbol_id", how: "inner", suffix: _NEW });
-    valuesChanged = both.filter(
-      pl.anyHorizontal(TRACKED_COLUMNS.map((c) => _nullSafeNe(pl.col(c), pl.col(`${c}${_NEW}`)))),
-    ).height > 0;
-  }
-  if (removed.height > 0 || valuesChanged) {
+  const rows = versions.getColumn(_ROW);
+  const survivors = rows.len() - rows.nullCount();
+  if (rewrite || survivors < touched.height) {
     const gone = touched.getColumn("symbol_id").implode();
-    return concat(dim.filter(pl.col("symbol_id").isIn(gone).not()), rebuilt);
+    return concat(dim.filter(pl.col("symbol_id").isIn(gone).not()), _withIds(versions));
   }
-  const inserted = rebuilt.join(ids, { on: "symbol_id", how: "anti" });
-  const bounds = rebuilt
-    .join(touched.select("symbol_id", _ROW, pl.col("valid_until_ts").alias(_OLD_UNTIL)), {
-      on: "symbol_id",
-      how: "inner",
-    })
-    .filter(pl.col("valid_until_ts").neq(pl.col(_OLD_UNTIL)));
+  const inserted = _withIds(versions.filter(pl.col(_ROW).isNull()));
+  const bounds = versions.filter(
+    pl.col(_ROW).isNotNull().and(pl.col("valid_until_ts").neq(pl.col(_OLD_UNTIL))),
+  );
   if (bounds.height === 0) return concat(dim, inserted);
   // Patch the bound of the few changed rows by position in an exact Int64 copy of the column.
-  const until = (dim.getColumn("valid_until_ts").toTypedArray() as BigInt64Array).slice();
-  const rows = bounds.getColumn(_ROW).toArray() as number[];
+  const until = dim.getColumn("valid_until_ts").toTypedArray() as BigInt64Array;
+  const at = bounds.getColumn(_ROW).toTypedArray() as Uint32Array;
   const values = bounds.getColumn("valid_until_ts").toTypedArray() as BigInt64Array;
-  for (let i = 0; i < rows.length; i++) until[rows[i]] = values[i];
+  for (let i = 0; i < at.length; i++) until[at[i]] = values[i];
   const patched = dim
     .withColumns(pl.Series(_NEW_UNTIL, until as unknown as number[]))
     .withColumns(
@@ -331,14 +366,27 @@ function _applyRebuilt(
   return concat(patched, inserted);
 }
 
+/** `versions` with a `symbol_id` for the new ones, in the schema's columns. */
+function _withIds(versions: pl.DataFrame): pl.DataFrame {
+  const ids = versions.getColumn("symbol_id");
+  if (ids.nullCount() === 0) return versions.select(..._OUT_COLUMNS);
+  if (ids.nullCount() === ids.len()) {
+    return versions.withColumns(symbolIds(versions)).select(..._OUT_COLUMNS);
+  }
+  const known = versions.filter(pl.col("symbol_id").isNotNull());
+  const fresh = versions.filter(pl.col("symbol_id").isNull());
+  return pl.concat([
+    known.select(..._OUT_COLUMNS),
+    fresh.withColumns(symbolIds(fresh)).select(..._OUT_COLUMNS),
+  ], { how: "vertical", rechunk: false });
+}
+
 /**
- * Walk observations in (key, time) order: absorb repeats, drop redundant ends, derive bounds
- * and ids. `(key, time)` must be unique.
+ * Walk observations in (key index, time) order: absorb repeats, drop redundant ends, derive
+ * bounds. `(key, time)` must be unique. Returns the versions with the working columns.
  */
 function _collapse(events: pl.DataFrame): pl.DataFrame {
-  const sameKeyAsPrev = pl.col("exchange_id").eq(pl.col("exchange_id").shift(1))
-    .and(pl.col("exchange_symbol").eq(pl.col("exchange_symbol").shift(1)))
-    .fillNull(false);
+  const sameKeyAsPrev = pl.col(_KID).eq(pl.col(_KID).shift(1)).fillNull(false);
   const prevIsValue = pl.col(_KIND).shift(1).fillNull(false);
   const sameAsPrev = pl.allHorizontal(
     TRACKED_COLUMNS.map((c) => _nullSafeNe(pl.col(c), pl.col(c).shift(1)).not()),
@@ -348,29 +396,25 @@ function _collapse(events: pl.DataFrame): pl.DataFrame {
   const keep = pl.when(pl.col(_KIND))
     .then(sameKeyAsPrev.and(prevIsValue).and(sameAsPrev).not())
     .otherwise(sameKeyAsPrev.and(prevIsValue));
-  const sameKeyAsNext = pl.col("exchange_id").eq(pl.col("exchange_id").shift(-1))
-    .and(pl.col("exchange_symbol").eq(pl.col("exchange_symbol").shift(-1)))
-    .fillNull(false);
-  // One lazy plan, one materialisation; every step is order-aware, so nothing is reordered.
-  const versions = events.lazy()
-    .sort([..._KEY, _TS])
-    .filter(keep)
+  const kept = pl.col(_KEEP);
+  // The bound of a kept value is the time of the next kept observation of its key.
+  const nextKept = (c: string) =>
+    pl.when(kept).then(pl.col(c)).otherwise(pl.lit(null)).shift(-1).backwardFill();
+  // One lazy plan, one materialisation, one filter; every step is order-aware.
+  return events.lazy()
+    .sort([_KID, _TS])
+    .withColumns(keep.alias(_KEEP))
+    .withColumns(nextKept(_KID).alias(_NEXT_KID), nextKept(_TS).alias(_NEXT_TS))
+    .filter(kept.and(pl.col(_KIND)))
     .withColumns(
-      pl.when(sameKeyAsNext).then(pl.col(_TS).shift(-1)).otherwise(_int64Lit(OPEN_END_TS))
+      pl.when(pl.col(_NEXT_KID).eq(pl.col(_KID))).then(pl.col(_NEXT_TS))
+        .otherwise(_int64Lit(OPEN_END_TS))
         .cast(pl.Int64)
         .alias("valid_until_ts"),
+      pl.col(_TS).alias("valid_from_ts"),
     )
-    .filter(pl.col(_KIND))
-    .withColumns(pl.col(_TS).alias("valid_from_ts"))
     .withColumns(pl.col("valid_until_ts").eq(_int64Lit(OPEN_END_TS)).alias("is_current"))
     .collectSync();
-  const known = versions.filter(pl.col("symbol_id").isNotNull());
-  const fresh = versions.filter(pl.col("symbol_id").isNull());
-  if (fresh.height === 0) return known;
-  return pl.concat([known, fresh.withColumns(symbolIds(fresh))], {
-    how: "vertical",
-    rechunk: false,
-  });
 }
 
 /**
