@@ -109,6 +109,14 @@ export interface ConflictContext {
    * @default {[]}
    */
   writtenPartitions?: readonly Record<string, string | null>[];
+  /**
+   * The identity of a partition, for comparing `partitionValues` written by different engines
+   * (for example `2024-01-01 10:00:00` and `2024-01-01T10:00:00.000000Z`). Throwing means
+   * "unknown", which the `Serializable` rule treats as a conflict.
+   *
+   * @default {the raw strings, in column-name order}
+   */
+  partitionKey?: (values: Record<string, string | null>) => string;
 }
 
 /** Options of {@linkcode commitWithRetry}. */
@@ -297,7 +305,8 @@ export async function tryCommit(
 export function findConflict(winner: Action[], context: ConflictContext): string | undefined {
   const serializable = context.isolationLevel === "Serializable" &&
     (context.writtenPartitions?.length ?? 0) > 0;
-  const written = serializable ? new Set(context.writtenPartitions!.map(_partitionKey)) : undefined;
+  const keyOf = context.partitionKey ?? _partitionKey;
+  const written = serializable ? new Set(context.writtenPartitions!.map(keyOf)) : undefined;
   for (const action of winner) {
     if ("protocol" in action) return "concurrent protocol change";
     if ("metaData" in action) return "concurrent metadata change";
@@ -314,7 +323,7 @@ export function findConflict(winner: Action[], context: ConflictContext): string
       }
       if (written && action.remove.dataChange !== false) {
         const pv = action.remove.partitionValues;
-        if (pv === undefined || pv === null || written.has(_partitionKey(pv))) {
+        if (pv === undefined || pv === null || _inPartitions(pv, written, keyOf)) {
           return `concurrent overwrite or delete in partition ${
             _describePartition(pv)
           } this transaction writes to (isolation level Serializable): removed "${p}"`;
@@ -335,6 +344,19 @@ export function findConflict(winner: Action[], context: ConflictContext): string
 /** A canonical key of partition values (order of the columns does not matter). */
 function _partitionKey(values: Record<string, string | null>): string {
   return JSON.stringify(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Whether `values` names one of `keys`; values that cannot be keyed count as a match. */
+function _inPartitions(
+  values: Record<string, string | null>,
+  keys: ReadonlySet<string>,
+  keyOf: (values: Record<string, string | null>) => string,
+): boolean {
+  try {
+    return keys.has(keyOf(values));
+  } catch {
+    return true;
+  }
 }
 
 function _describePartition(values: Record<string, string | null> | null | undefined): string {

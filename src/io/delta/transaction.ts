@@ -31,6 +31,7 @@ import {
 import { DeltaError, UnsupportedFeatureError } from "./errors.ts";
 import { cleanupExpiredLogs } from "./log_cleanup.ts";
 import { encodeActionPath } from "./partition_path.ts";
+import { parsePartitionValue, rawPartitionValue } from "./partition_values.ts";
 import { loadSnapshot, type Snapshot } from "./snapshot.ts";
 import type { ObjectStorage } from "./storage.ts";
 
@@ -356,6 +357,7 @@ export class Transaction {
       appIds: new Set(this.#txns.map((t) => t.appId)),
       isolationLevel,
       writtenPartitions: _distinctPartitions(this.#adds.filter((a) => a.dataChange !== false)),
+      partitionKey: this.snapshot ? _typedPartitionKey(this.snapshot) : undefined,
       readMayMatch: this.#readAll
         ? () => true
         : this.#readPredicates.length > 0
@@ -391,4 +393,25 @@ function _distinctPartitions(adds: AddAction[]): Record<string, string | null>[]
   const out = new Map<string, Record<string, string | null>>();
   for (const a of adds) out.set(JSON.stringify(a.partitionValues), a.partitionValues);
   return [...out.values()];
+}
+
+/**
+ * Partition identity by typed value (so `2024-01-01 10:00:00` and `2024-01-01T10:00:00Z`, or
+ * `""` and `null`, name the same partition), in table column order. Throws for a value that
+ * does not parse (the conflict check then treats the partition as unknown).
+ */
+function _typedPartitionKey(
+  snapshot: Snapshot,
+): (values: Record<string, string | null>) => string {
+  const fields = snapshot.partitionColumns.map((c) =>
+    snapshot.schema.fields.find((f) => f.name === c) ?? { name: c, type: "string" as const }
+  );
+  return (values) =>
+    JSON.stringify(fields.map((f) => {
+      const v = parsePartitionValue(rawPartitionValue(values, f), f.type);
+      if (v === null) return null;
+      if (v instanceof Date) return v.getTime();
+      if (v instanceof Uint8Array) return [...v];
+      return String(v);
+    }));
 }

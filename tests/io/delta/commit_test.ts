@@ -183,6 +183,40 @@ Deno.test("findConflict under WriteSerializable and Serializable", async (t) => 
   });
 });
 
+Deno.test("Serializable: partitions are compared by typed value, whoever wrote the remove", async () => {
+  const s = new MemoryStorage();
+  const ts = (iso: string) =>
+    pl.DataFrame({ x: [1] }).withColumns(
+      pl.lit(new Date(iso)).cast(pl.Datetime("us", "UTC")).alias("ts"),
+    );
+  await writeDelta("mem://t", ts("2024-01-01T10:00:00Z"), {
+    storage: s,
+    partitionBy: ["ts"],
+    configuration: { "delta.isolationLevel": "Serializable" },
+  });
+  const snap = await loadSnapshot(s);
+  const [file] = snap.files;
+  const raceWith = async (partitionValues: Record<string, string | null> | undefined) => {
+    const v = (await loadSnapshot(s)).version;
+    const tx = new Transaction(s, await loadSnapshot(s), { operation: "WRITE" });
+    tx.addFiles([add(`late-${v}.parquet`, file.partitionValues).add]);
+    // Another engine's delete of the same partition, formatted its own way.
+    await tryCommit(
+      s,
+      v + 1,
+      serializeCommit([{ remove: { path: file.path, dataChange: true, partitionValues } }]),
+    );
+    return await tx.commit().then((r) => r.version, (e) => e);
+  };
+  assert.equal(file.partitionValues.ts, "2024-01-01 10:00:00.000000");
+  const iso = await raceWith({ ts: "2024-01-01T10:00:00.000000Z" });
+  assert.ok(iso instanceof CommitConflictError, "the same instant in ISO form conflicts");
+  assert.match(iso.reason, /in partition ts=2024-01-01T10:00:00.000000Z /);
+  assert.equal(await raceWith({ ts: "2024-01-02 10:00:00" }), 3, "another instant lands");
+  const garbled = await raceWith({ ts: "not a timestamp" });
+  assert.ok(garbled instanceof CommitConflictError, "an unparsable partition counts as unknown");
+});
+
 Deno.test("resolveIsolationLevel: override, then delta.isolationLevel, then WriteSerializable", () => {
   assert.equal(resolveIsolationLevel(undefined), "WriteSerializable");
   assert.equal(resolveIsolationLevel({}), "WriteSerializable");
