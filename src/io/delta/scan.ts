@@ -21,8 +21,8 @@
  * Fast path: when every selected file is a plain local Parquet file (no deletion vector), the
  * table has no column mapping and no type widening, no partition column is needed and every
  * needed column is a primitive the file must store with the table type (see
- * `trustPrimitiveTypes` in `column_mapping.ts`), all files are read by one multi-file Polars
- * scan of the exact file list instead (no per-file footer reads at plan time, one parallel
+ * `trustPrimitiveTypes` in `column_mapping.ts`), all files (one or many) are read by one
+ * Polars scan of the exact file list instead (no per-file footer reads at plan time, one parallel
  * scan at collect: about as fast as Polars reading the files directly). That scan is given
  * the table types, inserts columns a file lacks as nulls, ignores extra file columns, and
  * widens narrower integers and floats losslessly; a file storing a column with another type
@@ -201,6 +201,7 @@ function _multiFileScan(
       extraColumns: "ignore",
       castOptions: { integerCast: "upcast", floatCast: "upcast" },
     });
+    if (paths.length === 1) return template;
     const plan = JSON.parse(template.serialize("json").toString());
     const sources = plan?.Scan?.sources?.Paths;
     const source = (p: string) => ({ inner: p });
@@ -339,7 +340,7 @@ export async function scanSnapshot(
     return plan;
   };
   // fast path: one multi-file scan (see the module doc)
-  const localPaths = files.length > 1 && mode === "none" && trustPrimitives &&
+  const localPaths = files.length > 0 && mode === "none" && trustPrimitives &&
       partNeeded.length === 0 && dataFields.length > 0 &&
       dataFields.every((f) =>
         !containsBinary(f.type) &&
