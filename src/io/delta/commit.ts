@@ -23,8 +23,9 @@
  * conflicts, with the reason `concurrent overwrite or delete in partition ...`. An
  * unpartitioned table is one partition, and a `remove` without `partitionValues` counts as
  * every partition. So an append that loses the race to an overwrite is rejected, instead of
- * landing after it (and surviving the overwrite) as it does under `WriteSerializable`; the
- * committed history then equals a serial order of the transactions as they were issued.
+ * landing after it (and surviving the overwrite) as it does under `WriteSerializable`: a
+ * write is never replayed on top of partitions that were replaced or deleted after the
+ * version it started from, and the caller decides whether its rows still belong there.
  * Compaction (`dataChange: false`) never triggers the rule.
  * Otherwise (for example two blind appends) the commit is retried at the next version.
  *
