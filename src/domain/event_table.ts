@@ -498,38 +498,95 @@ function _encodeLists(
   // values are contiguous again after the gather.
   const stack = (series: pl.Series[], name: string) =>
     pl.concat(series, { rechunk: false, parallel: true }).alias(name);
-  const byWidth = new Map<
-    number,
-    { columns: pl.Series[]; exprs: pl.Expr[]; flags: pl.Expr[]; index: pl.Series }
-  >();
+  const byWidth = new Map<number, { columns: pl.Series[]; keys: string[]; index: pl.Series }>();
+  const increments = new Set<string>();
   lists.forEach((list, k) => {
     const width = list.values.length;
-    const group = byWidth.get(width) ??
-      { columns: [], exprs: [], flags: [], index: _rowMajor(n, width) };
+    const group = byWidth.get(width) ?? { columns: [], keys: [], index: _rowMajor(n, width) };
     byWidth.set(width, group);
     const increment = _listIncrement(list, byValue);
-    const value = `__v${k}`;
+    increments.add(increment);
     const inc = `__${increment}`;
-    group.columns.push(stack(list.values.map((name) => rows.getColumn(name)), value));
+    group.columns.push(stack(list.values.map((name) => rows.getColumn(name)), `__v${k}`));
     if (!group.columns.some((c) => c.name === inc)) {
       const incs = rows.getColumn(increment);
       group.columns.push(stack(list.values.map(() => incs), inc));
     }
-    if (check) group.flags.push(_surelyOnGrid(value, inc));
-    group.exprs.push(
-      encodeFixedPoint(value, inc).gather(group.index).reshape([-1, width])
-        .cast(pl.List(pl.Int64)).alias(list.as),
-    );
+    group.keys.push(`${k}:${inc}`);
   });
+  if (check && !_positive(rows, [...increments])) return undefined;
   const parts: pl.DataFrame[] = [];
   for (const group of byWidth.values()) {
-    const ok = group.flags.length > 0 ? [pl.allHorizontal(group.flags).all().alias(_ON_GRID)] : [];
-    const out = pl.DataFrame(group.columns).select(...group.exprs, ...ok);
-    if (ok.length > 0 && !_firstIsTrue(out.getColumn(_ON_GRID))) return undefined;
-    parts.push(ok.length > 0 ? out.drop(_ON_GRID) : out);
+    const keys = group.keys.map((key) => key.split(":"));
+    // Stepwise, each intermediate materialised once: Polars would otherwise recompute the
+    // units and counts for each of the expressions below.
+    const units = pl.DataFrame(group.columns).select(
+      ...keys.map(([k, inc]) =>
+        pl.col(`__v${k}`).cast(pl.Float64).div(pl.col(inc).cast(pl.Float64)).alias(`__u${k}`)
+      ),
+    );
+    const counts = units.withColumns(
+      ...keys.map(([k]) => pl.col(`__u${k}`).round(0).alias(`__c${k}`)),
+    );
+    // Same as `encodeFixedPoint(value, increment)`: on the grid every rounding is nearest.
+    const width = group.index.len() / n;
+    const out = counts.select(
+      ...keys.map(([k]) =>
+        pl.col(`__c${k}`).cast(pl.Int64).gather(group.index).reshape([-1, width])
+          .cast(pl.List(pl.Int64)).alias(lists[Number(k)].as)
+      ),
+    );
+    if (check) {
+      const offs = counts.select(
+        ...keys.map(([k]) => pl.col(`__u${k}`).sub(pl.col(`__c${k}`)).alias(`__o${k}`)),
+      );
+      const stats = offs.select(
+        ...keys.flatMap(([k]) => _offStats(pl.col(`__o${k}`), k)),
+      );
+      if (!_offWithinTolerance(stats)) return undefined;
+    }
+    parts.push(out);
   }
   const built = parts.length === 1 ? parts[0] : pl.concat(parts, { how: "horizontal" });
   return built.select(...lists.map((list) => pl.col(list.as)));
+}
+
+/** Whether every increment is present and positive (one check per row, not per element). */
+function _positive(rows: pl.DataFrame, increments: readonly string[]): boolean {
+  const ok = rows.select(
+    pl.allHorizontal(increments.map((inc) => pl.col(inc).gt(0).fillNull(false))).all()
+      .alias("ok"),
+  );
+  return ok.getColumn("ok").toArray()[0] === true;
+}
+
+/**
+ * Aggregates of `off = units - round(units)` proving, together with `_positive`, the grid rule
+ * for every present value: min and max within the tolerance, and a finite sum (a NaN or
+ * infinite value or count makes `off` NaN, which min and max skip but the sum keeps). Absent
+ * values are null and skipped by all three, as the rule lets them pass.
+ */
+function _offStats(off: pl.Expr, key: string): pl.Expr[] {
+  return [
+    off.min().alias(`${_OFF}min${key}`),
+    off.max().alias(`${_OFF}max${key}`),
+    off.sum().alias(`${_OFF}sum${key}`),
+  ];
+}
+
+const _OFF = "__off_";
+
+function _offWithinTolerance(out: pl.DataFrame): boolean {
+  const stats = out.select(...out.columns.filter((c) => c.startsWith(_OFF)).map((c) => pl.col(c)))
+    .head(1).toRecords()[0] as Record<string, number | null>;
+  const tol = FIXED_POINT_TOLERANCE;
+  for (const [name, v] of Object.entries(stats)) {
+    if (v === null) continue; // every value absent
+    if (!Number.isFinite(v)) return false;
+    if (name.startsWith(`${_OFF}min`) && v < -tol) return false;
+    if (name.startsWith(`${_OFF}max`) && v > tol) return false;
+  }
+  return true;
 }
 
 function _listIncrement(
