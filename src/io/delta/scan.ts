@@ -19,16 +19,17 @@
  * filter is applied on top, and the requested columns are selected.
  *
  * Fast path: when every selected file is a plain local Parquet file (no deletion vector), the
- * table has no column mapping and no type widening, no partition column is needed and every
- * needed column is a primitive the file must store with the table type (see
- * `trustPrimitiveTypes` in `column_mapping.ts`), all files (one or many) are read by one
- * Polars scan of the exact file list instead (no per-file footer reads at plan time, one parallel
- * scan at collect: about as fast as Polars reading the files directly). That scan is given
- * the table types, inserts columns a file lacks as nulls, ignores extra file columns, and
- * widens narrower integers and floats losslessly; a file storing a column with another type
- * (a non-conforming writer) fails the collect with a Polars error rather than returning
- * mixed types. nodejs-polars' `scanParquet` takes a single path, so the multi-file scan is
- * built from the serialized plan of a one-file scan with its source list replaced (see
+ * table has no column mapping and no type widening, and every needed data column is a
+ * primitive that files must store with the table type (see `trustPrimitiveTypes` in
+ * `column_mapping.ts`), the files are read by one Polars scan of the exact file list instead
+ * (one per run of consecutive files with equal partition values when a partition column is
+ * needed, its values added as literals): no per-file footer reads at plan time, one parallel
+ * scan at collect, about as fast as Polars reading the files directly. That scan is given the
+ * table types, inserts columns a file lacks as nulls, ignores extra file columns, and widens
+ * narrower integers and floats losslessly; a file storing a column with another type (a
+ * non-conforming writer) fails the collect with a Polars error rather than returning mixed
+ * types. nodejs-polars' `scanParquet` takes a single path, so the multi-file scan is built
+ * from the serialized plan of a one-file scan with its source list replaced (see
  * {@linkcode _multiFileScan}); when that plan is not of the expected shape the per-file
  * frames are used.
  *
@@ -339,23 +340,7 @@ export async function scanSnapshot(
     }
     return plan;
   };
-  // fast path: one multi-file scan (see the module doc)
-  const localPaths = files.length > 0 && mode === "none" && trustPrimitives &&
-      partNeeded.length === 0 && dataFields.length > 0 &&
-      dataFields.every((f) =>
-        !containsBinary(f.type) &&
-        isPassThrough(f, { mode, present: true, trustPrimitiveTypes: true })
-      ) &&
-      files.every((add) => !add.deletionVector)
-    ? files.map((add) => _localDataPath(storage, add.path))
-    : [];
-  const multi = localPaths.length > 0 && localPaths.every((p) => p !== undefined)
-    ? _multiFileScan(
-      localPaths as string[],
-      Object.fromEntries(dataFields.map((f) => [f.name, deltaToPolars(f.type)])),
-    )
-    : undefined;
-  const frames = multi ? [multi] : await Promise.all(files.map(async (add) => {
+  const frames = _fastFrames() ?? await Promise.all(files.map(async (add) => {
     let lf = await _fileFrame(storage, add, tableRoot, checkInt96);
     const plan = planFor(lf.columns);
     const partExprs = partNeeded.length
@@ -371,6 +356,55 @@ export async function scanSnapshot(
     }
     return lf;
   }));
+
+  /**
+   * The fast path (see the module doc): one scan per run of consecutive files with the same
+   * partition values (one scan in all when no partition column is needed), so the snapshot's
+   * file order is kept; `undefined` when it does not apply.
+   */
+  function _fastFrames(): pl.LazyDataFrame[] | undefined {
+    const eligible = files.length > 0 && mode === "none" && trustPrimitives &&
+      dataFields.length > 0 &&
+      dataFields.every((f) =>
+        !containsBinary(f.type) &&
+        isPassThrough(f, { mode, present: true, trustPrimitiveTypes: true })
+      ) &&
+      files.every((add) => !add.deletionVector);
+    if (!eligible) return undefined;
+    const runs: { first: AddAction; paths: string[] }[] = [];
+    let lastKey: string | undefined;
+    for (const add of files) {
+      const path = _localDataPath(storage, add.path);
+      if (path === undefined) return undefined;
+      const key = partNeeded.length
+        ? JSON.stringify(Object.entries(add.partitionValues ?? {}).sort())
+        : "";
+      if (runs.length > 0 && key === lastKey) runs[runs.length - 1].paths.push(path);
+      else runs.push({ first: add, paths: [path] });
+      lastKey = key;
+    }
+    const types = Object.fromEntries(dataFields.map((f) => [f.name, deltaToPolars(f.type)]));
+    const order = needed.map((f) => f.name);
+    const reorder = order.some((c, i) =>
+      c !== [...dataFields.map((f) => f.name), ...partNeeded][i]
+    );
+    const out: pl.LazyDataFrame[] = [];
+    for (const run of runs) {
+      let lf = _multiFileScan(run.paths, types);
+      if (!lf) return undefined;
+      if (partNeeded.length) {
+        lf = lf.withColumns(
+          ...partitionValuesToExprs(run.first.partitionValues, {
+            schema,
+            partitionColumns: partNeeded,
+          }),
+        );
+        if (reorder) lf = lf.select(...order);
+      }
+      out.push(lf);
+    }
+    return out;
+  }
 
   let frame: pl.LazyDataFrame = frames.length === 0
     ? _emptyFrame(needed).lazy()

@@ -114,7 +114,6 @@ Deno.test("multi-file scan: partition columns and absolute paths still read righ
     const table = await DeltaTable.open(dir);
     const all = await (await table.scan()).collect();
     assert.deepEqual(rows(all), rows(pl.DataFrame({ x: [1, 2], p: ["a", "b"] })));
-    assert.doesNotMatch((await table.scan()).describePlan(), /^Parquet SCAN/);
     // partition column not needed: the multi-file scan reads both paths
     const xsFrame = await table.scan({ columns: ["x"] });
     const plan = xsFrame.describePlan();
@@ -135,5 +134,26 @@ Deno.test("multi-file scan: a file storing another type fails the read, never mi
       add("b.parquet"),
     ]);
     await assert.rejects(() => readDelta(dir), /mismatch/);
+  });
+});
+
+Deno.test("multi-file scan: one scan per run of files with equal partition values, order kept", async () => {
+  await withTable(async (dir, s) => {
+    const runs = [["a", 1], ["a", 2], ["b", 3], ["a", 4]] as const;
+    for (const [p, n] of runs) {
+      await s.put(`p=${p}/${n}.parquet`, parquetBytes(pl.DataFrame([i64("x", [n])])));
+    }
+    await writeCommit(s, 0, [
+      protocol(),
+      metadata([field("p", "string"), field("x", "long")], { partitionColumns: ["p"] }),
+      ...runs.map(([p, n]) => add(`p=${p}/${n}.parquet`, { partitionValues: { p } })),
+    ]);
+    const lf = await (await DeltaTable.open(dir)).scan();
+    const scans = lf.describePlan().split("\n").filter((l) => l.includes("Parquet SCAN"));
+    assert.equal(scans.length, 3);
+    assert.match(scans[0], /p=a\/1\.parquet, [^\]]*p=a\/2\.parquet\]/);
+    const df = await lf.collect();
+    assert.deepEqual(df.columns, ["p", "x"]);
+    assert.deepEqual(df.rows(), [["a", 1], ["a", 2], ["b", 3], ["a", 4]]);
   });
 });
