@@ -354,6 +354,8 @@ function _resolve(
   attach: readonly string[],
   vendorColumns: readonly string[],
 ): { resolved: pl.DataFrame; unresolved: pl.DataFrame } {
+  const whole = _resolveWholeFile(rows, dim, attach);
+  if (whole !== undefined) return { resolved: whole, unresolved: _noRecords() };
   const keys = rows.select("local_timestamp", "exchange_id", "symbol").withRowIndex(_ROW);
   const { resolved, unresolved } = resolveSymbolIds(keys, dim, {
     tsColumn: "local_timestamp",
@@ -386,6 +388,46 @@ function _resolve(
     );
   return { resolved: full, unresolved: records };
 }
+
+/**
+ * The usual case without a join: one symbol whose rows all lie inside one `dim_symbol` version
+ * (`valid_from_ts <= min(ts)`, `max(ts) < valid_until_ts`). As versions of a key do not
+ * overlap, the as-of lookup of `resolveSymbolIds` gives every row that version; its columns are
+ * attached with a cross join on the one matching dim row (keeping the dim's types). Undefined
+ * when the file is not in that case.
+ */
+function _resolveWholeFile(
+  rows: pl.DataFrame,
+  dim: pl.DataFrame,
+  attach: readonly string[],
+): pl.DataFrame | undefined {
+  if (rows.height === 0) return undefined;
+  const ts = pl.col("local_timestamp");
+  const span = rows.select(
+    pl.col("exchange_id").first().alias(_KEY_EXCHANGE),
+    pl.col("symbol").first().alias(_KEY_SYMBOL),
+    pl.col("exchange_id").eq(pl.col("exchange_id").first())
+      .and(pl.col("symbol").eq(pl.col("symbol").first()))
+      .and(ts.isNotNull()).fillNull(false).all().alias("__one_key"),
+    ts.min().alias("__lo"),
+    ts.max().alias("__hi"),
+  );
+  if (span.getColumn("__one_key").toArray()[0] !== true) return undefined;
+  const version = dim
+    .join(span, { how: "cross" })
+    .filter(
+      pl.col("exchange_id").cast(pl.Int64).eq(pl.col(_KEY_EXCHANGE).cast(pl.Int64))
+        .and(pl.col("exchange_symbol").cast(pl.Utf8).eq(pl.col(_KEY_SYMBOL)))
+        .and(pl.col("valid_from_ts").cast(pl.Int64).ltEq(pl.col("__lo")))
+        .and(pl.col("__hi").lt(pl.col("valid_until_ts").cast(pl.Int64))),
+    )
+    .select("symbol_id", ...attach);
+  if (version.height !== 1) return undefined;
+  return rows.join(version, { how: "cross" });
+}
+
+const _KEY_EXCHANGE = "__key_exchange_id";
+const _KEY_SYMBOL = "__key_symbol";
 
 const _ROW = "__row";
 

@@ -197,6 +197,37 @@ Deno.test("transformTardisFile encodes with the increments of the version valid 
   ]);
 });
 
+Deno.test("transformTardisFile gives a file inside one version that version's id and increments", () => {
+  const change = DAY_US + 10_000;
+  const versions = [
+    { symbolId: 70, from: 0, until: change, priceIncrement: 0.1, amountIncrement: 0.01 },
+    { symbolId: 71, from: change, priceIncrement: 0.01, amountIncrement: 0.001 },
+  ].map((v) => ({ ...v, exchangeId: 2, symbol: "BTCUSDT" }));
+  const dim = testDim([
+    ...versions,
+    { ...versions[1], symbolId: 90, exchangeId: 3 }, // another exchange
+  ]);
+  const out = transformLines(TRADES, [
+    HEADER,
+    `binance-futures,BTCUSDT,${change},${change},1,buy,9682.11,0.5`,
+    `binance-futures,BTCUSDT,${change + 7},${change + 7},2,sell,9682.12,0.125`,
+  ], { dim });
+  assert.equal(out.quarantined.height, 0);
+  assert.deepEqual(out.rows.toRecords().map((r) => [r.symbol_id, r.px_int, r.qty_int]), [
+    [71, 968211, 500],
+    [71, 968212, 125],
+  ]);
+  const before = transformLines(TRADES, [
+    HEADER,
+    `binance-futures,BTCUSDT,${change - 2},${change - 2},1,buy,9682.1,0.5`,
+    `binance-futures,BTCUSDT,${change - 1},${change - 1},2,sell,9682.2,0.25`,
+  ], { dim });
+  assert.deepEqual(before.rows.toRecords().map((r) => [r.symbol_id, r.px_int, r.qty_int]), [
+    [70, 96821, 50],
+    [70, 96822, 25],
+  ]);
+});
+
 Deno.test("transformTardisFile keeps each row's own values when the file is out of time order", () => {
   const change = DAY_US + 10_000;
   const dim = testDim([
