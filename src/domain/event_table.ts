@@ -393,8 +393,8 @@ function _resolve(
  * The usual case without a join: one symbol whose rows all lie inside one `dim_symbol` version
  * (`valid_from_ts <= min(ts)`, `max(ts) < valid_until_ts`). As versions of a key do not
  * overlap, the as-of lookup of `resolveSymbolIds` gives every row that version; its columns are
- * attached with a cross join on the one matching dim row (keeping the dim's types). Undefined
- * when the file is not in that case.
+ * repeated from the one matching dim row (keeping the dim's types). Undefined when the file is
+ * not in that case.
  */
 function _resolveWholeFile(
   rows: pl.DataFrame,
@@ -423,7 +423,8 @@ function _resolveWholeFile(
     )
     .select("symbol_id", ...attach);
   if (version.height !== 1) return undefined;
-  return rows.join(version, { how: "cross" });
+  const first = pl.Series("first", new Uint32Array(rows.height) as unknown as number[], pl.UInt32);
+  return rows.hstack(version.select(pl.all().gather(first)));
 }
 
 const _KEY_EXCHANGE = "__key_exchange_id";
