@@ -188,10 +188,17 @@ export function scd2Upsert(
   const dim = _conformCurrent(current);
   const upd = _conformUpdates(updates);
 
-  // 1. Conflicts inside the batch: distinct updates sharing (key, time).
-  let updValues = _distinctUpdates(upd);
+  // 1. Keys of the batch, each with a dense index (cheap joins and sorts) and its earliest time.
+  const updKeys = upd.select(..._KEY, pl.col("valid_from_ts").alias(_MIN_TS))
+    .groupBy(_KEY).agg(pl.col(_MIN_TS).min())
+    .withRowIndex(_KID)
+    .select(_KID, ..._KEY, _MIN_TS);
+  const updK = upd.join(updKeys.select(..._KEY, _KID), { on: _KEY, how: "inner" });
 
-  // 2. Keys closed by a snapshot: current, in scope, absent from the list, started before it.
+  // 2. Conflicts inside the batch: distinct updates sharing (key, time).
+  let updValues = _distinctUpdates(updK);
+
+  // 3. Keys closed by a snapshot: current, in scope, absent from the list, started before it.
   let closed: pl.DataFrame | undefined;
   if (snapshot) {
     const scope = snapshot.exchangeIds ??
@@ -204,26 +211,24 @@ export function scd2Upsert(
         )
         .join(inScope, { on: "exchange_id", how: "semi" })
         .select(..._KEY)
-        .join(upd.select(..._KEY).unique(), { on: _KEY, how: "anti" });
+        .unique()
+        .join(updKeys.select(..._KEY), { on: _KEY, how: "anti" });
       if (closed.height === 0) closed = undefined;
     }
   }
   if (upd.height === 0 && !closed) return dim;
 
-  // 3. Touched keys, each with a dense index and its earliest new observation; the versions
-  // to rebuild are those of touched keys that end at or after it. Earlier versions cannot
-  // change and stay as they are.
-  const firstParts = [upd.select(..._KEY, pl.col("valid_from_ts").alias(_MIN_TS))];
+  // 4. Touched keys: the batch's and the closed ones (disjoint), with the earliest new
+  // observation; the versions to rebuild are those of touched keys that end at or after it.
+  // Earlier versions cannot change and stay as they are.
   if (closed) {
-    firstParts.push(closed.select(..._KEY, _int64Lit(snapshot!.effectiveTs).alias(_MIN_TS)));
+    closed = closed.withRowIndex(_KID, updKeys.height)
+      .select(_KID, ..._KEY, _int64Lit(snapshot!.effectiveTs).alias(_MIN_TS));
   }
-  const firstTs = (firstParts.length === 1 ? firstParts[0] : pl.concat(firstParts))
-    .groupBy(_KEY).agg(pl.col(_MIN_TS).min()).withRowIndex(_KID);
-  const keyIndex = firstTs.select(..._KEY, _KID);
-  updValues = updValues.join(keyIndex, { on: _KEY, how: "inner" });
+  const firstTs = closed ? pl.concat([updKeys, closed]) : updKeys;
   const touched = _touchedVersions(dim, firstTs);
 
-  // 4. Stored versions as observations, keeping their id (it depends only on key and
+  // 5. Stored versions as observations, keeping their id (it depends only on key and
   // valid_from_ts), position and bound. An update restating one: identical, it is dropped;
   // different, it throws or (`"replace"`) wins, and the table is rewritten, not patched.
   let existing = touched.select(
@@ -259,37 +264,31 @@ export function scd2Upsert(
     pl.lit(true).alias(_KIND),
   );
 
-  // 5. End markers: closed stored versions, updates with a bound, the snapshot's closes.
+  // 6. End markers: closed stored versions, updates with a bound, the snapshot's closes.
   const endParts = [
     touched.filter(pl.col("valid_until_ts").neq(_int64Lit(OPEN_END_TS)))
       .select(_KID, pl.col("valid_until_ts").alias(_TS)),
   ];
   if (upd.columns.includes("valid_until_ts")) {
-    const bounded = upd.filter(
-      pl.col("valid_until_ts").isNotNull().and(
-        pl.col("valid_until_ts").neq(_int64Lit(OPEN_END_TS)),
-      ),
-    );
-    if (bounded.height > 0) {
-      endParts.push(
-        bounded.join(keyIndex, { on: _KEY, how: "inner" })
-          .select(_KID, pl.col("valid_until_ts").alias(_TS)),
-      );
-    }
-  }
-  if (closed) {
     endParts.push(
-      closed.join(keyIndex, { on: _KEY, how: "inner" })
-        .select(_KID, _int64Lit(snapshot!.effectiveTs).alias(_TS)),
+      updK.filter(
+        pl.col("valid_until_ts").isNotNull().and(
+          pl.col("valid_until_ts").neq(_int64Lit(OPEN_END_TS)),
+        ),
+      ).select(_KID, pl.col("valid_until_ts").alias(_TS)),
     );
   }
+  if (closed) endParts.push(closed.select(_KID, pl.col(_MIN_TS).alias(_TS)));
+  const nonEmpty = endParts.filter((part) => part.height > 0);
   // A value observation at the same time wins over an end marker (contiguous versions).
-  const ends = (endParts.length === 1 ? endParts[0] : pl.concat(endParts).unique())
+  const ends = nonEmpty.length === 0 ? undefined : pl.concat(nonEmpty).unique()
     .join(values.select(..._ON_TS), { on: _ON_TS, how: "anti" })
     .withColumns(pl.lit(false).alias(_KIND));
 
-  // 6. Collapse per key in time order; (key, time) is now unique.
-  const events = pl.concat([values.drop("valid_from_ts"), ends], { how: "diagonal" });
+  // 7. Collapse per key in time order; (key, time) is now unique.
+  const events = ends
+    ? pl.concat([values.drop("valid_from_ts"), ends], { how: "diagonal" })
+    : values.drop("valid_from_ts");
   return _applyRebuilt(dim, touched, _collapse(events), rewrite);
 }
 
@@ -297,12 +296,11 @@ export function scd2Upsert(
  * Distinct value rows of the batch (key, tracked columns, `valid_from_ts`); throws
  * {@linkcode Scd2ConflictError} when two of them share key and time.
  */
-function _distinctUpdates(upd: pl.DataFrame): pl.DataFrame {
-  const values = upd.select(..._KEY, ...TRACKED_COLUMNS, "valid_from_ts");
+function _distinctUpdates(updK: pl.DataFrame): pl.DataFrame {
+  const values = updK.select(_KID, ..._KEY, ...TRACKED_COLUMNS, "valid_from_ts");
   if (values.height < 2) return values;
   // Usually (key, time) is unique already and the rows are distinct as they are.
-  const times = values.select(..._KEY, "valid_from_ts");
-  if (times.unique().height === times.height) return values;
+  if (values.select(..._ON_FROM).unique().height === values.height) return values;
   const distinct = values.unique();
   _throwOnDuplicates(distinct, "different updates");
   return distinct;
@@ -311,15 +309,20 @@ function _distinctUpdates(upd: pl.DataFrame): pl.DataFrame {
 /**
  * Rows of `dim` to rebuild: versions of a key in `firstTs` whose `valid_until_ts` is at or
  * after the key's earliest new observation (`_MIN_TS`), with their position in `dim` (`_ROW`)
- * and key index (`_KID`). A cheap symbol filter narrows the table before the key join.
+ * and key index (`_KID`). A symbol filter narrows the table before the key join, the join runs
+ * on the few columns it needs, and only the matching rows are gathered in full.
  */
 function _touchedVersions(dim: pl.DataFrame, firstTs: pl.DataFrame): pl.DataFrame {
-  return dim.lazy()
+  const hits = dim.lazy()
+    .select(..._KEY, "valid_until_ts")
     .withRowIndex(_ROW)
     .filter(pl.col("exchange_symbol").isIn(firstTs.getColumn("exchange_symbol").implode()))
     .join(firstTs.lazy(), { on: _KEY, how: "inner" })
     .filter(pl.col("valid_until_ts").gtEq(pl.col(_MIN_TS)))
+    .select(_ROW, _KID)
     .collectSync();
+  const rows = hits.getColumn(_ROW);
+  return dim.select(pl.all().gather(rows)).withColumns(rows, hits.getColumn(_KID));
 }
 
 /**
