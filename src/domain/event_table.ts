@@ -32,7 +32,7 @@
 import pl from "nodejs-polars";
 import type { TableName } from "../config.ts";
 import { exchangeId, normalizeExchange } from "./exchanges.ts";
-import { encodeFixedPoint, FIXED_POINT_TOLERANCE, isOnGrid, type Rounding } from "./fixed_point.ts";
+import { FIXED_POINT_TOLERANCE, isOnGrid, type Rounding } from "./fixed_point.ts";
 import { dateLiteral, fileIdLiteral, QUARANTINE_SCHEMA, toQuarantineRows } from "./quarantine.ts";
 import { resolveSymbolIds } from "./resolve_symbol_ids.ts";
 import { applyRowRules, type RowRule, rowRule, showValues } from "./row_rules.ts";
@@ -462,7 +462,7 @@ function _encodeFixedPoint(
 
 /**
  * The rows with their encoded columns and lists; undefined when `check` is set and a value is
- * not surely on the grid (see {@linkcode _surelyOnGrid}). Kept values are on the grid, where
+ * not surely on the grid (see `_positive` and `_offStats`). Kept values are on the grid, where
  * every rounding mode gives the nearest whole count, so encoding rounds to nearest.
  */
 function _encodeIfOnGrid(
@@ -475,44 +475,34 @@ function _encodeIfOnGrid(
   const single = spec.fixedPoint.filter((field) => !listed.has(field.value));
   let out = rows;
   if (single.length > 0) {
-    out = rows.withColumns(
-      ...single.map((field) => encodeFixedPoint(field.value, field.increment).alias(field.as)),
-      ...(check
-        ? [
-          pl.allHorizontal(single.map((field) => _surelyOnGrid(field.value, field.increment)))
-            .all().alias(_ON_GRID),
-        ]
-        : []),
+    if (check && !_positive(rows, [...new Set(single.map((field) => field.increment))])) {
+      return undefined;
+    }
+    // Units, then counts, each materialised once (see `_encodeLists`).
+    const units = rows.select(
+      ...single.map((field, k) =>
+        pl.col(field.value).cast(pl.Float64).div(pl.col(field.increment).cast(pl.Float64))
+          .alias(`__u${k}`)
+      ),
+    );
+    const counts = units.withColumns(
+      ...single.map((_, k) => pl.col(`__u${k}`).round(0).alias(`__c${k}`)),
     );
     if (check) {
-      if (!_firstIsTrue(out.getColumn(_ON_GRID))) return undefined;
-      out = out.drop(_ON_GRID);
+      const stats = counts.select(
+        ...single.flatMap((_, k) => _offStats(pl.col(`__u${k}`).sub(pl.col(`__c${k}`)), String(k))),
+      );
+      if (!_offWithinTolerance(stats)) return undefined;
     }
+    // Same as `encodeFixedPoint(value, increment)`: on the grid every rounding is nearest.
+    out = pl.concat([
+      rows,
+      counts.select(...single.map((field, k) => pl.col(`__c${k}`).cast(pl.Int64).alias(field.as))),
+    ], { how: "horizontal" });
   }
   if (lists.length === 0) return out;
   const built = _encodeLists(rows, lists, spec.fixedPoint, check);
   return built === undefined ? undefined : pl.concat([out, built], { how: "horizontal" });
-}
-
-const _ON_GRID = "__on_grid";
-
-function _firstIsTrue(flags: pl.Series): boolean {
-  return flags.len() === 0 || flags.head(1).toArray()[0] === true;
-}
-
-/**
- * A cheap sufficient condition for the grid rule (`_onGridOrNull`): the value is absent, or
- * the increment is positive and the value within the tolerance of a whole count (the rule's
- * extra allowance for huge counts is left to the per-row fallback). Never null.
- */
-function _surelyOnGrid(value: string, increment: string): pl.Expr {
-  const units = pl.col(value).cast(pl.Float64).div(pl.col(increment).cast(pl.Float64));
-  const off = units.sub(units.round(0));
-  return pl.col(value).isNull().or(
-    pl.col(increment).gt(0)
-      .and(off.gtEq(-FIXED_POINT_TOLERANCE))
-      .and(off.ltEq(FIXED_POINT_TOLERANCE)),
-  ).fillNull(false);
 }
 
 /**
