@@ -463,7 +463,8 @@ function _cast(name: string): pl.Expr {
 }
 
 function _conformCurrent(current: pl.DataFrame): pl.DataFrame {
-  const missing = _OUT_COLUMNS.filter((c) => !current.columns.includes(c));
+  const columns = current.columns;
+  const missing = _OUT_COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length > 0) {
     throw new TypeError(
       `Cannot upsert dim_symbol: the current table lacks ${
@@ -471,7 +472,8 @@ function _conformCurrent(current: pl.DataFrame): pl.DataFrame {
       }`,
     );
   }
-  const fits = _OUT_COLUMNS.every((c) => current.getColumn(c).dtype.equals(_dtype(c)));
+  const dtypes = current.dtypes;
+  const fits = _OUT_COLUMNS.every((c) => dtypes[columns.indexOf(c)].equals(_dtype(c)));
   return fits ? current.select(..._OUT_COLUMNS) : current.select(..._OUT_COLUMNS.map(_cast));
 }
 
@@ -480,14 +482,15 @@ function _dtype(name: string): pl.DataType {
 }
 
 function _conformUpdates(updates: pl.DataFrame): pl.DataFrame {
-  const missing = UPDATE_COLUMNS.filter((c) => !updates.columns.includes(c));
+  const columns = updates.columns;
+  const missing = UPDATE_COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length > 0) {
     throw new TypeError(
       `Cannot upsert dim_symbol: updates lack ${missing.map((c) => `"${c}"`).join(", ")}`,
     );
   }
   const cols = [...UPDATE_COLUMNS];
-  if (updates.columns.includes("valid_until_ts")) cols.push("valid_until_ts");
+  if (columns.includes("valid_until_ts")) cols.push("valid_until_ts");
   const out = updates.select(...cols.map(_cast));
   for (const name of [..._KEY, "valid_from_ts"]) {
     if (out.getColumn(name).nullCount() > 0) {
