@@ -14,10 +14,13 @@
  * 4. **row rules**: common ones (`timestamps_positive`, `date_matches_path`,
  *    `exchange_matches_path`, `symbol_present`) then the table's own, on the vendor values;
  * 5. **resolve** each row's `symbol_id` and increments point in time (`resolveSymbolIds` on
- *    `local_timestamp`); rows without a covering version are quarantined (`symbol_resolved`,
- *    detail = the resolver's reason);
- * 6. **encode** prices and amounts as Int64 counts of the version's increments; a value off
- *    the grid is quarantined (`<column>_on_grid`), never silently rounded;
+ *    `local_timestamp`, or directly when the file is one symbol inside one version); rows
+ *    without a covering version are quarantined (`symbol_resolved`, detail = the resolver's
+ *    reason);
+ * 6. **encode** prices and amounts as Int64 counts of the version's increments, single fields
+ *    as columns and `lists` (e.g. 25 book levels) on a long form; a value off the grid is
+ *    quarantined (`<column>_on_grid`), never silently rounded. One aggregate check clears the
+ *    usual file; the per-row grid rules only run when it cannot;
  * 7. **project** to the table's columns, conform to its schema, sort by `(symbol_id,
  *    ts_local_us, file_line_number)`.
  *
@@ -641,13 +644,19 @@ function _listIncrement(
 
 /** Gather indices turning `width` stacked columns of `n` rows into row-major order. */
 function _rowMajor(n: number, width: number): pl.Series {
+  if (_lastIndex?.n === n && _lastIndex.width === width) return _lastIndex.index;
   const index = new Uint32Array(n * width);
   let k = 0;
   for (let row = 0; row < n; row++) {
     for (let level = 0; level < width; level++) index[k++] = level * n + row;
   }
-  return pl.Series("index", index as unknown as number[], pl.UInt32);
+  const series = pl.Series("index", index as unknown as number[], pl.UInt32);
+  _lastIndex = { n, width, index: series };
+  return series;
 }
+
+/** The last gather index built (consecutive files often have the same height). */
+let _lastIndex: { n: number; width: number; index: pl.Series } | undefined;
 
 function _commonRules(exchange: string, fileDate: pl.Expr, date: string): RowRule[] {
   return [
