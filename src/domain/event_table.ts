@@ -404,7 +404,11 @@ function _resolveWholeFile(
   dim: pl.DataFrame,
   attach: readonly string[],
 ): pl.DataFrame | undefined {
-  if (rows.height === 0) return undefined;
+  const needed = ["exchange_id", "exchange_symbol", "valid_from_ts", "valid_until_ts", "symbol_id"];
+  // Anything unusual (including a dim lacking columns) is left to `resolveSymbolIds`.
+  if (rows.height === 0 || [...needed, ...attach].some((c) => !dim.columns.includes(c))) {
+    return undefined;
+  }
   const ts = pl.col("local_timestamp");
   const span = rows.select(
     pl.col("exchange_id").first().alias(_KEY_EXCHANGE),

@@ -386,3 +386,23 @@ Deno.test("eventTableSchema puts the common columns first and partitions by exch
   assert.deepEqual(schema.partitionBy, ["exchange", "date"]);
   assert.deepEqual(schema.sortBy, ["symbol_id", "ts_local_us", "file_line_number"]);
 });
+
+Deno.test("transformTardisFile builds lists from fixed-point fields and rejects mixed increments", () => {
+  const withList = (values: string[]) => ({
+    ...TRADES,
+    schema: eventTableSchema("trades", [
+      { name: "pq", type: { list: "int64" }, nullable: false, doc: "test list" },
+    ]),
+    lists: [{ as: "pq", values }],
+    outputs: [pl.col("pq")],
+  });
+  const out = transformLines(withList(["price", "price"]), [
+    HEADER,
+    `${prefix(1)},1,buy,9682.01,1`,
+  ]);
+  assert.deepEqual(out.rows.getColumn("pq").toArray(), [[968201, 968201]]);
+  assert.throws(
+    () => transformLines(withList(["price", "amount"]), [HEADER, `${prefix(1)},1,buy,9682,1`]),
+    TypeError,
+  );
+});
