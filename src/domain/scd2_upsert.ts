@@ -348,7 +348,7 @@ function _applyRebuilt(
     return concat(dim.filter(pl.col("symbol_id").isIn(gone).not()), _withIds(versions));
   }
   const inserted = _withIds(versions.filter(pl.col(_ROW).isNull()));
-  const bounds = versions.filter(
+  const bounds = versions.select(_ROW, "valid_until_ts", _OLD_UNTIL).filter(
     pl.col(_ROW).isNotNull().and(pl.col("valid_until_ts").neq(pl.col(_OLD_UNTIL))),
   );
   if (bounds.height === 0) return concat(dim, inserted);
