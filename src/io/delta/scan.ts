@@ -385,9 +385,8 @@ export async function scanSnapshot(
     }
     const types = Object.fromEntries(dataFields.map((f) => [f.name, deltaToPolars(f.type)]));
     const order = needed.map((f) => f.name);
-    const reorder = order.some((c, i) =>
-      c !== [...dataFields.map((f) => f.name), ...partNeeded][i]
-    );
+    const scanned = [...dataFields.map((f) => f.name), ...partNeeded];
+    const reorder = order.some((c, i) => c !== scanned[i]);
     const out: pl.LazyDataFrame[] = [];
     for (const run of runs) {
       let lf = _multiFileScan(run.paths, types);
