@@ -142,7 +142,8 @@ export interface Scd2UpsertOptions {
 }
 
 const _KEY = ["exchange_id", "exchange_symbol"];
-const _KID = "__key_index"; // dense UInt32 index of a touched key: cheap joins and sorts
+const _KID = "__key_index"; // UInt32 index of a touched key: cheap joins and sorts
+const _POS = "__position";
 const _TS = "__ts";
 const _KIND = "__is_value"; // true: a value observation; false: an end (delisting) marker
 const _MIN_TS = "__first_new_ts";
@@ -188,12 +189,13 @@ export function scd2Upsert(
   const dim = _conformCurrent(current);
   const upd = _conformUpdates(updates);
 
-  // 1. Keys of the batch, each with a dense index (cheap joins and sorts) and its earliest time.
-  const updKeys = upd.select(..._KEY, pl.col("valid_from_ts").alias(_MIN_TS))
-    .groupBy(_KEY).agg(pl.col(_MIN_TS).min())
-    .withRowIndex(_KID)
-    .select(_KID, ..._KEY, _MIN_TS);
-  const updK = upd.join(updKeys.select(..._KEY, _KID), { on: _KEY, how: "inner" });
+  // 1. Keys of the batch, each with an index (cheap joins and sorts: the position of its first
+  // update) and its earliest time; window expressions share one grouping of the key.
+  const updK = upd.withRowIndex(_POS).withColumns(
+    pl.col(_POS).min().over(_KEY[0], _KEY[1]).alias(_KID),
+    pl.col("valid_from_ts").min().over(_KEY[0], _KEY[1]).alias(_MIN_TS),
+  );
+  const updKeys = updK.filter(pl.col(_POS).eq(pl.col(_KID))).select(_KID, ..._KEY, _MIN_TS);
 
   // 2. Conflicts inside the batch: distinct updates sharing (key, time).
   let updValues = _distinctUpdates(updK);
@@ -222,7 +224,7 @@ export function scd2Upsert(
   // observation; the versions to rebuild are those of touched keys that end at or after it.
   // Earlier versions cannot change and stay as they are.
   if (closed) {
-    closed = closed.withRowIndex(_KID, updKeys.height)
+    closed = closed.withRowIndex(_KID, upd.height)
       .select(_KID, ..._KEY, _int64Lit(snapshot!.effectiveTs).alias(_MIN_TS));
   }
   const firstTs = closed ? pl.concat([updKeys, closed]) : updKeys;
