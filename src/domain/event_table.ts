@@ -603,8 +603,9 @@ function _positive(rows: pl.DataFrame, increments: readonly string[]): boolean {
 /**
  * Aggregates of `off = units - round(units)` proving, together with `_positive`, the grid rule
  * for every present value: min and max within the tolerance, and a finite sum (a NaN or
- * infinite value or count makes `off` NaN, which min and max skip but the sum keeps). Absent
- * values are null and skipped by all three, as the rule lets them pass.
+ * infinite value makes `off` NaN, which min and max may skip but the sum keeps; such files take
+ * the per-row path). Absent values are null and skipped by all three, as the rule lets them
+ * pass.
  */
 function _offStats(off: pl.Expr, key: string): pl.Expr[] {
   return [
