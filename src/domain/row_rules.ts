@@ -118,8 +118,8 @@ export function positive(column: string, options: ColumnRuleOptions = {}): RowRu
   const allowNull = options.allowNull ?? false;
   return rowRule(
     options.name ?? `${column}_positive`,
-    `${column} > 0${allowNull ? " when present" : ""}`,
-    _nullable(column, pl.col(column).gt(0), allowNull),
+    `${column} > 0 and finite${allowNull ? " when present" : ""}`,
+    _nullable(column, _finiteAnd(column, pl.col(column).gt(0)), allowNull),
     { detail: showValues([column]) },
   );
 }
@@ -140,8 +140,8 @@ export function nonNegative(column: string, options: ColumnRuleOptions = {}): Ro
   const allowNull = options.allowNull ?? false;
   return rowRule(
     options.name ?? `${column}_non_negative`,
-    `${column} >= 0${allowNull ? " when present" : ""}`,
-    _nullable(column, pl.col(column).gtEq(0), allowNull),
+    `${column} >= 0 and finite${allowNull ? " when present" : ""}`,
+    _nullable(column, _finiteAnd(column, pl.col(column).gtEq(0)), allowNull),
     { detail: showValues([column]) },
   );
 }
@@ -298,4 +298,10 @@ function _noFailures(df: pl.DataFrame, rawColumns: readonly string[]): pl.DataFr
     pl.lit(null).cast(pl.String).alias("detail"),
     _rawExpr(rawColumns),
   );
+}
+
+// Polars orders NaN above every number, so `NaN > 0` holds: bound the value above as well,
+// which rejects NaN and +Infinity alike (and works on integer columns too).
+function _finiteAnd(column: string, check: pl.Expr): pl.Expr {
+  return check.and(pl.col(column).lt(Number.POSITIVE_INFINITY));
 }

@@ -36,3 +36,20 @@ Deno.test("trades encode the taker side as 0 buy, 1 sell, 2 unknown and keep emp
   assert.deepEqual(out.rows.getColumn("trade_id").toArray(), ["a", null, "c"]);
   assert.deepEqual(out.rows.getColumn("qty_int").toArray(), [500, 500, 500]);
 });
+
+Deno.test("trades quarantine NaN and infinite prices and sizes instead of failing the file", () => {
+  const out = transformLines(TRADES, [
+    HEADER,
+    OK,
+    `${prefix(2)},2,buy,NaN,0.5`,
+    `${prefix(3)},3,buy,inf,0.5`,
+    `${prefix(4)},4,sell,9682,NaN`,
+  ]);
+  assert.deepEqual(rulesByLine(out), {
+    3: "price_positive",
+    4: "price_positive",
+    5: "amount_positive",
+  });
+  assert.equal(out.rows.height, 1);
+  assert.equal(out.rowsRead, 4);
+});
