@@ -20,31 +20,9 @@ import {
   type DeltaDataType,
   deltaToPolars,
   physicalName,
+  physicalType,
   type StructField,
 } from "./schema.ts";
-
-function _physicalType(t: DeltaDataType, mode: ColumnMappingMode): DeltaDataType {
-  if (typeof t === "string" || mode === "none") return t;
-  switch (t.type) {
-    case "struct":
-      return {
-        type: "struct",
-        fields: t.fields.map((f) => ({
-          ...f,
-          name: physicalName(f, mode),
-          type: _physicalType(f.type, mode),
-        })),
-      };
-    case "array":
-      return { ...t, elementType: _physicalType(t.elementType, mode) };
-    case "map":
-      return {
-        ...t,
-        keyType: _physicalType(t.keyType, mode),
-        valueType: _physicalType(t.valueType, mode),
-      };
-  }
-}
 
 function _hasStruct(t: DeltaDataType): boolean {
   if (typeof t === "string") return false;
@@ -149,7 +127,7 @@ export function logicalColumnExpr(field: StructField, options: LogicalColumnOpti
   if (!binary) {
     const trusted = options.trustPrimitiveTypes === true && typeof field.type === "string" &&
       _EXACT_PRIMITIVES.has(field.type);
-    if (!trusted) e = e.cast(deltaToPolars(_physicalType(field.type, mode)));
+    if (!trusted) e = e.cast(deltaToPolars(physicalType(field.type, mode)));
   }
   e = _rename(e, field.type, mode);
   return phys === field.name ? e : e.alias(field.name);

@@ -599,8 +599,32 @@ export function fieldId(field: StructField): number | undefined {
   return typeof id === "number" ? id : typeof id === "string" && id !== "" ? Number(id) : undefined;
 }
 
+/**
+ * A data type with every nested struct field renamed to its physical name.
+ *
+ * @param t A logical data type.
+ * @param mode The table's column mapping mode; `"none"` returns the type unchanged.
+ * @returns The physical data type (metadata kept).
+ * @throws {CorruptLogError} When mapping is on and a nested field has no physical name.
+ * @example
+ * ```ts
+ * import { physicalType } from "./schema.ts";
+ * const t = physicalType({ type: "array", containsNull: true, elementType: { type: "struct",
+ *   fields: [{ name: "a", type: "long", nullable: true,
+ *     metadata: { "delta.columnMapping.physicalName": "col-1" } }] } }, "name");
+ * if (typeof t === "string" || t.type !== "array") throw new Error("still an array");
+ * const inner = t.elementType;
+ * if (typeof inner === "string" || inner.type !== "struct" || inner.fields[0].name !== "col-1") {
+ *   throw new Error("renamed");
+ * }
+ * ```
+ */
+export function physicalType(t: DeltaDataType, mode: ColumnMappingMode): DeltaDataType {
+  return _physicalType(t, mode);
+}
+
 function _physicalType(t: DeltaDataType, mode: ColumnMappingMode): DeltaDataType {
-  if (typeof t === "string") return t;
+  if (typeof t === "string" || mode === "none") return t;
   switch (t.type) {
     case "struct":
       return physicalSchema(t, mode);
