@@ -163,27 +163,33 @@ Deno.test("transformTardisFile quarantines rows without a covering dim_symbol ve
   assert.equal(out.rows.height, 1);
 });
 
+/** When BTCUSDT's increments change in {@linkcode TICK_CHANGE_DIM}. */
+const TICK_CHANGE_US = DAY_US + 10_000;
+
+/** BTCUSDT at 0.1 / 0.01 (id 70) until the change, then 0.01 / 0.001 (id 71). */
+const TICK_CHANGE_DIM = testDim([
+  {
+    symbolId: 70,
+    exchangeId: 2,
+    symbol: "BTCUSDT",
+    from: 0,
+    until: TICK_CHANGE_US,
+    priceIncrement: 0.1,
+    amountIncrement: 0.01,
+  },
+  {
+    symbolId: 71,
+    exchangeId: 2,
+    symbol: "BTCUSDT",
+    from: TICK_CHANGE_US,
+    priceIncrement: 0.01,
+    amountIncrement: 0.001,
+  },
+]);
+
 Deno.test("transformTardisFile encodes with the increments of the version valid at each row", () => {
-  const change = DAY_US + 10_000;
-  const dim = testDim([
-    {
-      symbolId: 70,
-      exchangeId: 2,
-      symbol: "BTCUSDT",
-      from: 0,
-      until: change,
-      priceIncrement: 0.1,
-      amountIncrement: 0.01,
-    },
-    {
-      symbolId: 71,
-      exchangeId: 2,
-      symbol: "BTCUSDT",
-      from: change,
-      priceIncrement: 0.01,
-      amountIncrement: 0.001,
-    },
-  ]);
+  const change = TICK_CHANGE_US;
+  const dim = TICK_CHANGE_DIM;
   const out = transformLines(TRADES, [
     HEADER,
     `binance-futures,BTCUSDT,${change - 1},${change - 1},1,buy,9682.1,0.5`, // old version
@@ -229,26 +235,8 @@ Deno.test("transformTardisFile gives a file inside one version that version's id
 });
 
 Deno.test("transformTardisFile keeps each row's own values when the file is out of time order", () => {
-  const change = DAY_US + 10_000;
-  const dim = testDim([
-    {
-      symbolId: 70,
-      exchangeId: 2,
-      symbol: "BTCUSDT",
-      from: 0,
-      until: change,
-      priceIncrement: 0.1,
-      amountIncrement: 0.01,
-    },
-    {
-      symbolId: 71,
-      exchangeId: 2,
-      symbol: "BTCUSDT",
-      from: change,
-      priceIncrement: 0.01,
-      amountIncrement: 0.001,
-    },
-  ]);
+  const change = TICK_CHANGE_US;
+  const dim = TICK_CHANGE_DIM;
   const out = transformLines(TRADES, [
     HEADER,
     `binance-futures,BTCUSDT,${change + 5},${change + 5},1,buy,9682.11,0.5`, // new version
