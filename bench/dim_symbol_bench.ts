@@ -11,7 +11,7 @@
  * @module
  */
 import pl from "nodejs-polars";
-import { OPEN_END_TS } from "../src/domain/dim_symbol.ts";
+import { DIM_SYMBOL_SCHEMA, OPEN_END_TS } from "../src/domain/dim_symbol.ts";
 import { resolveSymbolIds } from "../src/domain/resolve_symbol_ids.ts";
 import { scd2Upsert } from "../src/domain/scd2_upsert.ts";
 import { symbolIds } from "../src/domain/symbol_id.ts";
@@ -73,24 +73,7 @@ function _dim(): pl.DataFrame {
       symbolIds(base),
       pl.col("valid_until_ts").eq(pl.lit(OPEN_END_TS).cast(pl.Int64)).alias("is_current"),
     )
-    .select(
-      "symbol_id",
-      "exchange_id",
-      "exchange",
-      "exchange_symbol",
-      "base_asset",
-      "quote_asset",
-      "asset_type",
-      "tick_size",
-      "lot_size",
-      "price_increment",
-      "amount_increment",
-      "contract_size",
-      "expiry_ts",
-      "valid_from_ts",
-      "valid_until_ts",
-      "is_current",
-    );
+    .select(...DIM_SYMBOL_SCHEMA.columns.map((c) => c.name));
 }
 
 /** Half changed, a quarter new keys, a quarter unchanged; all after the current version. */
