@@ -16,6 +16,7 @@ import { readDelta } from "../../../src/io/delta/read_delta.ts";
 import { MemoryStorage } from "../../../src/io/delta/memory_storage.ts";
 import { LocalStorage } from "../../../src/io/delta/local_storage.ts";
 import { DELTA_FIXTURES } from "../../_fixtures.ts";
+import { pythonCanImport, runPythonJson } from "../../_python_peer.ts";
 
 await init({
   module_or_path: await Deno.readFile(
@@ -145,18 +146,7 @@ Deno.test("expired logs are deleted only below a checkpoint and after logRetenti
 
 // ---- Parquet-level conformance, checked by python pyarrow / deltalake (the reference) ----
 
-function _pythonPeer(): boolean {
-  try {
-    return new Deno.Command("python3", {
-      args: ["-c", "import deltalake, pyarrow"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
-const PEER = _pythonPeer();
+const PEER = pythonCanImport(["deltalake", "pyarrow"]);
 const PEER_NOTE = PEER ? "" : " (not run: python deltalake/pyarrow is not installed)";
 if (!PEER && Deno.env.get("CI") === "true") {
   Deno.test("checkpoint: the python deltalake peer is installed (required in CI)", () => {
@@ -165,14 +155,8 @@ if (!PEER && Deno.env.get("CI") === "true") {
 }
 
 /** Run a python snippet with `args` as sys.argv[1:]; parse the JSON it prints. */
-async function python(code: string, ...args: string[]): Promise<unknown> {
-  const out = await new Deno.Command("python3", {
-    args: ["-c", code, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`python failed:\n${new TextDecoder().decode(out.stderr)}`);
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+function python(code: string, ...args: string[]): Promise<unknown> {
+  return runPythonJson({ code, args });
 }
 
 /**

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { REPO_ROOT } from "../../_fixtures.ts";
+import { pythonCanImport, runPythonJson } from "../../_python_peer.ts";
 import { writeDelta } from "../../../src/io/delta/write_delta.ts";
 import { readDelta } from "../../../src/io/delta/read_delta.ts";
 import { DeltaTable } from "../../../src/io/delta/delta_table.ts";
@@ -204,18 +205,12 @@ print(json.dumps({"version": dt.version(),
                   "isolationLevel": dt.metadata().configuration.get("delta.isolationLevel"),
                   "commitIsolationLevel": dt.history(1)[0].get("isolationLevel")}))
 `;
-  let out: Deno.CommandOutput;
-  try {
-    const probe = new Deno.Command("python3", { args: ["-c", "import deltalake"] });
-    if (!(await probe.output()).success) throw new Error("python deltalake is not installed");
-    out = await new Deno.Command("python3", { args: ["-c", code, dir] }).output();
-  } catch (e) {
-    if (Deno.env.get("CI") === "true") throw e;
-    console.log(`delta-rs check skipped: ${e}`);
+  if (!pythonCanImport(["deltalake"])) {
+    if (Deno.env.get("CI") === "true") throw new Error("python deltalake is not installed");
+    console.log("delta-rs check skipped: python deltalake is not installed");
     return undefined;
   }
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+  return await runPythonJson({ code, args: [dir] }) as Record<string, unknown>;
 }
 
 Deno.test("WriteSerializable (default): an append that lost to an overwrite lands after it", async () => {

@@ -23,6 +23,7 @@ import type {
   PutOptions,
 } from "../../../src/io/delta/storage.ts";
 import { DELTA_FIXTURES } from "../../_fixtures.ts";
+import { runPython } from "../../_python_peer.ts";
 import { compareFrames, readParquetFolder } from "./_compare.ts";
 import {
   type ConformanceCase,
@@ -545,39 +546,18 @@ for mode, path, out in json.load(sys.stdin):
     except Exception as e:
         with open(out + ".err", "w") as f:
             f.write(f"{type(e).__name__}: {e}")
-# Skip interpreter teardown: deltalake's runtime threads sometimes abort the process at exit
-# ("terminate called without an active exception") when the machine is busy.
-import os
-sys.stderr.flush()
-os._exit(0)
 `;
 
-async function _python(args: string[], stdin?: string): Promise<{ code: number; err: string }> {
-  const p = new Deno.Command("python3", {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const w = p.stdin.getWriter();
-    await w.write(new TextEncoder().encode(stdin));
-    await w.close();
-  }
-  const out = await p.output();
-  return { code: out.code, err: new TextDecoder().decode(out.stderr) };
-}
-
 Deno.test("Delta conformance: full content equals a delta-rs/pyarrow read of every other table", async (t) => {
-  const probe = await _python(["-c", "import os, deltalake, pyarrow; os._exit(0)"]).catch((e) => ({
+  const probe = await runPython({ code: "import deltalake, pyarrow" }).catch((e) => ({
     code: -1,
-    err: String(e),
+    stderr: String(e),
   }));
   assert.equal(
     probe.code,
     0,
     `This test needs Python 3 with deltalake and pyarrow as a test peer: ` +
-      `pip install deltalake==1.6.6 pyarrow (${probe.err.trim()})`,
+      `pip install deltalake==1.6.6 pyarrow (${probe.stderr.trim()})`,
   );
   const all = conformanceCases(parseIndex(Deno.readTextFileSync(`${DELTA_FIXTURES}/INDEX.tsv`)));
   const mapped = (c: ConformanceCase) =>
@@ -593,8 +573,8 @@ Deno.test("Delta conformance: full content equals a delta-rs/pyarrow read of eve
       c.path,
       `${dir}/${i}.parquet`,
     ]);
-    const dump = await _python(["-c", _DUMP_PY], JSON.stringify(jobs));
-    assert.equal(dump.code, 0, `delta-rs failed: ${dump.err}`);
+    const dump = await runPython({ code: _DUMP_PY }, JSON.stringify(jobs));
+    assert.equal(dump.code, 0, `delta-rs failed: ${dump.stderr}`);
     for (const [i, c] of cases.entries()) {
       await t.step(c.root, async () => {
         const table = await _open(c);

@@ -13,6 +13,7 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import { REPO_ROOT } from "../../_fixtures.ts";
+import { pythonCanImport, runPython } from "../../_python_peer.ts";
 import { writeDelta } from "../../../src/io/delta/write_delta.ts";
 import { mergeDelta } from "../../../src/io/delta/merge_delta.ts";
 import { deleteDelta } from "../../../src/io/delta/delete_delta.ts";
@@ -25,20 +26,7 @@ import { LocalStorage } from "../../../src/io/delta/local_storage.ts";
 const PEER = `${REPO_ROOT}/tests/io/delta/_py/delta_peer.py`;
 const INSTALL_HINT = "install the python peer with: pip install deltalake==1.6.6 polars pyarrow";
 
-function peerAvailable(): boolean {
-  try {
-    const r = new Deno.Command("python3", {
-      args: ["-c", "import deltalake, polars, pyarrow"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync();
-    return r.success;
-  } catch {
-    return false;
-  }
-}
-
-const AVAILABLE = peerAvailable();
+const AVAILABLE = pythonCanImport(["deltalake", "polars", "pyarrow"]);
 const IN_CI = Deno.env.get("CI") === "true";
 const PREFIX = AVAILABLE ? "interop" : "interop (not run: python deltalake is not installed)";
 
@@ -64,17 +52,11 @@ interface PeerDescription {
 }
 
 async function peer(...args: string[]): Promise<unknown> {
-  const out = await new Deno.Command("python3", {
-    args: [PEER, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  const stderr = new TextDecoder().decode(out.stderr);
+  const out = await runPython({ file: PEER, args });
   if (!out.success) {
-    throw new Error(`delta-rs peer ${args.join(" ")} failed (${INSTALL_HINT}):\n${stderr}`);
+    throw new Error(`delta-rs peer ${args.join(" ")} failed (${INSTALL_HINT}):\n${out.stderr}`);
   }
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+  return JSON.parse(out.stdout);
 }
 
 async function rsDescribe(dir: string, versions: number[] = []): Promise<PeerDescription> {

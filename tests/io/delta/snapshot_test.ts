@@ -9,6 +9,7 @@ import {
 import { LocalStorage } from "../../../src/io/delta/local_storage.ts";
 import { MemoryStorage } from "../../../src/io/delta/memory_storage.ts";
 import { DELTA_FIXTURES, REPO_ROOT } from "../../_fixtures.ts";
+import { runPython } from "../../_python_peer.ts";
 import {
   add,
   commitKey,
@@ -167,15 +168,10 @@ Deno.test({
   name: "loadSnapshot agrees with delta-rs (python deltalake) on every fixture both can open",
   async fn() {
     const script = `${REPO_ROOT}/tests/io/delta/_deltalake_peer.py`;
-    const out = await new Deno.Command("python3", {
-      args: [script, DELTA_FIXTURES],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stderr = new TextDecoder().decode(out.stderr);
+    const out = await runPython({ file: script, args: [DELTA_FIXTURES] });
     assert.ok(
       out.success,
-      `python deltalake peer failed (install with: pip install deltalake==1.6.6):\n${stderr}`,
+      `python deltalake peer failed (install with: pip install deltalake==1.6.6):\n${out.stderr}`,
     );
     const peer: Record<string, {
       error?: string;
@@ -184,7 +180,7 @@ Deno.test({
       minReaderVersion?: number;
       metadataId?: string;
       partitionColumns?: string[];
-    }> = JSON.parse(new TextDecoder().decode(out.stdout));
+    }> = JSON.parse(out.stdout);
     let compared = 0;
     const onlyPeerOpens: string[] = [];
     const onlyWeOpen: string[] = [];
