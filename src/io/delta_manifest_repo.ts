@@ -5,8 +5,20 @@
  * and every later status (`success`, `failed`, `quarantined`) appends one more row with its
  * counts and `finished_at_ts`. Nothing is rewritten per file, and blind appends never conflict
  * with each other. The current manifest ({@linkcode DeltaManifestRepo.readAll}) is the latest
- * row of each `file_id` (largest `finished_at_ts`; `pending` rows have none and rank first);
- * `deno task lake optimize ingest_manifest` compacts the small files.
+ * row of each `file_id` (largest `finished_at_ts`; `pending` rows have none and rank first).
+ *
+ * **Maintenance.** Every status is a tiny Parquet file, and every read scans all live files,
+ * so after each commit the repository counts the live small files (under half of
+ * `compactTargetBytes`) and, once there are {@linkcode MANIFEST_COMPACT_THRESHOLD} of them,
+ * compacts them with `optimize` (`dataChange: false`). Compaction rewrites files, never rows:
+ * the whole status log is kept, because it is part of the contract (a file's `attempts`,
+ * the count of its terminal statuses, is the `txn` version of its rows in the event tables;
+ * folding the log to one row per file would reuse attempt numbers and skip re-ingests). A
+ * compaction only removes files with `dataChange: false`, so concurrent appends and mints
+ * never conflict with it; when two processes compact at once, the loser's commit conflicts
+ * and it simply skips this round. A failed compaction never fails the status that triggered
+ * it (see {@linkcode DeltaManifestRepo.lastMaintenance}). Checkpoints follow the table's
+ * `delta.checkpointInterval` (default 100 commits), for compactions too.
  *
  * **Minting** is a compare-and-swap on a counter kept in the Delta log itself: every mint
  * commit carries a `txn` with the fixed app id `pointline-ingest:file-id` whose version is the
@@ -25,7 +37,9 @@ import pl from "nodejs-polars";
 import { filterPending, INGEST_MANIFEST_SCHEMA } from "../domain/ingest_manifest.ts";
 import { conformToSchema } from "../domain/table_schema.ts";
 import { DeltaTableRepo } from "./delta_table_repo.ts";
-import { CommitConflictError } from "./delta/errors.ts";
+import { DeltaTable } from "./delta/delta_table.ts";
+import { CommitConflictError, TableNotFoundError } from "./delta/errors.ts";
+import { optimize } from "./delta/optimize.ts";
 import type {
   BronzeFileMetadata,
   IngestionManifestRepository,
@@ -38,12 +52,46 @@ import type {
 /** The `txn` app id that serialises file-id minting. */
 export const FILE_ID_APP_ID = "pointline-ingest:file-id";
 
+/** Live small files at which the manifest compacts itself after a commit. */
+export const MANIFEST_COMPACT_THRESHOLD = 64;
+
+/**
+ * Target size of compacted manifest files (`optimize`'s `targetSize`). Files under half of it
+ * count as small; so a compaction rewrites at most about this many bytes of old rows, and a
+ * file that has grown past it is left alone.
+ */
+export const MANIFEST_COMPACT_TARGET_BYTES = 16 * 1024 * 1024;
+
 /** Options of {@linkcode DeltaManifestRepo}. */
 export interface DeltaManifestRepoOptions {
   /** Mint attempts before giving up under contention. @default {50} */
   maxMintAttempts?: number;
   /** Clock, microseconds since the epoch. @default {() => Date.now() * 1000} */
   nowUs?: () => number;
+  /**
+   * Compact once this many live small files exist after a commit; `Infinity` turns automatic
+   * compaction off ({@linkcode DeltaManifestRepo.compact} still works).
+   * @default {MANIFEST_COMPACT_THRESHOLD}
+   */
+  compactThreshold?: number;
+  /** Target size of compacted files. @default {MANIFEST_COMPACT_TARGET_BYTES} */
+  compactTargetBytes?: number;
+}
+
+/** What one compaction of the manifest did. */
+export interface ManifestCompaction {
+  /** Live small files seen before compacting. */
+  smallFiles: number;
+  /** Whether a compaction commit landed. */
+  committed: boolean;
+  /** Files compacted away (0 when nothing landed). */
+  filesRemoved: number;
+  /** Files written (0 when nothing landed). */
+  filesAdded: number;
+  /** Why nothing landed: `conflict` (another process compacted first) or `error`. */
+  skipped?: "conflict" | "error";
+  /** The error of a skipped compaction. */
+  error?: unknown;
 }
 
 /** Minting lost every race. */
@@ -69,6 +117,9 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
   readonly table: DeltaTableRepo;
   #maxAttempts: number;
   #now: () => number;
+  #threshold: number;
+  #targetBytes: number;
+  #lastMaintenance: ManifestCompaction | undefined;
 
   /**
    * @param uri Location of the manifest table.
@@ -93,6 +144,84 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
     this.table = new DeltaTableRepo(uri, INGEST_MANIFEST_SCHEMA);
     this.#maxAttempts = options.maxMintAttempts ?? 50;
     this.#now = options.nowUs ?? (() => Date.now() * 1000);
+    this.#threshold = options.compactThreshold ?? MANIFEST_COMPACT_THRESHOLD;
+    this.#targetBytes = options.compactTargetBytes ?? MANIFEST_COMPACT_TARGET_BYTES;
+  }
+
+  /**
+   * The last compaction this repository ran automatically (`undefined` when none yet). Its
+   * `error` is how a failed compaction shows: it never fails the status write.
+   */
+  get lastMaintenance(): ManifestCompaction | undefined {
+    return this.#lastMaintenance;
+  }
+
+  /**
+   * The live small files of the manifest (those a compaction would merge).
+   *
+   * @returns How many live files are under half of the compaction target (0 when no table).
+   */
+  async countSmallFiles(): Promise<number> {
+    let table: DeltaTable;
+    try {
+      table = await DeltaTable.open(this.table.uri);
+    } catch (err) {
+      if (err instanceof TableNotFoundError) return 0;
+      throw err;
+    }
+    return _countSmall(table, this.#targetBytes);
+  }
+
+  /**
+   * Compact the manifest's small files now (`optimize`, `dataChange: false`): every status
+   * row is kept, only the files holding them change. A compaction that loses the race to
+   * another process's compaction is skipped, not thrown.
+   *
+   * @returns What was done; `skipped: "conflict"` when another compaction won.
+   * @throws Errors other than a commit conflict (reading or writing files).
+   */
+  async compact(): Promise<ManifestCompaction> {
+    const smallFiles = await this.countSmallFiles();
+    if (smallFiles < 2) return { smallFiles, committed: false, filesRemoved: 0, filesAdded: 0 };
+    try {
+      const r = await optimize(this.table.uri, { targetSize: this.#targetBytes });
+      return {
+        smallFiles,
+        committed: r.committed,
+        filesRemoved: r.filesRemoved,
+        filesAdded: r.filesAdded,
+      };
+    } catch (err) {
+      if (!(err instanceof CommitConflictError)) throw err;
+      return {
+        smallFiles,
+        committed: false,
+        filesRemoved: 0,
+        filesAdded: 0,
+        skipped: "conflict",
+        error: err,
+      };
+    }
+  }
+
+  /** After a commit: compact when the small files reached the threshold; never throws. */
+  async #maintain(): Promise<void> {
+    if (!Number.isFinite(this.#threshold)) return;
+    try {
+      const small = await this.countSmallFiles();
+      if (small < Math.max(2, this.#threshold)) return;
+      this.#lastMaintenance = await this.compact();
+    } catch (err) {
+      // The status row already landed: report the housekeeping failure, don't fail the ingest.
+      this.#lastMaintenance = {
+        smallFiles: 0,
+        committed: false,
+        filesRemoved: 0,
+        filesAdded: 0,
+        skipped: "error",
+        error: err,
+      };
+    }
   }
 
   /** Location of the manifest table. */
@@ -215,6 +344,7 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
         throw err;
       }
       for (const r of rows) state.add(r.meta, r.fileId);
+      await this.#maintain();
       return metas.map((m) => state.entry(m));
     }
     throw new FileIdMintError(this.#maxAttempts);
@@ -237,7 +367,14 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
     const now = this.#now();
     const df = _statusRows([{ meta, fileId, status, result, createdAt: now, finishedAt: now }]);
     await this.table.append(df);
+    await this.#maintain();
   }
+}
+
+function _countSmall(table: DeltaTable, targetBytes: number): number {
+  let n = 0;
+  for (const f of table.files()) if (f.size < targetBytes / 2 && !f.deletionVector) n++;
+  return n;
 }
 
 function _identity(m: { bronze_path: string; sha256: string }): string {

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
-import { DeltaManifestRepo } from "../../src/io/delta_manifest_repo.ts";
+import {
+  DeltaManifestRepo,
+  MANIFEST_COMPACT_TARGET_BYTES,
+  MANIFEST_COMPACT_THRESHOLD,
+} from "../../src/io/delta_manifest_repo.ts";
+import { DeltaTable } from "../../src/io/delta/delta_table.ts";
 import type { BronzeFileMetadata } from "../../src/io/protocols.ts";
 
 function meta(i: number, sha = `sha${i}`): BronzeFileMetadata {
@@ -119,5 +124,232 @@ Deno.test("the manifest's status rows carry the schema's types", async () => {
     assert.ok(df.getColumn("file_id").dtype.equals(pl.Int64));
     assert.ok(df.getColumn("date").dtype.equals(pl.Date));
     assert.equal(df.getColumn("finished_at_ts").nullCount(), 1, "pending has no finish time");
+  });
+});
+
+/** The log in a fixed order, as plain records (compaction may reorder files). */
+async function sortedLog(repo: DeltaManifestRepo): Promise<Record<string, unknown>[]> {
+  const log = await repo.readLog();
+  return log.sort(["file_id", "created_at_ts", "finished_at_ts", "status"]).toRecords();
+}
+
+function liveFiles(uri: string): Promise<number> {
+  return DeltaTable.open(uri).then((t) => t.files().length);
+}
+
+/** A clock that ticks 1 µs per call, so every status row has its own timestamp. */
+function ticking(start = 1_700_000_000_000_000): () => number {
+  let t = start;
+  return () => ++t;
+}
+
+Deno.test("automatic compaction", async (t) => {
+  await t.step("starts when the small files reach the threshold, keeping every row", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "pointline_manifest_" });
+    try {
+      const uri = `${dir}/m`;
+      const repo = new DeltaManifestRepo(uri, { compactThreshold: 6, nowUs: ticking() });
+      const files = [meta(1), meta(2), meta(3), meta(4), meta(5)];
+      await repo.resolveFileIds(files); // file 1 of the table
+      const statuses = ["success", "failed", "quarantined", "success"] as const;
+      for (let i = 0; i < 4; i++) {
+        await repo.updateStatus(i + 1, statuses[i], files[i], { rows_written: i, rows_read: i });
+        assert.equal(await liveFiles(uri), i + 2, `no compaction below the threshold (${i})`);
+        assert.equal(repo.lastMaintenance, undefined);
+      }
+      const before = await sortedLog(repo);
+      await repo.updateStatus(5, "failed", files[4], { error_message: "boom" }); // 6th file
+      const m = repo.lastMaintenance;
+      assert.ok(m, "a compaction ran");
+      assert.equal(m.committed, true);
+      assert.equal(m.smallFiles, 6);
+      assert.equal(m.filesRemoved, 6);
+      assert.equal(m.filesAdded, 1);
+      assert.equal(await liveFiles(uri), 1);
+      const after = await sortedLog(repo);
+      assert.equal(after.length, 10);
+      const added = (r: Record<string, unknown>) => r.file_id === 5 && r.status === "failed";
+      assert.deepEqual(after.filter((r) => !added(r)), before, "earlier rows unchanged");
+      assert.equal(after.filter(added).length, 1, "the triggering row is kept");
+      const history = await (await DeltaTable.open(uri)).history(1);
+      assert.equal(history[0].operation, "OPTIMIZE");
+      assert.equal(
+        String((history[0].operationParameters as Record<string, unknown>).targetSize),
+        String(MANIFEST_COMPACT_TARGET_BYTES),
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
+  await t.step("is off with an infinite threshold and on by default at 64", async () => {
+    await withRepo(async (_repo, uri) => {
+      assert.equal(MANIFEST_COMPACT_THRESHOLD, 64);
+      const off = new DeltaManifestRepo(uri, { compactThreshold: Infinity });
+      await off.resolveFileIds([meta(1)]);
+      for (let i = 0; i < 8; i++) await off.updateStatus(1, "failed", meta(1));
+      assert.equal(await liveFiles(uri), 9);
+      assert.equal(off.lastMaintenance, undefined);
+      assert.equal(await off.countSmallFiles(), 9);
+    });
+  });
+});
+
+Deno.test("compact keeps the status log exactly and ids keep minting uniquely", async () => {
+  await withRepo(async (_repo, uri) => {
+    const repo = new DeltaManifestRepo(uri, { compactThreshold: Infinity, nowUs: ticking() });
+    const files = Array.from({ length: 12 }, (_, i) => meta(i + 1));
+    await repo.resolveFileIds(files.slice(0, 6));
+    await repo.resolveFileIds(files.slice(6));
+    for (const [i, f] of files.entries()) {
+      if (i % 3 === 0) await repo.updateStatus(i + 1, "failed", f, { error_message: `e${i}` });
+      if (i % 4 !== 1) {
+        await repo.updateStatus(i + 1, i % 5 === 0 ? "quarantined" : "success", f, {
+          rows_read: 10 * i,
+          rows_written: 9 * i,
+          rows_quarantined: i,
+          ts_local_min_us: 1000 * i,
+          ts_local_max_us: 1000 * i + 5,
+        });
+      }
+    }
+    const logBefore = await sortedLog(repo);
+    const currentBefore = (await repo.readAll()).toRecords();
+    const entriesBefore = await repo.resolveFileIds(files);
+    const pendingBefore = await repo.filterPending([...files, meta(99)]);
+    const filesBefore = await liveFiles(uri);
+    const dtypesBefore = (await repo.readLog()).dtypes.map(String);
+
+    const r = await repo.compact();
+    assert.equal(r.committed, true);
+    assert.equal(r.filesRemoved, filesBefore);
+    assert.equal(await liveFiles(uri), 1, "the file count drops");
+    assert.deepEqual(await sortedLog(repo), logBefore, "same rows, statuses, ids, timestamps");
+    assert.deepEqual((await repo.readAll()).toRecords(), currentBefore);
+    assert.deepEqual((await repo.readLog()).dtypes.map(String), dtypesBefore);
+    assert.deepEqual(await repo.resolveFileIds(files), entriesBefore, "same ids and attempts");
+    assert.deepEqual(await repo.filterPending([...files, meta(99)]), pendingBefore);
+    assert.equal((await repo.compact()).committed, false, "nothing left to compact");
+
+    const fresh = await repo.resolveFileIds([meta(50), meta(3), meta(51)]);
+    assert.deepEqual(fresh.map((e) => e.fileId), [13, 3, 14], "minting continues above 12");
+    const ids = (await repo.readAll()).getColumn("file_id").toArray().map(Number);
+    assert.deepEqual(ids, Array.from({ length: 14 }, (_, i) => i + 1));
+  });
+});
+
+Deno.test("a writer racing a compaction loses nothing", async () => {
+  // The writer appends while optimize reads the small files, so its commits land between
+  // the compaction's snapshot and its commit (checked: the OPTIMIZE commit's readVersion is
+  // older than its parent). Rounds repeat until such a race happened.
+  let raced = 0;
+  for (let round = 0; round < 6 && raced < 2; round++) {
+    await withRepo(async (_repo, uri) => {
+      const repo = new DeltaManifestRepo(uri, { compactThreshold: Infinity, nowUs: ticking() });
+      const other = new DeltaManifestRepo(uri, {
+        compactThreshold: Infinity,
+        nowUs: ticking(1_800_000_000_000_000),
+      });
+      const files = Array.from({ length: 40 }, (_, i) => meta(i + 1));
+      await repo.resolveFileIds(files.slice(0, 20));
+      for (let i = 0; i < 20; i++) await repo.updateStatus(i + 1, "success", files[i]);
+      const before = await sortedLog(repo);
+      let compactionDone = false;
+      const writer = (async () => {
+        let n = 0;
+        // Keep writing until the compaction landed (and a few more after).
+        for (let i = 0; i < 20 && (!compactionDone || n < 2); i++, n++) {
+          const [e] = await other.resolveFileIds([files[20 + i]]);
+          await other.updateStatus(e.fileId, "failed", files[20 + i], { error_message: "x" });
+        }
+        return n;
+      })();
+      const [result, written] = await Promise.all([
+        repo.compact().finally(() => compactionDone = true),
+        writer,
+      ]);
+      assert.equal(result.committed, true);
+      const log = await sortedLog(repo);
+      assert.equal(log.length, before.length + 2 * written, "every row of both writers");
+      const keys = log.map((r) =>
+        `${r.file_id}/${r.status}/${r.created_at_ts}/${r.finished_at_ts}`
+      );
+      assert.equal(new Set(keys).size, keys.length, "no row duplicated");
+      assert.deepEqual(log.filter((r) => Number(r.file_id) <= 20), before);
+      const ids = log.filter((r) => r.status === "pending").map((r) => Number(r.file_id));
+      assert.deepEqual(ids, Array.from({ length: 20 + written }, (_, i) => i + 1), "unique ids");
+      const history = await (await DeltaTable.open(uri)).history();
+      const opt = history.find((h) => h.operation === "OPTIMIZE")!;
+      if (Number(opt.readVersion) < opt.version - 1) raced++;
+    });
+  }
+  assert.ok(raced >= 1, "no round raced the compaction");
+});
+
+Deno.test("concurrent writers compacting automatically lose nothing and never fail", async () => {
+  await withRepo(async (_repo, uri) => {
+    const repos = [0, 1, 2].map((p) =>
+      new DeltaManifestRepo(uri, { compactThreshold: 4, nowUs: ticking(1e15 * (p + 1)) })
+    );
+    const perRepo = 8;
+    const outcomes: string[] = [];
+    await Promise.all(repos.map(async (r, p) => {
+      for (let i = 0; i < perRepo; i++) {
+        const f = meta(100 * p + i);
+        const [e] = await r.resolveFileIds([f]);
+        await r.updateStatus(e.fileId, "success", f, { rows_written: i });
+        const m = r.lastMaintenance;
+        if (m) outcomes.push(m.skipped ?? (m.committed ? "committed" : "nothing"));
+      }
+    }));
+    assert.ok(!outcomes.includes("error"), `no compaction failed: ${outcomes}`);
+    assert.ok(outcomes.includes("committed"), "compactions ran");
+    const log = await repos[0].readLog();
+    assert.equal(log.height, 3 * perRepo * 2, "a pending and a success row per file");
+    const current = await repos[0].readAll();
+    assert.equal(current.height, 3 * perRepo);
+    assert.deepEqual(
+      current.getColumn("file_id").toArray().map(Number),
+      Array.from({ length: 3 * perRepo }, (_, i) => i + 1),
+    );
+    assert.deepEqual([...new Set(current.getColumn("status").toArray())], ["success"]);
+    assert.ok(await repos[0].countSmallFiles() < 4 + 3, "small files stay near the threshold");
+  });
+});
+
+Deno.test("two compactions racing: one lands, the other is skipped as a conflict", async () => {
+  let conflicts = 0;
+  for (let round = 0; round < 6 && conflicts === 0; round++) {
+    await withRepo(async (_repo, uri) => {
+      const repo = new DeltaManifestRepo(uri, { compactThreshold: Infinity, nowUs: ticking() });
+      const files = Array.from({ length: 12 }, (_, i) => meta(i + 1));
+      await repo.resolveFileIds(files);
+      for (let i = 0; i < 12; i++) await repo.updateStatus(i + 1, "success", files[i]);
+      const before = await sortedLog(repo);
+      const rivals = [repo, new DeltaManifestRepo(uri, { compactThreshold: Infinity })];
+      const results = await Promise.all(rivals.map((r) => r.compact()));
+      assert.equal(results.filter((r) => r.committed).length, 1, JSON.stringify(results));
+      const loser = results.find((r) => !r.committed)!;
+      assert.ok(loser.skipped === undefined || loser.skipped === "conflict");
+      if (loser.skipped === "conflict") conflicts++;
+      assert.deepEqual(await sortedLog(repo), before, "no row lost or duplicated");
+      assert.equal(await liveFiles(uri), 1);
+    });
+  }
+  assert.ok(conflicts >= 1, "no round made the compactions conflict");
+});
+
+Deno.test("a failing compaction does not fail the status write", async () => {
+  await withRepo(async (_repo, uri) => {
+    const repo = new DeltaManifestRepo(uri, { compactThreshold: 3 });
+    await repo.resolveFileIds([meta(1)]);
+    await repo.updateStatus(1, "failed", meta(1));
+    // A data file vanishes (say, an over-eager manual cleanup): optimize cannot read it.
+    const victim = (await DeltaTable.open(uri)).files()[0].path;
+    await Deno.remove(`${uri}/${victim}`);
+    await repo.updateStatus(1, "success", meta(1), { rows_written: 3 });
+    assert.equal(repo.lastMaintenance?.skipped, "error");
+    assert.ok(repo.lastMaintenance?.error instanceof Error);
+    assert.equal(await liveFiles(uri), 3, "the status row landed; nothing was compacted");
   });
 });
