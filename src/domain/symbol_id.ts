@@ -5,8 +5,8 @@
  * `"{exchange_id}|{exchange_symbol}|{valid_from_ts}"` (integers in plain decimal, `-` for a
  * negative value), read as a **signed** Int64 (two's complement). FNV-1a is specified
  * byte-by-byte, so the value is the same on every run, platform and rebuild. The hash is
- * computed in pure TypeScript on 16-bit limbs (no BigInt in the inner loop), vectorised over a
- * frame's columns.
+ * computed in pure TypeScript on two 32-bit words (no BigInt in the inner loop); for a frame,
+ * Polars formats the inputs and hands them over as one string.
  *
  * Uniqueness: distinct versions give distinct inputs; a 64-bit collision among a million
  * versions has a probability of about 3e-8, and `validateDimSymbol` reports any duplicate id.
@@ -23,58 +23,97 @@
  */
 import pl from "nodejs-polars";
 
-// FNV-1a 64 offset basis 0xcbf29ce484222325 as four 16-bit limbs, lowest first.
-const _BASIS = [0x2325, 0x8422, 0x9ce4, 0xcbf2] as const;
+// FNV-1a 64 offset basis 0xcbf29ce484222325 as two 32-bit words.
+const _BASIS_LOW = 0x84222325;
+const _BASIS_HIGH = 0xcbf29ce4;
 const _PRIME_LOW = 0x1b3; // prime = 2^40 + 0x1b3
 const _LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const _ENCODER = new TextEncoder();
+// Rows hashed per Polars round trip: bounds the one JS string that carries their text.
+const _CHUNK_ROWS = 1 << 20;
 
-/** Incremental FNV-1a 64 state over 16-bit limbs. */
+/** One FNV-1a 64 step on unsigned 32-bit words: the same arithmetic as `codePoints`. */
+function _step(low: number, high: number, b: number): [number, number] {
+  const x = low ^ b;
+  const p0 = (x & 0xffff) * _PRIME_LOW;
+  const p1 = (x >>> 16) * _PRIME_LOW + (p0 >>> 16);
+  return [
+    ((p1 << 16) | (p0 & 0xffff)) >>> 0,
+    (Math.imul(high, _PRIME_LOW) + (p1 >>> 16) + (x << 8)) >>> 0,
+  ];
+}
+
+/** Incremental FNV-1a 64 state over two 32-bit words (unsigned). */
 class _Fnv64 {
-  h0 = 0;
-  h1 = 0;
-  h2 = 0;
-  h3 = 0;
+  low = 0;
+  high = 0;
 
   reset(): void {
-    this.h0 = _BASIS[0];
-    this.h1 = _BASIS[1];
-    this.h2 = _BASIS[2];
-    this.h3 = _BASIS[3];
+    this.low = _BASIS_LOW;
+    this.high = _BASIS_HIGH;
   }
 
   byte(b: number): void {
-    // h ^= b; h *= 2^40 + 0x1b3 (mod 2^64). 2^40 shifts limb i into limb i+2 by 8 bits.
-    const h0 = this.h0 ^ b;
-    const h1 = this.h1;
-    const t0 = h0 * _PRIME_LOW;
-    const t1 = h1 * _PRIME_LOW + (t0 >>> 16);
-    const t2 = this.h2 * _PRIME_LOW + (h0 << 8) + (t1 >>> 16);
-    const t3 = this.h3 * _PRIME_LOW + (h1 << 8) + (t2 >>> 16);
-    this.h0 = t0 & 0xffff;
-    this.h1 = t1 & 0xffff;
-    this.h2 = t2 & 0xffff;
-    this.h3 = t3 & 0xffff;
+    const [low, high] = _step(this.low, this.high, b);
+    this.low = low;
+    this.high = high;
   }
 
-  /** Feed a string as UTF-8, with an ASCII fast path. */
-  text(s: string): void {
-    for (let i = 0; i < s.length; i++) {
+  /** Feed the UTF-8 bytes of `count` code points of `s` from UTF-16 index `at`; returns the
+   * index after them. */
+  codePoints(s: string, at: number, count: number): number {
+    // The ASCII loop works on int32 locals, inlined (the hot path: symbols and decimals).
+    let low = this.low | 0;
+    let high = this.high | 0;
+    let i = at;
+    const end = at + count;
+    for (; i < end; i++) {
       const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        for (const b of _ENCODER.encode(s.slice(i))) this.byte(b);
-        return;
-      }
-      this.byte(c);
+      if (c >= 0x80) break;
+      // h ^= c; h *= 2^40 + 0x1b3 (mod 2^64), on 16-bit halves of the low word so every
+      // product stays exact; 2^40 moves the low word into the high one shifted by 8 bits.
+      const x = low ^ c;
+      const p0 = (x & 0xffff) * _PRIME_LOW;
+      const p1 = (x >>> 16) * _PRIME_LOW + (p0 >>> 16);
+      low = (p1 << 16) | (p0 & 0xffff);
+      high = (Math.imul(high, _PRIME_LOW) + (p1 >>> 16) + (x << 8)) | 0;
     }
+    this.low = low >>> 0;
+    this.high = high >>> 0;
+    return i === end ? i : this._multiByte(s, i, end - i);
   }
 
-  low(): number {
-    return ((this.h1 << 16) | this.h0) >>> 0;
+  /** `codePoints` from the first non-ASCII character on. */
+  _multiByte(s: string, at: number, count: number): number {
+    let i = at;
+    for (let k = 0; k < count; k++) {
+      // Polars strings are valid UTF-8, so a high surrogate is always followed by a low one.
+      const cp = s.codePointAt(i)!;
+      i += cp > 0xffff ? 2 : 1;
+      if (cp < 0x80) {
+        this.byte(cp);
+        continue;
+      }
+      if (cp < 0x800) {
+        this.byte(0xc0 | (cp >> 6));
+      } else {
+        if (cp < 0x10000) {
+          this.byte(0xe0 | (cp >> 12));
+        } else {
+          this.byte(0xf0 | (cp >> 18));
+          this.byte(0x80 | ((cp >> 12) & 0x3f));
+        }
+        this.byte(0x80 | ((cp >> 6) & 0x3f));
+      }
+      this.byte(0x80 | (cp & 0x3f));
+    }
+    return i;
   }
 
-  high(): number {
-    return ((this.h3 << 16) | this.h2) >>> 0;
+  /** Feed a whole string as UTF-8. */
+  text(s: string): void {
+    // Code points <= UTF-16 units: stops at the end of `s` (charCodeAt past it is NaN).
+    let i = 0;
+    while (i < s.length) i = this.codePoints(s, i, 1);
   }
 }
 
@@ -108,7 +147,7 @@ function _hashInto(
 export function symbolId(exchangeId: number, exchangeSymbol: string, validFromTs: bigint): bigint {
   const state = new _Fnv64();
   _hashInto(state, exchangeId, exchangeSymbol, validFromTs);
-  return BigInt.asIntN(64, (BigInt(state.high()) << 32n) | BigInt(state.low()));
+  return BigInt.asIntN(64, (BigInt(state.high) << 32n) | BigInt(state.low));
 }
 
 /** Column names read by {@linkcode symbolIds}. */
@@ -155,21 +194,48 @@ export function symbolIds(df: pl.DataFrame, options: SymbolIdsOptions = {}): pl.
       throw new TypeError(`Cannot compute symbol ids: column "${name}" has null values`);
     }
   }
-  const n = df.height;
-  const exchangeIds = df.getColumn(exchangeIdColumn).cast(pl.Int32).toArray() as number[];
-  const symbols = df.getColumn(symbolColumn).cast(pl.Utf8).toArray() as string[];
-  const froms = df.getColumn(validFromColumn).cast(pl.Int64).toTypedArray() as BigInt64Array;
-  const out = new BigInt64Array(n);
+  const out = new BigInt64Array(df.height);
   const words = new Uint32Array(out.buffer);
   const [lo, hi] = _LITTLE_ENDIAN ? [0, 1] : [1, 0];
   const state = new _Fnv64();
-  for (let i = 0; i < n; i++) {
-    const from = froms[i];
-    // Plain decimal either way; Number() is faster for the values that fit exactly.
-    const fromText = from >= -9007199254740991n && from <= 9007199254740991n ? Number(from) : from;
-    _hashInto(state, exchangeIds[i], symbols[i], fromText);
-    words[2 * i + lo] = state.low();
-    words[2 * i + hi] = state.high();
+  // Numbers come over as typed arrays, symbols as one concatenated string plus per-row
+  // lengths: a few conversions, not one per row. The state after "{exchange_id}|" and the
+  // text of the last valid_from_ts are reused (both repeat a lot).
+  const prefixes = new Map<number, [number, number]>();
+  let lastFrom = 0n;
+  let lastFromText = "0";
+  for (let offset = 0; offset < df.height; offset += _CHUNK_ROWS) {
+    const chunk = df.slice(offset, _CHUNK_ROWS);
+    const exchangeIds = chunk.getColumn(exchangeIdColumn).cast(pl.Int32).toTypedArray();
+    const froms = chunk.getColumn(validFromColumn).cast(pl.Int64).toTypedArray() as BigInt64Array;
+    const symbols = chunk.select(pl.col(symbolColumn).cast(pl.String).alias("s"));
+    // `str.lengths` counts code points, which `codePoints` consumes.
+    const lengths = symbols.select(pl.col("s").str.lengths()).getColumn("s")
+      .toTypedArray() as Uint32Array;
+    const joined = symbols.select(pl.col("s").str.concat("")).getColumn("s").get(0) as string;
+    let at = 0;
+    for (let i = 0; i < lengths.length; i++) {
+      const exchangeId = exchangeIds[i];
+      let prefix = prefixes.get(exchangeId);
+      if (prefix === undefined) {
+        state.reset();
+        state.text(String(exchangeId));
+        state.byte(0x7c); // "|"
+        prefix = [state.low, state.high];
+        prefixes.set(exchangeId, prefix);
+      }
+      state.low = prefix[0];
+      state.high = prefix[1];
+      at = state.codePoints(joined, at, lengths[i]);
+      state.byte(0x7c);
+      if (froms[i] !== lastFrom) {
+        lastFrom = froms[i];
+        lastFromText = String(lastFrom);
+      }
+      state.codePoints(lastFromText, 0, lastFromText.length);
+      words[2 * (offset + i) + lo] = state.low;
+      words[2 * (offset + i) + hi] = state.high;
+    }
   }
   // nodejs-polars builds an Int64 series from a BigInt64Array; its typings omit that overload.
   return pl.Series("symbol_id", out as unknown as number[]);

@@ -63,6 +63,23 @@ Deno.test("symbolIds", async (t) => {
     assert.deepEqual(got, want);
   });
 
+  await t.step("vectorised ids match the reference for multi-byte symbols and repeats", () => {
+    // 2-, 3- and 4-byte UTF-8 (an astral character is two UTF-16 units), an empty symbol, and
+    // repeated exchange ids and times (the vectorised path reuses their hash state and text).
+    const syms = ["é", "東京", "😀X", "", "a😀é東", "BTC", "BTC", "|", "\u0000"];
+    const froms = [0n, -1n, 5n, 5n, -9223372036854775808n, 5n, 6n, 1582329600000000n, 5n];
+    const exchanges = [1, 1, -3, 1, 300, 1, 1, 2, 1];
+    const df = pl.DataFrame({
+      exchange_id: pl.Series("exchange_id", exchanges, pl.Int16),
+      exchange_symbol: syms,
+      valid_from_ts: i64("valid_from_ts", froms),
+    });
+    const got = Array.from(symbolIds(df).toTypedArray() as BigInt64Array);
+    const want = syms.map((s, i) => fnv1a64Reference(`${exchanges[i]}|${s}|${froms[i]}`));
+    assert.deepEqual(got, want);
+    assert.deepEqual(got, syms.map((s, i) => symbolId(exchanges[i], s, froms[i])));
+  });
+
   await t.step("reads custom column names", () => {
     const df = pl.DataFrame({
       ex: pl.Series("ex", [7], pl.Int16),
