@@ -27,7 +27,17 @@
 import pl from "nodejs-polars";
 import type { TableSchema } from "./table_schema.ts";
 
-/** Schema of `ingest_manifest`: one unpartitioned table, one row per `file_id`. */
+/**
+ * Schema of `ingest_manifest`: one unpartitioned table. Stored as a status log (one row per
+ * status change, every row kept: a file's terminal statuses count its ingest attempts); the
+ * current manifest is the latest row of each `file_id`.
+ *
+ * @example
+ * ```ts
+ * import { INGEST_MANIFEST_SCHEMA } from "./ingest_manifest.ts";
+ * if (INGEST_MANIFEST_SCHEMA.partitionBy.length !== 0) throw new Error("unpartitioned");
+ * ```
+ */
 export const INGEST_MANIFEST_SCHEMA: TableSchema = Object.freeze({
   name: "ingest_manifest",
   columns: Object.freeze(
