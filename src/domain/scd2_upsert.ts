@@ -32,7 +32,9 @@
  * observation. They become dated observations, are merged with the updates, sorted, and
  * collapsed (an observation equal to the one before it is absorbed); each version keeps its
  * `symbol_id` when its `valid_from_ts` survives. Other rows pass through unchanged. The
- * stored table is assumed valid (see `validateDimSymbol`).
+ * common batch (each key once, no bound, every update after its key's history) skips the
+ * walk: it only closes changed current versions and appends new ones. The stored table is
+ * assumed valid (see `validateDimSymbol`).
  *
  * Limits: the dimension keeps versions, not every observation; an update that arrives late
  * is applied against the versions as they are. For history that must be rewritten from all
@@ -188,6 +190,11 @@ export function scd2Upsert(
   const { snapshot, onConflict = "error" } = options;
   const dim = _conformCurrent(current);
   const upd = _conformUpdates(updates);
+  if (!snapshot) {
+    if (upd.height === 0) return dim;
+    const appended = _appendLatest(dim, upd);
+    if (appended) return appended;
+  }
 
   // 1. Keys of the batch, each with an index (cheap joins and sorts: the position of its first
   // update) and its earliest time; window expressions share one grouping of the key.
@@ -295,6 +302,62 @@ export function scd2Upsert(
 }
 
 /**
+ * The common batch, without the general walk: every key at most once, no bound, each at or
+ * after the end of its key's history (no stored version ends at or after the update's time,
+ * except the current one, which starts before it). Then an unchanged update is a no-op, a
+ * changed one closes the current version at its time, and it opens a new current version
+ * unless unchanged: the result, row order included, is the general path's. Returns
+ * `undefined` for any other batch.
+ */
+function _appendLatest(dim: pl.DataFrame, upd: pl.DataFrame): pl.DataFrame | undefined {
+  if (upd.columns.includes("valid_until_ts")) {
+    const bounded = pl.col("valid_until_ts").isNotNull()
+      .and(pl.col("valid_until_ts").neq(_int64Lit(OPEN_END_TS)));
+    if (upd.filter(bounded).height > 0) return undefined;
+  }
+  if (upd.height > 1 && upd.select(..._KEY).isDuplicated().any()) return undefined;
+  // Key index = row of the update, so update values line up with touched rows by gather.
+  const firstTs = upd.select(..._KEY, pl.col("valid_from_ts").alias(_MIN_TS)).withRowIndex(_KID);
+  const touched = _touchedVersions(dim, firstTs);
+  let inserted = upd;
+  let bounds: pl.DataFrame | undefined;
+  if (touched.height > 0) {
+    const kid = touched.getColumn(_KID);
+    const next = upd.select(
+      ...TRACKED_COLUMNS.map((c) => pl.col(c).gather(kid).alias(`${c}_upd`)),
+      pl.col("valid_from_ts").gather(kid).alias(_TS),
+    );
+    // Struct equality is null-safe per field (fields pair by name, hence the aliases).
+    const same = pl.struct(TRACKED_COLUMNS.map((c) => pl.col(c)))
+      .eq(pl.struct(TRACKED_COLUMNS.map((c) => pl.col(`${c}_upd`).alias(c))));
+    const flags = touched.withColumns(...next.getColumns()).select(
+      _ROW,
+      _KID,
+      _TS,
+      pl.col("valid_until_ts").eq(_int64Lit(OPEN_END_TS))
+        .and(pl.col("valid_from_ts").lt(pl.col(_TS)))
+        .alias(_KEEP),
+      same.alias(_KIND),
+    );
+    if (flags.filter(pl.col(_KEEP).not()).height > 0) return undefined;
+    bounds = flags.filter(pl.col(_KIND).not()).select(_ROW, pl.col(_TS).alias("valid_until_ts"));
+    const unchanged = flags.filter(pl.col(_KIND)).getColumn(_KID);
+    if (unchanged.len() > 0) {
+      inserted = upd.withRowIndex(_KID).filter(pl.col(_KID).isIn(unchanged.implode()).not());
+    }
+  }
+  inserted = inserted.withColumns(
+    _int64Lit(OPEN_END_TS).alias("valid_until_ts"),
+    pl.lit(true).alias("is_current"),
+  );
+  inserted = inserted.withColumns(symbolIds(inserted)).select(..._OUT_COLUMNS);
+  const patched = bounds ? _patchBounds(dim, bounds) : dim;
+  return inserted.height === 0
+    ? patched
+    : pl.concat([patched, inserted], { how: "vertical", rechunk: false });
+}
+
+/**
  * Distinct value rows of the batch (key, tracked columns, `valid_from_ts`); throws
  * {@linkcode Scd2ConflictError} when two of them share key and time.
  */
@@ -352,14 +415,23 @@ function _applyRebuilt(
   const inserted = _withIds(versions.filter(pl.col(_ROW).isNull()));
   const bounds = versions.select(_ROW, "valid_until_ts", _OLD_UNTIL).filter(
     pl.col(_ROW).isNotNull().and(pl.col("valid_until_ts").neq(pl.col(_OLD_UNTIL))),
-  );
+  ).select(_ROW, "valid_until_ts");
   if (bounds.height === 0) return concat(dim, inserted);
-  // Patch the bound of the few changed rows by position. `scatter` writes into a copy of the
-  // column (the stored frame is untouched); given a Series of values it assigns them in order
-  // (nodejs-polars pads the values it is given, the padding is never read).
+  return concat(_patchBounds(dim, bounds), inserted);
+}
+
+/**
+ * `dim` with the `valid_until_ts` of the rows at `bounds[_ROW]` set to
+ * `bounds.valid_until_ts`, and `is_current` of those rows following it.
+ */
+function _patchBounds(dim: pl.DataFrame, bounds: pl.DataFrame): pl.DataFrame {
+  if (bounds.height === 0) return dim;
+  // Patch by position. `scatter` writes into a copy of the column (the stored frame is
+  // untouched); given a Series of values it assigns them in order (nodejs-polars pads the
+  // values it is given, the padding is never read).
   const until = dim.getColumn("valid_until_ts").clone().alias(_NEW_UNTIL);
   until.scatter(bounds.getColumn(_ROW), bounds.getColumn("valid_until_ts"));
-  const patched = dim
+  return dim
     .withColumns(until)
     .withColumns(
       pl.col(_NEW_UNTIL).alias("valid_until_ts"),
@@ -368,7 +440,6 @@ function _applyRebuilt(
         .alias("is_current"),
     )
     .drop(_NEW_UNTIL);
-  return concat(patched, inserted);
 }
 
 /** `versions` with a `symbol_id` for the new ones, in the schema's columns. */
