@@ -316,30 +316,42 @@ function _appendLatest(dim: pl.DataFrame, upd: pl.DataFrame): pl.DataFrame | und
     if (upd.filter(bounded).height > 0) return undefined;
   }
   if (upd.height > 1 && upd.select(..._KEY).isDuplicated().any()) return undefined;
-  // Key index = row of the update, so update values line up with touched rows by gather.
-  const firstTs = upd.select(..._KEY, pl.col("valid_from_ts").alias(_MIN_TS)).withRowIndex(_KID);
-  const touched = _touchedVersions(dim, firstTs);
+  // Stored versions of the batch's keys that end at or after their update (key index = the
+  // update's row), found on a narrow projection of `dim`; the join brings the update's
+  // values along, the stored ones are gathered by position for the matches only.
+  const next = upd.select(
+    ..._KEY,
+    pl.col("valid_from_ts").alias(_TS),
+    ...TRACKED_COLUMNS.map((c) => pl.col(c).alias(`${c}_upd`)),
+  ).withRowIndex(_KID);
+  const hits = dim.lazy()
+    .select(..._KEY, "valid_until_ts")
+    .withRowIndex(_ROW)
+    .filter(pl.col("exchange_symbol").isIn(upd.getColumn("exchange_symbol").implode()))
+    .join(next.lazy(), { on: _KEY, how: "inner" })
+    .filter(pl.col("valid_until_ts").gtEq(pl.col(_TS)))
+    .drop(_KEY)
+    .collectSync();
   let inserted = upd;
   let bounds: pl.DataFrame | undefined;
-  if (touched.height > 0) {
-    const kid = touched.getColumn(_KID);
-    const next = upd.select(
-      ...TRACKED_COLUMNS.map((c) => pl.col(c).gather(kid).alias(`${c}_upd`)),
-      pl.col("valid_from_ts").gather(kid).alias(_TS),
-    );
+  if (hits.height > 0) {
+    // One gather expression for all columns: a literal index series per column costs more.
+    const stored = dim.select("valid_from_ts", ...TRACKED_COLUMNS)
+      .select(pl.all().gather(hits.getColumn(_ROW)));
     // Struct equality is null-safe per field (fields pair by name, hence the aliases).
     const same = pl.struct(TRACKED_COLUMNS.map((c) => pl.col(c)))
       .eq(pl.struct(TRACKED_COLUMNS.map((c) => pl.col(`${c}_upd`).alias(c))));
-    const flags = touched.withColumns(...next.getColumns()).select(
+    const flags = hits.withColumns(...stored.getColumns()).select(
       _ROW,
       _KID,
       _TS,
+      // Only the current version may end at or after the update, and it starts before it.
       pl.col("valid_until_ts").eq(_int64Lit(OPEN_END_TS))
         .and(pl.col("valid_from_ts").lt(pl.col(_TS)))
         .alias(_KEEP),
       same.alias(_KIND),
     );
-    if (flags.filter(pl.col(_KEEP).not()).height > 0) return undefined;
+    if (!flags.getColumn(_KEEP).all()) return undefined;
     bounds = flags.filter(pl.col(_KIND).not()).select(_ROW, pl.col(_TS).alias("valid_until_ts"));
     const unchanged = flags.filter(pl.col(_KIND)).getColumn(_KID);
     if (unchanged.len() > 0) {
