@@ -22,16 +22,16 @@
  * table has no column mapping and no type widening, and every needed data column is a
  * primitive that files must store with the table type (see `trustPrimitiveTypes` in
  * `column_mapping.ts`), the files are read by one Polars scan of the exact file list instead
- * (one per run of consecutive files with equal partition values when a partition column is
- * needed, its values added as literals): no per-file footer reads at plan time, one parallel
- * scan at collect, about as fast as Polars reading the files directly. That scan is given the
- * table types, inserts columns a file lacks as nulls, ignores extra file columns, and widens
+ * (see `multi_file_scan.ts`): no per-file footer reads at plan time, one parallel scan at
+ * collect, about as fast as Polars reading the files directly. That scan is given the table
+ * types, inserts columns a file lacks as nulls, ignores extra file columns, and widens
  * narrower integers and floats losslessly; a file storing a column with another type (a
  * non-conforming writer) fails the collect with a Polars error rather than returning mixed
- * types. nodejs-polars' `scanParquet` takes a single path, so the multi-file scan is built
- * from the serialized plan of a one-file scan with its source list replaced (see
- * {@linkcode _multiFileScan}); when that plan is not of the expected shape the per-file
- * frames are used.
+ * types. When a partition column is needed, the one scan reads the partition values from the
+ * folder names (Polars' hive partitioning) if every file's folders provably hold exactly the
+ * log's values (see `hive_partition_schema.ts`); otherwise there is one scan per run of
+ * consecutive files with equal partition values, the log's values added as literals. When
+ * Polars' plan is not of the expected shape the per-file frames are used.
  *
  * @module
  */
@@ -44,6 +44,8 @@ import { readDeletionVector, removeDeletedRows } from "./deletion_vector.ts";
 import { fileMayMatch } from "./file_skipping.ts";
 import { decodeInt96Columns, footerBlockLength, int96Layout } from "./parquet_int96.ts";
 import { hasReaderFeature } from "./protocol_check.ts";
+import { hivePartitionSchema } from "./hive_partition_schema.ts";
+import { multiFileScan } from "./multi_file_scan.ts";
 import { partitionValuesToExprs } from "./partition_values.ts";
 import { type Filter, filterColumns, filterToExpr, validateFilter } from "./predicate.ts";
 import {
@@ -176,49 +178,6 @@ function _localDataPath(storage: ObjectStorage, path: string): string | undefine
   if (!_isAbsolute(path)) return storage.localPath?.(path);
   if (path.startsWith("file:")) return fileURLToPath(path);
   return path.startsWith("/") ? path : undefined;
-}
-
-/**
- * One lazy Polars scan of exactly these local Parquet files (in this order), typed with
- * `schema`: columns a file lacks are inserted as nulls, columns it has beyond `schema` are
- * ignored, narrower integers and floats are widened; any other type difference fails the
- * collect.
- *
- * nodejs-polars' `scanParquet` accepts one path (or a glob, which could match files that are
- * not live), while Polars' scan plan holds a list of paths. So a one-file scan with the
- * wanted options is serialized to JSON, its single source (`{ inner: path }`) is replaced by
- * the list, and the plan is deserialized. Returns `undefined` (the caller falls back to one
- * frame per file) when the serialized plan is not of that shape, e.g. after a Polars upgrade.
- */
-function _multiFileScan(
-  paths: string[],
-  schema: Record<string, pl.DataType>,
-): pl.LazyDataFrame | undefined {
-  try {
-    const template = pl.scanParquet(paths[0], {
-      ..._SCAN_OPTIONS,
-      schema,
-      missingColumns: "insert",
-      extraColumns: "ignore",
-      castOptions: { integerCast: "upcast", floatCast: "upcast" },
-    });
-    if (paths.length === 1) return template;
-    const plan = JSON.parse(template.serialize("json").toString());
-    const sources = plan?.Scan?.sources?.Paths;
-    const source = (p: string) => ({ inner: p });
-    if (
-      !Array.isArray(sources) || sources.length !== 1 ||
-      JSON.stringify(sources[0]) !== JSON.stringify(source(paths[0])) ||
-      plan.Scan.unified_scan_args?.glob !== false
-    ) return undefined;
-    plan.Scan.sources.Paths = paths.map(source);
-    const lf = pl.LazyDataFrame.deserialize(Buffer.from(JSON.stringify(plan)), "json");
-    const names = Object.keys(schema);
-    const got = lf.columns;
-    return got.length === names.length && got.every((c, i) => c === names[i]) ? lf : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The lazy frame of one data file's raw columns (deleted rows removed). */
@@ -371,25 +330,45 @@ export async function scanSnapshot(
       ) &&
       files.every((add) => !add.deletionVector);
     if (!eligible) return undefined;
-    const runs: { first: AddAction; paths: string[] }[] = [];
-    let lastKey: string | undefined;
+    const paths: string[] = [];
     for (const add of files) {
       const path = _localDataPath(storage, add.path);
       if (path === undefined) return undefined;
-      const key = partNeeded.length
-        ? JSON.stringify(Object.entries(add.partitionValues ?? {}).sort())
-        : "";
-      if (runs.length > 0 && key === lastKey) runs[runs.length - 1].paths.push(path);
-      else runs.push({ first: add, paths: [path] });
-      lastKey = key;
+      paths.push(path);
     }
     const types = Object.fromEntries(dataFields.map((f) => [f.name, deltaToPolars(f.type)]));
     const order = needed.map((f) => f.name);
     const scanned = [...dataFields.map((f) => f.name), ...partNeeded];
     const reorder = order.some((c, i) => c !== scanned[i]);
+    if (partNeeded.length) {
+      // one scan in all when every folder name provably holds the log's partition values
+      const hive = hivePartitionSchema(paths, files, {
+        schema,
+        partitionColumns: snapshot.partitionColumns,
+      });
+      const lf = hive && multiFileScan(paths, types, { hivePartitions: hive });
+      if (lf) {
+        const all = [...dataFields.map((f) => f.name), ...snapshot.partitionColumns];
+        return [
+          order.length === all.length && !order.some((c, i) => c !== all[i])
+            ? lf
+            : lf.select(...order),
+        ];
+      }
+    }
+    const runs: { first: AddAction; paths: string[] }[] = [];
+    let lastKey: string | undefined;
+    files.forEach((add, i) => {
+      const key = partNeeded.length
+        ? JSON.stringify(Object.entries(add.partitionValues ?? {}).sort())
+        : "";
+      if (runs.length > 0 && key === lastKey) runs[runs.length - 1].paths.push(paths[i]);
+      else runs.push({ first: add, paths: [paths[i]] });
+      lastKey = key;
+    });
     const out: pl.LazyDataFrame[] = [];
     for (const run of runs) {
-      let lf = _multiFileScan(run.paths, types);
+      let lf = multiFileScan(run.paths, types);
       if (!lf) return undefined;
       if (partNeeded.length) {
         lf = lf.withColumns(
