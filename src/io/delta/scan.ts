@@ -323,7 +323,7 @@ export async function scanSnapshot(
    */
   function _fastFrames(): pl.LazyDataFrame[] | undefined {
     const eligible = files.length > 0 && mode === "none" && trustPrimitives &&
-      dataFields.length > 0 &&
+      (dataFields.length > 0 || partNeeded.length > 0) &&
       dataFields.every((f) =>
         !containsBinary(f.type) &&
         isPassThrough(f, { mode, present: true, trustPrimitiveTypes: true })
@@ -356,6 +356,8 @@ export async function scanSnapshot(
         ];
       }
     }
+    // a scan of no data columns is only known to keep the files' row counts with hive columns
+    if (dataFields.length === 0) return undefined;
     const runs: { first: AddAction; paths: string[] }[] = [];
     let lastKey: string | undefined;
     files.forEach((add, i) => {

@@ -127,6 +127,23 @@ Deno.test("hive read: folders holding the log's values are read in one scan", as
         .collect();
       assert.deepEqual(nullS.getColumn("x").toArray(), [3, 5]);
     });
+
+    await t.step("only partition columns: row counts kept, one scan", async () => {
+      const lf = await table.scan({ columns: ["n", "s"] });
+      assert.equal(scanCount(lf), 1);
+      assert.deepEqual(text(await lf.collect()), text(await oracle(dir, ["n", "s"])));
+    });
+
+    await t.step("projection and predicate pushdown reach the scan", async () => {
+      const lf = await table.scan({ columns: ["x", "n"], filter: [["x", ">", 1]] });
+      const plan = lf.describeOptimizedPlan();
+      assert.match(plan, /PROJECT 2\/6 COLUMNS/);
+      assert.match(plan, /SELECTION: .*col\("x"\)/);
+      // the partition filter prunes files before Polars sees them
+      const pruned = await table.scan({ columns: ["x"], filter: [["n", "=", 7]] });
+      assert.match(pruned.describeOptimizedPlan(), /Parquet SCAN \[[^\],]*\]/);
+      assert.deepEqual((await pruned.collect()).getColumn("x").toArray(), [5]);
+    });
   });
 });
 
