@@ -35,7 +35,7 @@
  */
 import pl from "nodejs-polars";
 import { filterPending, INGEST_MANIFEST_SCHEMA } from "../domain/ingest_manifest.ts";
-import { conformToSchema } from "../domain/table_schema.ts";
+import { conformToSchema, emptyFrame } from "../domain/table_schema.ts";
 import { DeltaTableRepo } from "./delta_table_repo.ts";
 import { DeltaTable } from "./delta/delta_table.ts";
 import { CommitConflictError, TableNotFoundError } from "./delta/errors.ts";
@@ -162,14 +162,8 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    * @returns How many live files are under half of the compaction target (0 when no table).
    */
   async countSmallFiles(): Promise<number> {
-    let table: DeltaTable;
-    try {
-      table = await DeltaTable.open(this.table.uri);
-    } catch (err) {
-      if (err instanceof TableNotFoundError) return 0;
-      throw err;
-    }
-    return _countSmall(table, this.#targetBytes);
+    const table = await this.#open();
+    return table ? _countSmall(table, this.#targetBytes) : 0;
   }
 
   /**
@@ -234,8 +228,28 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    *
    * @returns The log, conformed to the manifest schema.
    */
-  readLog(): Promise<pl.DataFrame> {
-    return this.table.readAll();
+  async readLog(): Promise<pl.DataFrame> {
+    return (await this.#readLogAndCounter()).log;
+  }
+
+  /** The log and the mint counter, from one snapshot (one log replay instead of two). */
+  async #readLogAndCounter(): Promise<{ log: pl.DataFrame; mints: number }> {
+    const table = await this.#open();
+    if (!table) return { log: emptyFrame(INGEST_MANIFEST_SCHEMA), mints: 0 };
+    const mints = table.transactionVersion(FILE_ID_APP_ID) ?? 0;
+    const df = await (await table.scan()).collect();
+    if (df.height === 0) return { log: emptyFrame(INGEST_MANIFEST_SCHEMA), mints };
+    const names = INGEST_MANIFEST_SCHEMA.columns.map((c) => c.name);
+    return { log: conformToSchema(df.select(...names), INGEST_MANIFEST_SCHEMA), mints };
+  }
+
+  async #open(): Promise<DeltaTable | undefined> {
+    try {
+      return await DeltaTable.open(this.table.uri);
+    } catch (err) {
+      if (err instanceof TableNotFoundError) return undefined;
+      throw err;
+    }
   }
 
   /**
@@ -307,10 +321,9 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    */
   async resolveFileIds(metas: readonly BronzeFileMetadata[]): Promise<ManifestEntry[]> {
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
-      // The mint counter is read before the log: a mint landing in between makes our commit
-      // stale, and the writer then skips it (its txn version is already taken).
-      const mints = (await this.table.transactionVersion(FILE_ID_APP_ID)) ?? 0;
-      const log = await this.readLog();
+      // The mint counter and the log come from one snapshot: a mint landing after it makes
+      // our commit stale, and the writer then skips it (its txn version is already taken).
+      const { log, mints } = await this.#readLogAndCounter();
       const state = _State.of(log);
       const fresh: BronzeFileMetadata[] = [];
       const seen = new Set<string>();
@@ -392,15 +405,22 @@ class _State {
   static of(log: pl.DataFrame): _State {
     const s = new _State();
     if (log.height === 0) return s;
-    const latest = _latest(log).select("file_id", "bronze_path", "sha256", "status").toRecords();
-    for (const r of latest) {
-      const id = Number(r.file_id);
-      s.add({ bronze_path: String(r.bronze_path), sha256: String(r.sha256) }, id);
-      s.status.set(id, r.status as IngestStatus);
+    // Whole columns, not records: one conversion per column instead of one object per row.
+    const latest = _latest(log);
+    const ids = latest.getColumn("file_id").toArray() as unknown as (number | bigint)[];
+    const paths = latest.getColumn("bronze_path").toArray() as string[];
+    const shas = latest.getColumn("sha256").toArray() as string[];
+    const statuses = latest.getColumn("status").toArray() as IngestStatus[];
+    for (let i = 0; i < ids.length; i++) {
+      const id = Number(ids[i]);
+      s.add({ bronze_path: paths[i], sha256: shas[i] }, id);
+      s.status.set(id, statuses[i]);
     }
     const counts = log.filter(pl.col("status").neq(pl.lit("pending")))
-      .groupBy("file_id").agg(pl.len().alias("n")).toRecords();
-    for (const r of counts) s.attempts.set(Number(r.file_id), Number(r.n));
+      .groupBy("file_id").agg(pl.len().alias("n"));
+    const countIds = counts.getColumn("file_id").toArray() as unknown as (number | bigint)[];
+    const ns = counts.getColumn("n").toArray() as unknown as (number | bigint)[];
+    for (let i = 0; i < countIds.length; i++) s.attempts.set(Number(countIds[i]), Number(ns[i]));
     return s;
   }
 
