@@ -358,15 +358,22 @@ function _appendLatest(dim: pl.DataFrame, upd: pl.DataFrame): pl.DataFrame | und
       inserted = upd.withRowIndex(_KID).filter(pl.col(_KID).isIn(unchanged.implode()).not());
     }
   }
-  inserted = inserted.withColumns(
-    _int64Lit(OPEN_END_TS).alias("valid_until_ts"),
-    pl.lit(true).alias("is_current"),
-  );
-  inserted = inserted.withColumns(symbolIds(inserted)).select(..._OUT_COLUMNS);
   const patched = bounds ? _patchBounds(dim, bounds) : dim;
-  return inserted.height === 0
-    ? patched
-    : pl.concat([patched, inserted], { how: "vertical", rechunk: false });
+  if (inserted.height === 0) return patched;
+  // New current versions in one projection (each eager call is a whole query).
+  const ids = symbolIds(inserted);
+  const added = inserted.lazy().select(
+    ..._OUT_COLUMNS.map((c) =>
+      c === "symbol_id"
+        ? ids
+        : c === "valid_until_ts"
+        ? _int64Lit(OPEN_END_TS).alias(c)
+        : c === "is_current"
+        ? pl.lit(true).alias(c)
+        : c
+    ),
+  ).collectSync();
+  return pl.concat([patched, added], { how: "vertical", rechunk: false });
 }
 
 /**

@@ -208,11 +208,10 @@ export function symbolIds(df: pl.DataFrame, options: SymbolIdsOptions = {}): pl.
     const chunk = df.slice(offset, _CHUNK_ROWS);
     const exchangeIds = chunk.getColumn(exchangeIdColumn).cast(pl.Int32).toTypedArray();
     const froms = chunk.getColumn(validFromColumn).cast(pl.Int64).toTypedArray() as BigInt64Array;
-    const symbols = chunk.select(pl.col(symbolColumn).cast(pl.String).alias("s"));
+    const symbols = chunk.getColumn(symbolColumn).cast(pl.String);
     // `str.lengths` counts code points, which `codePoints` consumes.
-    const lengths = symbols.select(pl.col("s").str.lengths()).getColumn("s")
-      .toTypedArray() as Uint32Array;
-    const joined = symbols.select(pl.col("s").str.concat("")).getColumn("s").get(0) as string;
+    const lengths = symbols.str.lengths().toTypedArray() as Uint32Array;
+    const joined = symbols.str.concat("").get(0) as string;
     let at = 0;
     for (let i = 0; i < lengths.length; i++) {
       const exchangeId = exchangeIds[i];
