@@ -243,9 +243,8 @@ export function validateDimSymbol(dim: pl.DataFrame): DimSymbolViolation[] {
     return [{ rule: "schema", exchangeId: null, exchangeSymbol: null, validFromTs: null, message }];
   }
   const key = ["exchange_id", "exchange_symbol"];
-  const sorted = df.sort([...key, "valid_from_ts"]).withColumns(
-    symbolIds(df.sort([...key, "valid_from_ts"])).alias("__expected_id"),
-  );
+  const ordered = df.sort([...key, "valid_from_ts"]);
+  const sorted = ordered.withColumns(symbolIds(ordered).alias("__expected_id"));
   const sameKeyAsPrev = pl.col("exchange_id").eq(pl.col("exchange_id").shift(1))
     .and(pl.col("exchange_symbol").eq(pl.col("exchange_symbol").shift(1)))
     .fillNull(false);

@@ -583,7 +583,9 @@ function _conformUpdates(updates: pl.DataFrame): pl.DataFrame {
   }
   const cols = [...UPDATE_COLUMNS];
   if (columns.includes("valid_until_ts")) cols.push("valid_until_ts");
-  const out = updates.select(...cols.map(_cast));
+  const dtypes = updates.dtypes;
+  const fits = cols.every((c) => dtypes[columns.indexOf(c)].equals(_dtype(c)));
+  const out = fits ? updates.select(...cols) : updates.select(...cols.map(_cast));
   for (const name of [..._KEY, "valid_from_ts"]) {
     if (out.getColumn(name).nullCount() > 0) {
       throw new TypeError(`Cannot upsert dim_symbol: updates have null values in "${name}"`);
