@@ -32,7 +32,7 @@
  * observation. They become dated observations, are merged with the updates, sorted, and
  * collapsed (an observation equal to the one before it is absorbed); each version keeps its
  * `symbol_id` when its `valid_from_ts` survives. Other rows pass through unchanged. The
- * common batch (each key once, no bound, every update after its key's history) skips the
+ * common batch (each key once, no bound, every update after the stored history) skips the
  * walk: it only closes changed current versions and appends new ones. The stored table is
  * assumed valid (see `validateDimSymbol`).
  *
@@ -302,12 +302,11 @@ export function scd2Upsert(
 }
 
 /**
- * The common batch, without the general walk: every key at most once, no bound, each at or
- * after the end of its key's history (no stored version ends at or after the update's time,
- * except the current one, which starts before it). Then an unchanged update is a no-op, a
- * changed one closes the current version at its time, and it opens a new current version
- * unless unchanged: the result, row order included, is the general path's. Returns
- * `undefined` for any other batch.
+ * The common batch, without the general walk: every key at most once, no bound, every
+ * update after its key's current version starts, and no closed version anywhere ending at or
+ * after the batch's earliest time. Then an unchanged update is a no-op, a changed one closes
+ * the current version at its time, and it opens a new current version unless unchanged: the
+ * result, row order included, is the general path's. Returns `undefined` for any other batch.
  */
 function _appendLatest(dim: pl.DataFrame, upd: pl.DataFrame): pl.DataFrame | undefined {
   if (upd.columns.includes("valid_until_ts")) {
@@ -316,41 +315,44 @@ function _appendLatest(dim: pl.DataFrame, upd: pl.DataFrame): pl.DataFrame | und
     if (upd.filter(bounded).height > 0) return undefined;
   }
   if (upd.height > 1 && upd.select(..._KEY).isDuplicated().any()) return undefined;
-  // Stored versions of the batch's keys that end at or after their update (key index = the
-  // update's row), found on a narrow projection of `dim`; the join brings the update's
-  // values along, the stored ones are gathered by position for the matches only.
+  // Only current versions may end at or after the batch's earliest time (checked over the
+  // whole table: numeric, cheaper than per key); then the versions an update can touch are
+  // its key's current one, which must start before it.
+  const open = _int64Lit(OPEN_END_TS);
+  const earliest = upd.select(pl.col("valid_from_ts").min()).getColumn("valid_from_ts");
+  const lateEnds = dim.lazy().select(
+    pl.col("valid_until_ts").gtEq(earliest).and(pl.col("valid_until_ts").neq(open)).any(),
+  ).collectSync();
+  if (lateEnds.getColumn("valid_until_ts").toArray()[0] !== false) return undefined;
+  // Current versions of the batch's keys beside their update (key index = the update's row),
+  // compared in the same query.
   const next = upd.select(
     ..._KEY,
     pl.col("valid_from_ts").alias(_TS),
     ...TRACKED_COLUMNS.map((c) => pl.col(c).alias(`${c}_upd`)),
   ).withRowIndex(_KID);
-  const hits = dim.lazy()
-    .select(..._KEY, "valid_until_ts")
+  // Struct equality is null-safe per field (fields pair by name, hence the aliases).
+  const same = pl.struct(TRACKED_COLUMNS.map((c) => pl.col(c)))
+    .eq(pl.struct(TRACKED_COLUMNS.map((c) => pl.col(`${c}_upd`).alias(c))));
+  const flags = dim.lazy()
+    .select(..._KEY, "valid_from_ts", "valid_until_ts", ...TRACKED_COLUMNS)
     .withRowIndex(_ROW)
-    .filter(pl.col("exchange_symbol").isIn(upd.getColumn("exchange_symbol").implode()))
+    .filter(
+      pl.col("valid_until_ts").eq(open)
+        .and(pl.col("exchange_symbol").isIn(upd.getColumn("exchange_symbol").implode())),
+    )
     .join(next.lazy(), { on: _KEY, how: "inner" })
-    .filter(pl.col("valid_until_ts").gtEq(pl.col(_TS)))
-    .drop(_KEY)
-    .collectSync();
-  let inserted = upd;
-  let bounds: pl.DataFrame | undefined;
-  if (hits.height > 0) {
-    // One gather expression for all columns: a literal index series per column costs more.
-    const stored = dim.select("valid_from_ts", ...TRACKED_COLUMNS)
-      .select(pl.all().gather(hits.getColumn(_ROW)));
-    // Struct equality is null-safe per field (fields pair by name, hence the aliases).
-    const same = pl.struct(TRACKED_COLUMNS.map((c) => pl.col(c)))
-      .eq(pl.struct(TRACKED_COLUMNS.map((c) => pl.col(`${c}_upd`).alias(c))));
-    const flags = hits.withColumns(...stored.getColumns()).select(
+    .select(
       _ROW,
       _KID,
       _TS,
-      // Only the current version may end at or after the update, and it starts before it.
-      pl.col("valid_until_ts").eq(_int64Lit(OPEN_END_TS))
-        .and(pl.col("valid_from_ts").lt(pl.col(_TS)))
-        .alias(_KEEP),
+      pl.col("valid_from_ts").lt(pl.col(_TS)).alias(_KEEP),
       same.alias(_KIND),
-    );
+    )
+    .collectSync();
+  let inserted = upd;
+  let bounds: pl.DataFrame | undefined;
+  if (flags.height > 0) {
     if (!flags.getColumn(_KEEP).all()) return undefined;
     bounds = flags.filter(pl.col(_KIND).not()).select(_ROW, pl.col(_TS).alias("valid_until_ts"));
     const unchanged = flags.filter(pl.col(_KIND)).getColumn(_KID);

@@ -394,3 +394,88 @@ Deno.test("transformTardisFile builds lists from fixed-point fields and rejects 
     TypeError,
   );
 });
+
+Deno.test("transformTardisFile gives a clean file the rows the general path gives", async (t) => {
+  // One row with an unknown symbol sends the same file through the general (per-row) path;
+  // appended last, it leaves every other row's line number as it was.
+  const withUnknownSymbol = (bytes: Uint8Array) => {
+    const text = new TextDecoder().decode(bytes).trimEnd();
+    const fields = text.slice(text.lastIndexOf("\n") + 1).split(",");
+    fields[1] = "NOT_A_SYMBOL";
+    return new TextEncoder().encode(`${text}\n${fields.join(",")}\n`);
+  };
+  const l2Dim = testDim([
+    {
+      symbolId: 9,
+      exchangeId: 21,
+      symbol: "BTC-PERPETUAL",
+      from: 0,
+      priceIncrement: 0.5,
+      amountIncrement: 10,
+    },
+  ]);
+  const cases = [
+    {
+      spec: TRADES,
+      path: "trades/tardis_trades.csv",
+      exchange: "binance-futures",
+      date: "2020-02-22",
+      dim: BINANCE_FUTURES_DIM,
+    },
+    {
+      spec: QUOTES,
+      path: "quotes/tardis_quotes.csv",
+      exchange: "binance-futures",
+      date: "2020-02-22",
+      dim: BINANCE_FUTURES_DIM,
+    },
+    {
+      spec: BOOK_SNAPSHOT_25,
+      path: "book_snapshot_25/binance-futures_book_snapshot_25_BTCUSDT.csv",
+      exchange: "binance-futures",
+      date: "2020-09-01",
+      dim: BINANCE_FUTURES_DIM,
+    },
+    {
+      spec: L2_UPDATES,
+      path: "incremental_book_L2/deribit_incremental_book_L2_BTC-PERPETUAL.csv",
+      exchange: "deribit",
+      date: "2020-04-01",
+      dim: l2Dim,
+    },
+  ];
+  for (const { spec, path, ...ctx } of cases) {
+    await t.step(spec.name, () => {
+      const bytes = read(path);
+      const clean = transformTardisFile(spec, bytes, { fileId: 5, ...ctx });
+      const general = transformTardisFile(spec, withUnknownSymbol(bytes), { fileId: 5, ...ctx });
+      assert.equal(clean.quarantined.height, 0);
+      assert.deepEqual(general.quarantined.getColumn("rule").toArray(), ["symbol_resolved"]);
+      assert.ok(clean.rows.height > 0);
+      assert.deepEqual(clean.rows.schema, general.rows.schema);
+      assert.ok(clean.rows.frameEqual(general.rows, true), `${spec.name} rows differ`);
+    });
+  }
+});
+
+Deno.test("transformTardisFile sorts a clean out-of-order file and keeps a 64-bit symbol_id", () => {
+  const id = "-9007199254740993"; // not a JS safe integer, and negative
+  const dim = BINANCE_FUTURES_DIM.withColumns(pl.lit(id).cast(pl.Int64).alias("symbol_id"));
+  const out = transformLines(TRADES, [
+    HEADER,
+    `${prefix(50)},1,buy,9682,1`,
+    `${prefix(40)},2,sell,9682.5,1`,
+    `binance-futures,BTCUSDT,,${DAY_US + 140},3,unknown,9683,2`, // no exchange time
+  ], { dim });
+  assert.equal(out.quarantined.height, 0);
+  assert.deepEqual(out.rows.getColumn("trade_id").toArray(), ["2", "3", "1"]);
+  assert.deepEqual(out.rows.getColumn("side").toArray(), [1, 2, 0]);
+  assert.deepEqual(out.rows.getColumn("ts_exch_us").toArray(), [
+    DAY_US + 40,
+    DAY_US + 140,
+    DAY_US + 50,
+  ]);
+  const ids = out.rows.select(pl.col("symbol_id").cast(pl.String)).getColumn("symbol_id");
+  assert.deepEqual(ids.toArray(), [id, id, id]);
+  assert.ok(out.rows.getColumn("symbol_id").dtype.equals(pl.Int64));
+});
