@@ -161,7 +161,8 @@ export class LocalBronzeSource implements BronzeSource {
     if (abs !== this.root && !abs.startsWith(this.root + sep)) {
       throw new RangeError(`Bronze path "${bronzePath}" escapes the bronze root`);
     }
-    return new Uint8Array(await readFile(abs));
+    const bytes = await readFile(abs);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view, no copy
   }
 
   private async _walk(relDir: string, out: string[]): Promise<void> {

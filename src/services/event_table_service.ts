@@ -129,7 +129,7 @@ export function decompressBronze(bytes: Uint8Array, bronzePath: string): Uint8Ar
     throw new FileIngestError(bronzePath, `Cannot decompress "${bronzePath}": not a gzip stream`);
   }
   try {
-    const out = gunzipSync(bytes);
+    const out = gunzipSync(bytes, { chunkSize: _outputChunkSize(bytes) });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
@@ -140,6 +140,24 @@ export function decompressBronze(bytes: Uint8Array, bronzePath: string): Uint8Ar
     );
   }
 }
+
+/**
+ * The output chunk size for gunzipping `gz`: the stream's own size field (ISIZE, the last
+ * four bytes: the uncompressed size modulo 2^32) plus one byte, so the usual file inflates in
+ * one call into one buffer instead of thousands of 16 KiB chunks concatenated at the end
+ * (about a third of the gunzip time). Only a hint: a wrong size (several members, a file over
+ * 4 GiB, a corrupt trailer) just means more chunks; it is bounded so a bogus trailer cannot
+ * make us allocate far more than the stream could plausibly inflate to.
+ */
+function _outputChunkSize(gz: Uint8Array): number {
+  if (gz.byteLength < 18) return _MIN_CHUNK; // shorter than any whole gzip stream
+  const isize = new DataView(gz.buffer, gz.byteOffset + gz.byteLength - 4, 4).getUint32(0, true);
+  const plausible = Math.min(gz.byteLength * 64, _MAX_CHUNK);
+  return Math.max(_MIN_CHUNK, Math.min(isize + 1, plausible));
+}
+
+const _MIN_CHUNK = 64 * 1024;
+const _MAX_CHUNK = 1024 * 1024 * 1024;
 
 /** One event table's ingestion of bronze files. */
 export class EventTableService {
