@@ -168,9 +168,15 @@ Deno.test("hive read: folders that disagree with the log are ignored", async (t)
           values: { p: "a" },
           data: pl.DataFrame([i64("x", [1]), pl.Series("p", ["stored"])]),
         },
+        {
+          folder: "p=b",
+          values: { p: "b" },
+          data: pl.DataFrame([i64("x", [2]), i64("p", [99])]), // even of another type
+        },
       ]);
-      const df = await (await DeltaTable.open(dir)).scan().then((lf) => lf.collect());
-      assert.deepEqual(df.rows(), [[1, "a"]]);
+      const lf = await (await DeltaTable.open(dir)).scan();
+      assert.equal(scanCount(lf), 1);
+      assert.deepEqual((await lf.collect()).rows(), [[1, "a"], [2, "b"]]);
     });
   });
 
