@@ -8,9 +8,11 @@
  * row of each `file_id` (largest `finished_at_ts`; `pending` rows have none and rank first).
  *
  * **Maintenance.** Every status is a tiny Parquet file, and every read scans all live files,
- * so after each commit the repository counts the live small files (under half of
- * `compactTargetBytes`) and, once there are {@linkcode MANIFEST_COMPACT_THRESHOLD} of them,
- * compacts them with `optimize` (`dataChange: false`). Compaction rewrites files, never rows:
+ * so after its commits the repository counts the live small files (under half of
+ * `compactTargetBytes`; only when the commits since its last count could have reached the
+ * threshold, so about once per threshold commits) and, once there are
+ * {@linkcode MANIFEST_COMPACT_THRESHOLD} of them, compacts them with `optimize`
+ * (`dataChange: false`). Compaction rewrites files, never rows:
  * the whole status log is kept, because it is part of the contract (a file's `attempts`,
  * the count of its terminal statuses, is the `txn` version of its rows in the event tables;
  * folding the log to one row per file would reuse attempt numbers and skip re-ingests). A
@@ -120,6 +122,8 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
   #threshold: number;
   #targetBytes: number;
   #lastMaintenance: ManifestCompaction | undefined;
+  /** Small files counted at a version, to skip counting while under the threshold. */
+  #seen: { version: number; small: number } | undefined;
 
   /**
    * @param uri Location of the manifest table.
@@ -199,12 +203,27 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
   }
 
   /** After a commit: compact when the small files reached the threshold; never throws. */
-  async #maintain(): Promise<void> {
-    if (!Number.isFinite(this.#threshold)) return;
+  /**
+   * After our commit at `version`: compact when the small files reached the threshold. Every
+   * manifest commit adds at most one file, so small files <= the count last seen + commits
+   * since; the snapshot is only loaded to count when that bound reaches the threshold (about
+   * once per `threshold` commits, not once per status). Never throws.
+   */
+  async #maintain(version: number): Promise<void> {
+    const threshold = Math.max(2, this.#threshold);
+    if (!Number.isFinite(threshold)) return;
+    const seen = this.#seen;
+    if (seen && seen.small + (version - seen.version) < threshold) return;
+    this.#seen = undefined;
     try {
-      const small = await this.countSmallFiles();
-      if (small < Math.max(2, this.#threshold)) return;
-      this.#lastMaintenance = await this.compact();
+      const table = await this.#open();
+      if (!table) return;
+      const small = _countSmall(table, this.#targetBytes);
+      if (small < threshold) {
+        this.#seen = { version: table.version, small };
+        return;
+      }
+      this.#lastMaintenance = await this.compact(); // then count afresh after the next commit
     } catch (err) {
       // The status row already landed: report the housekeeping failure, don't fail the ingest.
       this.#lastMaintenance = {
@@ -341,6 +360,7 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
       const df = _statusRows(
         rows.map((r) => ({ ...r, status: "pending" as const, result: {}, createdAt: now })),
       );
+      let version: number;
       try {
         const res = await this.table.append(df, {
           txn: { appId: FILE_ID_APP_ID, version: mints + 1 },
@@ -349,6 +369,7 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
           await _sleep(Math.random() * 20 * attempt);
           continue; // another process minted since our read
         }
+        version = res.version;
       } catch (err) {
         if (err instanceof CommitConflictError) {
           await _sleep(Math.random() * 20 * attempt);
@@ -357,7 +378,7 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
         throw err;
       }
       for (const r of rows) state.add(r.meta, r.fileId);
-      await this.#maintain();
+      await this.#maintain(version);
       return metas.map((m) => state.entry(m));
     }
     throw new FileIdMintError(this.#maxAttempts);
@@ -379,8 +400,8 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
   ): Promise<void> {
     const now = this.#now();
     const df = _statusRows([{ meta, fileId, status, result, createdAt: now, finishedAt: now }]);
-    await this.table.append(df);
-    await this.#maintain();
+    const { version } = await this.table.append(df);
+    await this.#maintain(version);
   }
 }
 
