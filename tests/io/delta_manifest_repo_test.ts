@@ -371,3 +371,57 @@ Deno.test("a failing compaction does not fail the status write", async () => {
     assert.equal(await liveFiles(uri), 3, "the status row landed; nothing was compacted");
   });
 });
+
+Deno.test("two processes writing with automatic compaction lose nothing", async () => {
+  // Real OS processes, as two `deno task ingest` runs: each mints and records its own files
+  // with a low threshold, so both compact while the other writes.
+  const repoModule = new URL("../../src/io/delta_manifest_repo.ts", import.meta.url).href;
+  const child = (uri: string, p: number, n: number) => `
+    import { DeltaManifestRepo } from ${JSON.stringify(repoModule)};
+    const repo = new DeltaManifestRepo(${JSON.stringify(uri)}, { compactThreshold: 5 });
+    const outcomes = [];
+    for (let i = 0; i < ${n}; i++) {
+      const m = {
+        vendor: "tardis", exchange: "deribit", data_type: "trades", symbol: "BTC-PERPETUAL",
+        date: "2024-07-30", bronze_path: "p${p}/f" + i + ".csv.gz", file_size_bytes: 1,
+        last_modified_ts: 0, sha256: "s${p}-" + i,
+      };
+      const [e] = await repo.resolveFileIds([m]);
+      await repo.updateStatus(e.fileId, "success", m, { rows_written: i });
+      const last = repo.lastMaintenance;
+      if (last) outcomes.push(last.skipped ?? (last.committed ? "committed" : "nothing"));
+    }
+    console.log(JSON.stringify(outcomes));
+  `;
+  await withRepo(async (_repo, uri) => {
+    const n = 12;
+    const cwd = new URL("../..", import.meta.url).pathname;
+    const runs = await Promise.all([0, 1].map((p) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["eval", child(uri, p, n)],
+        cwd,
+        stdout: "piped",
+        stderr: "piped",
+      }).output()
+    ));
+    const outcomes: string[] = [];
+    for (const r of runs) {
+      const err = new TextDecoder().decode(r.stderr);
+      assert.equal(r.code, 0, err);
+      outcomes.push(...JSON.parse(new TextDecoder().decode(r.stdout)));
+    }
+    assert.ok(!outcomes.includes("error"), `no compaction failed: ${outcomes}`);
+    assert.ok(outcomes.includes("committed"), `compactions ran: ${outcomes}`);
+    const repo = new DeltaManifestRepo(uri);
+    const log = await repo.readLog();
+    assert.equal(log.height, 2 * n * 2, "a pending and a success row per file, none twice");
+    const current = await repo.readAll();
+    assert.deepEqual(
+      current.getColumn("file_id").toArray().map(Number),
+      Array.from({ length: 2 * n }, (_, i) => i + 1),
+      "ids unique and dense",
+    );
+    assert.deepEqual([...new Set(current.getColumn("status").toArray())], ["success"]);
+    assert.ok(await liveFiles(uri) < 5 + 4, "the file count stays near the threshold");
+  });
+});
