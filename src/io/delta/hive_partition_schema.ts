@@ -8,18 +8,18 @@
  * for every file, that what Polars would parse from its path is exactly what the log says,
  * and says no otherwise. Polars (0.54), on a local path:
  * - takes every folder segment of the whole absolute path (the table root's too) holding
- *   exactly one `=` and no `*` as `key=value`;
- * - percent-decodes the value;
+ *   exactly one `=` and no `*` in its value as `key=value`;
+ * - percent-decodes the value (`%XX` with two hex digits; other `%` kept), and skips the
+ *   segment when the result is not UTF-8;
  * - reads `__HIVE_DEFAULT_PARTITION__` as null, and an empty value as `""` (not null);
  * - parses the value as the column type (CSV rules).
  *
  * So a file qualifies when its folder segments are exactly `col=value`, one per partition
- * column in table order, with `value` equal to the log's string (no `%`, so decoding changes
- * nothing; no control characters), or `__HIVE_DEFAULT_PARTITION__` for a null (or `""`) log
- * value; and the column type is one whose canonical strings Polars parses exactly: string,
+ * column in table order, whose decoded `value` is the log's string (no control characters),
+ * or `__HIVE_DEFAULT_PARTITION__` for a null (or `""`) log value; and the column type is one whose canonical strings Polars parses exactly: string,
  * boolean, integers in plain decimal, dates as `YYYY-MM-DD`. Anything else (timestamps,
- * decimals, floats, escaped or odd names, values the log spells differently) is left to the
- * literal path.
+ * decimals, floats, odd names, values the log spells differently) is left to the literal
+ * path.
  *
  * @module
  */
@@ -40,7 +40,7 @@ const _NULL_FOLDER = "__HIVE_DEFAULT_PARTITION__";
 const _INT = /^-?(?:0|[1-9][0-9]*)$/;
 const _CANONICAL: Record<string, RegExp> = {
   // deno-lint-ignore no-control-regex -- control characters are what it rejects
-  string: /^[^%\u0000-\u001f\u007f]*$/,
+  string: /^[^\u0000-\u001f\u007f]*$/,
   boolean: /^(?:true|false)$/,
   byte: _INT,
   short: _INT,
@@ -48,6 +48,27 @@ const _CANONICAL: Record<string, RegExp> = {
   long: _INT,
   date: /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/,
 };
+
+const _UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Polars' decoding of a folder value (Rust `percent_decode` + `decode_utf8`); `undefined` if not UTF-8. */
+function _percentDecode(value: string): string | undefined {
+  if (!value.includes("%")) return value;
+  const src = new TextEncoder().encode(value);
+  const out: number[] = [];
+  const hex = (b: number) => (b >= 48 && b <= 57) || (b >= 65 && b <= 70) || (b >= 97 && b <= 102);
+  for (let i = 0; i < src.length; i++) {
+    if (src[i] === 37 && i + 2 < src.length && hex(src[i + 1]) && hex(src[i + 2])) {
+      out.push(parseInt(String.fromCharCode(src[i + 1], src[i + 2]), 16));
+      i += 2;
+    } else out.push(src[i]);
+  }
+  try {
+    return _UTF8.decode(new Uint8Array(out));
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The hive schema (partition column → Polars type) under which Polars reads exactly the
@@ -95,13 +116,19 @@ export function hivePartitionSchema(
   for (let i = 0; i < paths.length; i++) {
     const segments = paths[i].split("/");
     segments.pop(); // the file name is never a partition
-    const parts = segments.filter((s) => s.split("=").length === 2 && !s.includes("*"));
+    const parts: [string, string][] = [];
+    for (const s of segments) {
+      const kv = s.split("=");
+      if (kv.length !== 2 || kv[1].includes("*")) continue;
+      const value = _percentDecode(kv[1]);
+      if (value !== undefined) parts.push([kv[0], value]);
+    }
     if (parts.length !== columns.length) return undefined;
-    const key = `${parts.join("/")}\u0000${JSON.stringify(files[i].partitionValues ?? {})}`;
+    const key = JSON.stringify([parts, files[i].partitionValues ?? {}]);
     if (seen.has(key)) continue;
     for (let c = 0; c < columns.length; c++) {
       const f = fields[c]!;
-      const [name, folderValue] = parts[c].split("=");
+      const [name, folderValue] = parts[c];
       if (name !== f.name) return undefined;
       const raw = rawPartitionValue(files[i].partitionValues, f);
       if (raw === null || raw === "") {

@@ -147,6 +147,25 @@ Deno.test("hive read: folders holding the log's values are read in one scan", as
   });
 });
 
+Deno.test("hive read: escaped folder names decode to the log's values", async () => {
+  await withDir(async (dir) => {
+    const values = [["BTC%2FUSD%3A1", "BTC/USD:1"], ["100%25", "100%"], ["a%3Db", "a=b"]];
+    await build(
+      dir,
+      [field("x", "long"), field("p", "string")],
+      ["p"],
+      values.map(([folder, p], i) => ({
+        folder: `p=${folder}`,
+        values: { p },
+        data: pl.DataFrame([i64("x", [i])]),
+      })),
+    );
+    const lf = await (await DeltaTable.open(dir)).scan();
+    assert.equal(scanCount(lf), 1);
+    assert.deepEqual((await lf.collect()).rows(), [[0, "BTC/USD:1"], [1, "100%"], [2, "a=b"]]);
+  });
+});
+
 Deno.test("hive read: folders that disagree with the log are ignored", async (t) => {
   await t.step("a folder naming another value, and files outside any folder", async () => {
     await withDir(async (dir) => {
@@ -251,6 +270,8 @@ Deno.test("hivePartitionSchema accepts only folders Polars parses to the log's v
     assert.deepEqual(Object.keys(hive ?? {}), ["p", "n"]);
     assert.ok(one("p=__HIVE_DEFAULT_PARTITION__/n=1/f.parquet", null, "1"));
     assert.ok(one("p=__HIVE_DEFAULT_PARTITION__/n=1/f.parquet", "", "1"));
+    assert.ok(one("p=BTC%2FUSD%3a1/n=1/f.parquet", "BTC/USD:1", "1"));
+    assert.ok(one("p=100%/n=1/f.parquet", "100%", "1")); // no hex digits: kept as is
   });
   for (
     const [why, path, p, n] of [
@@ -259,7 +280,8 @@ Deno.test("hivePartitionSchema accepts only folders Polars parses to the log's v
       ["an extra key=value folder", "p=a/n=1/q=2/f.parquet", "a", "1"],
       ["a non-canonical integer", "p=a/n=007/f.parquet", "a", "007"],
       ["an out-of-range integer", "p=a/n=300/f.parquet", "a", "300"],
-      ["a percent escape", "p=a%20b/n=1/f.parquet", "a%20b", "1"],
+      ["an escape the log does not decode to", "p=a%20b/n=1/f.parquet", "a%20b", "1"],
+      ["a folder value that is not UTF-8 once decoded", "p=%FF/n=1/f.parquet", "\u00ff", "1"],
       [
         "the null marker as a value",
         "p=__HIVE_DEFAULT_PARTITION__/n=1/f.parquet",
