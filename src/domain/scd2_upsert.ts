@@ -159,6 +159,45 @@ const _ON_FROM: string[] = [_KID, "valid_from_ts"];
 const _ON_TS: string[] = [_KID, _TS];
 const _OUT_COLUMNS = DIM_SYMBOL_SCHEMA.columns.map((c) => c.name);
 
+// Expressions of the append path and the bound patch, built once: every nodejs-polars call
+// crosses N-API, and building them on each upsert costs about as much as running the small
+// queries they describe.
+const _OPEN = _int64Lit(OPEN_END_TS);
+const _UNTIL = pl.col("valid_until_ts");
+const _IS_OPEN = _UNTIL.eq(_OPEN);
+const _BOUNDED = _UNTIL.isNotNull().and(_UNTIL.neq(_OPEN));
+const _EARLIEST = pl.col("valid_from_ts").min();
+const _NEXT: pl.Expr[] = [
+  ..._KEY.map((c) => pl.col(c)),
+  pl.col("valid_from_ts").alias(_TS),
+  ...TRACKED_COLUMNS.map((c) => pl.col(c).alias(`${c}_upd`)),
+];
+const _STORED: string[] = [..._KEY, "valid_from_ts", "valid_until_ts", ...TRACKED_COLUMNS];
+const _FLAGS: pl.Expr[] = [
+  pl.col(_ROW),
+  pl.col(_KID),
+  pl.col(_TS),
+  pl.col("valid_from_ts").lt(pl.col(_TS)).alias(_KEEP),
+  // Struct equality is null-safe per field (fields pair by name, hence the aliases).
+  pl.struct(TRACKED_COLUMNS.map((c) => pl.col(c)))
+    .eq(pl.struct(TRACKED_COLUMNS.map((c) => pl.col(`${c}_upd`).alias(c))))
+    .alias(_KIND),
+];
+const _SAME = pl.col(_KIND);
+const _KID_COL = pl.col(_KID);
+const _CHANGED = _SAME.not();
+const _NEW_BOUNDS: pl.Expr[] = [pl.col(_ROW), pl.col(_TS).alias("valid_until_ts")];
+const _NEW_VERSION: Record<string, pl.Expr> = {
+  valid_until_ts: _OPEN.alias("valid_until_ts"),
+  is_current: pl.lit(true).alias("is_current"),
+};
+const _PATCH: pl.Expr[] = [
+  pl.col(_NEW_UNTIL).alias("valid_until_ts"),
+  pl.when(pl.col(_NEW_UNTIL).eq(_UNTIL)).then(pl.col("is_current"))
+    .otherwise(pl.col(_NEW_UNTIL).eq(_OPEN))
+    .alias("is_current"),
+];
+
 /**
  * Apply dated updates to a `dim_symbol` frame with SCD Type 2 rules (see the module doc).
  *
@@ -309,72 +348,45 @@ export function scd2Upsert(
  * result, row order included, is the general path's. Returns `undefined` for any other batch.
  */
 function _appendLatest(dim: pl.DataFrame, upd: pl.DataFrame): pl.DataFrame | undefined {
-  if (upd.columns.includes("valid_until_ts")) {
-    const bounded = pl.col("valid_until_ts").isNotNull()
-      .and(pl.col("valid_until_ts").neq(_int64Lit(OPEN_END_TS)));
-    if (upd.filter(bounded).height > 0) return undefined;
-  }
+  if (upd.columns.includes("valid_until_ts") && upd.filter(_BOUNDED).height > 0) return undefined;
   if (upd.height > 1 && upd.select(..._KEY).isDuplicated().any()) return undefined;
   // Only current versions may end at or after the batch's earliest time (checked over the
   // whole table: numeric, cheaper than per key); then the versions an update can touch are
   // its key's current one, which must start before it.
-  const open = _int64Lit(OPEN_END_TS);
-  const earliest = upd.select(pl.col("valid_from_ts").min()).getColumn("valid_from_ts");
-  const lateEnds = dim.lazy().select(
-    pl.col("valid_until_ts").gtEq(earliest).and(pl.col("valid_until_ts").neq(open)).any(),
-  ).collectSync();
+  const earliest = upd.select(_EARLIEST).getColumn("valid_from_ts");
+  const lateEnds = dim.lazy().select(_UNTIL.gtEq(earliest).and(_IS_OPEN.not()).any())
+    .collectSync();
   if (lateEnds.getColumn("valid_until_ts").toArray()[0] !== false) return undefined;
   // Current versions of the batch's keys beside their update (key index = the update's row),
   // compared in the same query.
-  const next = upd.select(
-    ..._KEY,
-    pl.col("valid_from_ts").alias(_TS),
-    ...TRACKED_COLUMNS.map((c) => pl.col(c).alias(`${c}_upd`)),
-  ).withRowIndex(_KID);
-  // Struct equality is null-safe per field (fields pair by name, hence the aliases).
-  const same = pl.struct(TRACKED_COLUMNS.map((c) => pl.col(c)))
-    .eq(pl.struct(TRACKED_COLUMNS.map((c) => pl.col(`${c}_upd`).alias(c))));
   const flags = dim.lazy()
-    .select(..._KEY, "valid_from_ts", "valid_until_ts", ...TRACKED_COLUMNS)
+    .select(..._STORED)
     .withRowIndex(_ROW)
     .filter(
-      pl.col("valid_until_ts").eq(open)
-        .and(pl.col("exchange_symbol").isIn(upd.getColumn("exchange_symbol").implode())),
+      _IS_OPEN.and(pl.col("exchange_symbol").isIn(upd.getColumn("exchange_symbol").implode())),
     )
-    .join(next.lazy(), { on: _KEY, how: "inner" })
-    .select(
-      _ROW,
-      _KID,
-      _TS,
-      pl.col("valid_from_ts").lt(pl.col(_TS)).alias(_KEEP),
-      same.alias(_KIND),
-    )
+    .join(upd.lazy().select(..._NEXT).withRowIndex(_KID), { on: _KEY, how: "inner" })
+    .select(..._FLAGS)
     .collectSync();
   let inserted = upd;
-  let bounds: pl.DataFrame | undefined;
+  let patched = dim;
   if (flags.height > 0) {
     if (!flags.getColumn(_KEEP).all()) return undefined;
-    bounds = flags.filter(pl.col(_KIND).not()).select(_ROW, pl.col(_TS).alias("valid_until_ts"));
-    const unchanged = flags.filter(pl.col(_KIND)).getColumn(_KID);
+    patched = _patchBounds(dim, flags.lazy().filter(_CHANGED).select(..._NEW_BOUNDS).collectSync());
+    const unchanged = flags.lazy().filter(_SAME).select(_KID).collectSync().getColumn(_KID);
     if (unchanged.len() > 0) {
-      inserted = upd.withRowIndex(_KID).filter(pl.col(_KID).isIn(unchanged.implode()).not());
+      // Lazily: an eager row index costs more than the whole filter.
+      inserted = upd.lazy().withRowIndex(_KID)
+        .filter(_KID_COL.isIn(unchanged.implode()).not())
+        .collectSync();
     }
   }
-  const patched = bounds ? _patchBounds(dim, bounds) : dim;
   if (inserted.height === 0) return patched;
   // New current versions in one projection (each eager call is a whole query).
   const ids = symbolIds(inserted);
-  const added = inserted.lazy().select(
-    ..._OUT_COLUMNS.map((c) =>
-      c === "symbol_id"
-        ? ids
-        : c === "valid_until_ts"
-        ? _int64Lit(OPEN_END_TS).alias(c)
-        : c === "is_current"
-        ? pl.lit(true).alias(c)
-        : c
-    ),
-  ).collectSync();
+  const added = inserted.lazy()
+    .select(..._OUT_COLUMNS.map((c) => c === "symbol_id" ? ids : _NEW_VERSION[c] ?? c))
+    .collectSync();
   return pl.concat([patched, added], { how: "vertical", rechunk: false });
 }
 
@@ -452,15 +464,7 @@ function _patchBounds(dim: pl.DataFrame, bounds: pl.DataFrame): pl.DataFrame {
   // values it is given, the padding is never read).
   const until = dim.getColumn("valid_until_ts").clone().alias(_NEW_UNTIL);
   until.scatter(bounds.getColumn(_ROW), bounds.getColumn("valid_until_ts"));
-  return dim
-    .withColumns(until)
-    .withColumns(
-      pl.col(_NEW_UNTIL).alias("valid_until_ts"),
-      pl.when(pl.col(_NEW_UNTIL).eq(pl.col("valid_until_ts"))).then(pl.col("is_current"))
-        .otherwise(pl.col(_NEW_UNTIL).eq(_int64Lit(OPEN_END_TS)))
-        .alias("is_current"),
-    )
-    .drop(_NEW_UNTIL);
+  return dim.lazy().withColumns(until).withColumns(..._PATCH).drop(_NEW_UNTIL).collectSync();
 }
 
 /** `versions` with a `symbol_id` for the new ones, in the schema's columns. */
