@@ -13,7 +13,8 @@
  * - each requested column is taken by its physical name, cast to the table type (type
  *   widening; nested fields missing in older files become null), renamed to its logical
  *   name; columns the file lacks (schema evolution) are all null;
- * - partition columns come from the log's `partitionValues`, never from folder names.
+ * - partition columns hold the log's `partitionValues`, never values taken from folder names
+ *   (the fast path below reads folder names only where they provably spell those values).
  *
  * The per-file frames are concatenated (`pl.concat(..., { how: "diagonal" })`), the exact
  * filter is applied on top, and the requested columns are selected.
