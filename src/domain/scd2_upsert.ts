@@ -167,6 +167,8 @@ const _UNTIL = pl.col("valid_until_ts");
 const _IS_OPEN = _UNTIL.eq(_OPEN);
 const _BOUNDED = _UNTIL.isNotNull().and(_UNTIL.neq(_OPEN));
 const _EARLIEST = pl.col("valid_from_ts").min();
+const _REPEAT = "__repeated_key";
+const _REPEATED_KEY = pl.struct(_KEY.map((c) => pl.col(c))).isDuplicated().any().alias(_REPEAT);
 const _NEXT: pl.Expr[] = [
   ..._KEY.map((c) => pl.col(c)),
   pl.col("valid_from_ts").alias(_TS),
@@ -349,11 +351,12 @@ export function scd2Upsert(
  */
 function _appendLatest(dim: pl.DataFrame, upd: pl.DataFrame): pl.DataFrame | undefined {
   if (upd.columns.includes("valid_until_ts") && upd.filter(_BOUNDED).height > 0) return undefined;
-  if (upd.height > 1 && upd.select(..._KEY).isDuplicated().any()) return undefined;
-  // Only current versions may end at or after the batch's earliest time (checked over the
-  // whole table: numeric, cheaper than per key); then the versions an update can touch are
-  // its key's current one, which must start before it.
-  const earliest = upd.select(_EARLIEST).getColumn("valid_from_ts");
+  // Every key at most once. Only current versions may end at or after the batch's earliest
+  // time (checked over the whole table: numeric, cheaper than per key); then the versions an
+  // update can touch are its key's current one, which must start before it.
+  const batch = upd.lazy().select(_REPEATED_KEY, _EARLIEST).collectSync();
+  if (batch.getColumn(_REPEAT).toArray()[0] !== false) return undefined;
+  const earliest = batch.getColumn("valid_from_ts");
   const lateEnds = dim.lazy().select(_UNTIL.gtEq(earliest).and(_IS_OPEN.not()).any())
     .collectSync();
   if (lateEnds.getColumn("valid_until_ts").toArray()[0] !== false) return undefined;

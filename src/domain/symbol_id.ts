@@ -186,14 +186,20 @@ export function symbolIds(df: pl.DataFrame, options: SymbolIdsOptions = {}): pl.
     symbolColumn = "exchange_symbol",
     validFromColumn = "valid_from_ts",
   } = options;
-  for (const name of [exchangeIdColumn, symbolColumn, validFromColumn]) {
+  const [exchangeIdSeries, symbolSeries, validFromSeries] = [
+    exchangeIdColumn,
+    symbolColumn,
+    validFromColumn,
+  ].map((name) => {
     if (!df.columns.includes(name)) {
       throw new TypeError(`Cannot compute symbol ids: column "${name}" is missing`);
     }
-    if (df.getColumn(name).nullCount() > 0) {
+    const series = df.getColumn(name);
+    if (series.nullCount() > 0) {
       throw new TypeError(`Cannot compute symbol ids: column "${name}" has null values`);
     }
-  }
+    return series;
+  });
   const out = new BigInt64Array(df.height);
   const words = new Uint32Array(out.buffer);
   const [lo, hi] = _LITTLE_ENDIAN ? [0, 1] : [1, 0];
@@ -204,12 +210,13 @@ export function symbolIds(df: pl.DataFrame, options: SymbolIdsOptions = {}): pl.
   const prefixes = new Map<number, [number, number]>();
   let lastFrom = 0n;
   let lastFromText = "0";
+  // Each nodejs-polars call costs tens of µs: no slice or cast that changes nothing.
+  const part = (series: pl.Series, offset: number, dtype: pl.DataType) =>
+    _as(df.height <= _CHUNK_ROWS ? series : series.slice(offset, _CHUNK_ROWS), dtype);
   for (let offset = 0; offset < df.height; offset += _CHUNK_ROWS) {
-    // Each nodejs-polars call costs tens of µs: no slice or cast that changes nothing.
-    const chunk = offset === 0 && df.height <= _CHUNK_ROWS ? df : df.slice(offset, _CHUNK_ROWS);
-    const exchangeIds = _as(chunk.getColumn(exchangeIdColumn), pl.Int32).toTypedArray();
-    const froms = _as(chunk.getColumn(validFromColumn), pl.Int64).toTypedArray() as BigInt64Array;
-    const symbols = _as(chunk.getColumn(symbolColumn), pl.String);
+    const exchangeIds = part(exchangeIdSeries, offset, pl.Int32).toTypedArray();
+    const froms = part(validFromSeries, offset, pl.Int64).toTypedArray() as BigInt64Array;
+    const symbols = part(symbolSeries, offset, pl.String);
     // `str.lengths` counts code points, which `codePoints` consumes.
     const lengths = symbols.str.lengths().toTypedArray() as Uint32Array;
     const joined = symbols.str.concat("").get(0) as string;
