@@ -2,6 +2,7 @@
  * Subprocess of tests/io/delta/concurrency_test.ts: one overwrite or one append racing another
  * process, both released by the `go` barrier file.
  * Usage: deno run -A race_worker.ts <dir> <overwrite|append|overwrite-slow> <goFile> [resumeFile]
+ * `overwrite` and `append` create `<goFile>.<kind>.ready` once they wait at the barrier.
  * `overwrite-slow` reads the table and writes its data files, creates `<goFile>.ready`, then waits for
  * `resumeFile` before committing: a deterministic "append commits while the overwrite runs".
  * Prints one JSON line: {"kind", "ok": true, "version"} or {"kind", "ok": false, "error",
@@ -44,6 +45,9 @@ if (kind === "overwrite-slow") {
   for (const f of snap.files) slow.removeFile(f);
   slow.addFiles(await writeDataFiles(storage, df));
   await Deno.writeTextFile(`${goFile}.ready`, "");
+} else {
+  // Tell the test this process is loaded and at the barrier, so the race is a real one.
+  await Deno.writeTextFile(`${goFile}.${kind}.ready`, "");
 }
 await waitFor(goFile);
 try {
