@@ -168,6 +168,7 @@ const _IS_OPEN = _UNTIL.eq(_OPEN);
 const _BOUNDED = _UNTIL.isNotNull().and(_UNTIL.neq(_OPEN));
 const _EARLIEST = pl.col("valid_from_ts").min();
 const _REPEAT = "__repeated_key";
+const _LATE_END = "__late_end";
 const _REPEATED_KEY = pl.struct(_KEY.map((c) => pl.col(c))).isDuplicated().any().alias(_REPEAT);
 const _NEXT: pl.Expr[] = [
   ..._KEY.map((c) => pl.col(c)),
@@ -189,10 +190,10 @@ const _SAME = pl.col(_KIND);
 const _KID_COL = pl.col(_KID);
 const _CHANGED = _SAME.not();
 const _NEW_BOUNDS: pl.Expr[] = [pl.col(_ROW), pl.col(_TS).alias("valid_until_ts")];
-const _NEW_VERSION: Record<string, pl.Expr> = {
-  valid_until_ts: _OPEN.alias("valid_until_ts"),
-  is_current: pl.lit(true).alias("is_current"),
-};
+const _NEW_VERSION = new Map<string, pl.Expr>([
+  ["valid_until_ts", _OPEN.alias("valid_until_ts")],
+  ["is_current", pl.lit(true).alias("is_current")],
+]);
 const _PATCH: pl.Expr[] = [
   pl.col(_NEW_UNTIL).alias("valid_until_ts"),
   pl.when(pl.col(_NEW_UNTIL).eq(_UNTIL)).then(pl.col("is_current"))
@@ -357,9 +358,10 @@ function _appendLatest(dim: pl.DataFrame, upd: pl.DataFrame): pl.DataFrame | und
   const batch = upd.lazy().select(_REPEATED_KEY, _EARLIEST).collectSync();
   if (batch.getColumn(_REPEAT).toArray()[0] !== false) return undefined;
   const earliest = batch.getColumn("valid_from_ts");
-  const lateEnds = dim.lazy().select(_UNTIL.gtEq(earliest).and(_IS_OPEN.not()).any())
+  const lateEnds = dim.lazy()
+    .select(_UNTIL.gtEq(earliest).and(_IS_OPEN.not()).any().alias(_LATE_END))
     .collectSync();
-  if (lateEnds.getColumn("valid_until_ts").toArray()[0] !== false) return undefined;
+  if (lateEnds.getColumn(_LATE_END).toArray()[0] !== false) return undefined;
   // Current versions of the batch's keys beside their update (key index = the update's row),
   // compared in the same query.
   const flags = dim.lazy()
@@ -388,7 +390,7 @@ function _appendLatest(dim: pl.DataFrame, upd: pl.DataFrame): pl.DataFrame | und
   // New current versions in one projection (each eager call is a whole query).
   const ids = symbolIds(inserted);
   const added = inserted.lazy()
-    .select(..._OUT_COLUMNS.map((c) => c === "symbol_id" ? ids : _NEW_VERSION[c] ?? c))
+    .select(..._OUT_COLUMNS.map((c) => c === "symbol_id" ? ids : _NEW_VERSION.get(c) ?? c))
     .collectSync();
   return pl.concat([patched, added], { how: "vertical", rechunk: false });
 }
