@@ -24,6 +24,12 @@
  * 7. **project** to the table's columns, conform to its schema, sort by `(symbol_id,
  *    ts_local_us, file_line_number)`.
  *
+ * The usual file (one symbol inside one `dim_symbol` version, no row rejected) takes a clean
+ * path with the same result in three passes: one aggregate proves steps 2-6 hold for every
+ * row, then one projection encodes, with the version's values as literals (no join, no
+ * per-row rule columns, no sort when the aggregate saw time order). Anything else takes the
+ * steps above.
+ *
  * Every data row of the file ends in exactly one of `rows` or `quarantined`, so
  * `rowsRead = rows.height + quarantined.height`.
  *
