@@ -35,7 +35,7 @@ import denoJson from "../../../deno.json" with { type: "json" };
 import type { Action, AddAction, CommitInfo } from "./actions.ts";
 import { decodeDeltaPath, parseActions } from "./actions.ts";
 import { CommitConflictError, UnsupportedFeatureError } from "./errors.ts";
-import { FileAlreadyExistsError, type ObjectStorage } from "./storage.ts";
+import { FileAlreadyExistsError, FileNotFoundError, type ObjectStorage } from "./storage.ts";
 
 /** The `engineInfo` written into every `commitInfo`: `pointline/<version>`. */
 export const ENGINE_INFO = `pointline/${(denoJson as { version?: string }).version ?? "0.0.0"}`;
@@ -408,17 +408,18 @@ export async function commitWithRetry(
   for (let attempt = 0; attempt <= maxRetries; attempt++) {
     const outcome = await tryCommit(storage, version, bytes);
     if (outcome.kind === "committed") return outcome.version;
-    // Lost the race for `version`: inspect every commit that won meanwhile.
-    const winner = parseActions(
-      new TextDecoder().decode(await storage.read(commitPath(version))),
-      commitPath(version),
-    );
     if (readVersion < 0) {
       throw new CommitConflictError(version, "the table was created concurrently");
     }
-    const reason = findConflict(winner, context);
-    if (reason !== undefined) throw new CommitConflictError(version, reason);
-    version++;
+    // Lost the race for `version`: inspect every commit that won meanwhile, up to the newest,
+    // so the next attempt targets the first free version (busy writers never outpace us).
+    for (;;) {
+      const winner = await _readWinner(storage, version);
+      if (winner === undefined) break;
+      const reason = findConflict(winner, context);
+      if (reason !== undefined) throw new CommitConflictError(version, reason);
+      version++;
+    }
     const delay = Math.min(cap, base * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2);
     await new Promise((r) => setTimeout(r, delay));
   }
@@ -426,4 +427,16 @@ export async function commitWithRetry(
     version - 1,
     `gave up after ${maxRetries + 1} attempts: too much concurrent writing`,
   );
+}
+
+/** The actions of commit `version`, or `undefined` when it does not exist yet. */
+async function _readWinner(storage: ObjectStorage, version: number): Promise<Action[] | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await storage.read(commitPath(version));
+  } catch (e) {
+    if (e instanceof FileNotFoundError) return undefined;
+    throw e;
+  }
+  return parseActions(new TextDecoder().decode(bytes), commitPath(version));
 }

@@ -14,6 +14,7 @@ import {
 import type { Action, AddAction } from "../../../src/io/delta/actions.ts";
 import { CommitConflictError, UnsupportedFeatureError } from "../../../src/io/delta/errors.ts";
 import { MemoryStorage } from "../../../src/io/delta/memory_storage.ts";
+import type { PutOptions } from "../../../src/io/delta/storage.ts";
 import { Transaction } from "../../../src/io/delta/transaction.ts";
 import { writeDelta } from "../../../src/io/delta/write_delta.ts";
 import { loadSnapshot } from "../../../src/io/delta/snapshot.ts";
@@ -249,9 +250,34 @@ Deno.test("commitWithRetry throws CommitConflictError naming the winning version
   assert.match(err.reason, /0\.parquet/);
 });
 
-Deno.test("commitWithRetry gives up after maxRetries", async () => {
+Deno.test("commitWithRetry checks every commit that won meanwhile and lands after the newest in one retry", async () => {
   const s = new MemoryStorage();
-  for (let i = 0; i < 5; i++) await tryCommit(s, i, serializeCommit([add(`${i}.parquet`)]));
+  for (let i = 0; i <= 150; i++) await tryCommit(s, i, serializeCommit([add(`${i}.parquet`)]));
+  const v = await commitWithRetry(s, [add("late.parquet")], 0, blind, {
+    maxRetries: 1,
+    backoffMs: 0,
+  });
+  assert.equal(v, 151, "one lost put, then the first free version");
+  const conflicting = { ...blind, readFiles: new Set(["120.parquet"]) };
+  await tryCommit(s, 152, serializeCommit([{ remove: { path: "120.parquet", dataChange: true } }]));
+  const err = await commitWithRetry(s, [add("x.parquet")], 0, conflicting, { maxRetries: 1 })
+    .catch((e) => e);
+  assert.ok(err instanceof CommitConflictError, "a conflict far past the first lost version");
+  assert.equal(err.winningVersion, 152);
+});
+
+Deno.test("commitWithRetry gives up after maxRetries", async () => {
+  /** A competitor that always commits the version this writer is about to take. */
+  class AlwaysBeaten extends MemoryStorage {
+    override async put(path: string, bytes: Uint8Array, options?: PutOptions): Promise<void> {
+      if (/\d{20}\.json$/.test(path)) {
+        await super.put(path, serializeCommit([add(`rival-${path}`)]), { overwrite: false });
+      }
+      return await super.put(path, bytes, options);
+    }
+  }
+  const s = new AlwaysBeaten();
+  await MemoryStorage.prototype.put.call(s, commitPath(0), serializeCommit([add("0.parquet")]));
   const err = await commitWithRetry(s, [add("x.parquet")], 0, blind, {
     maxRetries: 2,
     backoffMs: 0,
