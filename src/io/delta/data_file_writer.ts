@@ -336,20 +336,46 @@ interface _Group {
 
 function _groupByPartition(df: pl.DataFrame, partitionColumns: string[]): _Group[] {
   if (partitionColumns.length === 0) return [{ values: {}, rows: df }];
+  // One partition (one ingested vendor file, typically): skip the split, which copies the frame.
+  if (df.height > 0 && _isSinglePartition(df, partitionColumns)) {
+    return [{ values: _partitionValuesOfFirstRow(df, partitionColumns), rows: df }];
+  }
   // Group on the native columns (much faster than on derived string keys), then serialize
   // each group's values from its first row.
   const parts = df.partitionBy(partitionColumns, true, true);
-  return parts.map((part) => {
-    const first = part.head(1).select(
-      ...partitionColumns.map((c) => _partitionStringExpr(df, c).alias(c)),
-    ).toRecords()[0];
-    const values: Record<string, string | null> = {};
-    for (const c of partitionColumns) {
-      const v = first[c];
-      values[c] = v === null || v === undefined || v === "" ? null : String(v);
-    }
-    return { values, rows: part };
-  });
+  return parts.map((part) => ({
+    values: _partitionValuesOfFirstRow(part, partitionColumns),
+    rows: part,
+  }));
+}
+
+/** Whether every partition column holds one value (all null, or no null and min equal to max). */
+function _isSinglePartition(df: pl.DataFrame, partitionColumns: string[]): boolean {
+  const checks = df.select(
+    ...partitionColumns.map((c, i) =>
+      pl.col(c).nullCount().eq(0).and(pl.col(c).min().eq(pl.col(c).max()))
+        .or(pl.col(c).nullCount().eq(pl.lit(df.height)))
+        .cast(pl.Int8)
+        .alias(`_single_${i}`)
+    ),
+  ).row(0);
+  return checks.every((v) => v === 1);
+}
+
+/** The serialized partition values of a frame's first row. */
+function _partitionValuesOfFirstRow(
+  df: pl.DataFrame,
+  partitionColumns: string[],
+): Record<string, string | null> {
+  const first = df.head(1).select(
+    ...partitionColumns.map((c) => _partitionStringExpr(df, c).alias(c)),
+  ).toRecords()[0];
+  const values: Record<string, string | null> = {};
+  for (const c of partitionColumns) {
+    const v = first[c];
+    values[c] = v === null || v === undefined || v === "" ? null : String(v);
+  }
+  return values;
 }
 
 /** Serialize partition values the way the protocol's `partitionValues` expects them. */
