@@ -423,10 +423,19 @@ function _transformClean(
   return flags.__sorted === true ? out : out.sort([...EVENT_SORT_BY]);
 }
 
+/** A dim_symbol version (cross-joined with a file's key and time span) that covers the span. */
+function _coversSpan(): pl.Expr {
+  return pl.col("exchange_id").cast(pl.Int64).eq(pl.col(_KEY_EXCHANGE).cast(pl.Int64))
+    .and(pl.col("exchange_symbol").cast(pl.Utf8).eq(pl.col(_KEY_SYMBOL)))
+    .and(pl.col("valid_from_ts").cast(pl.Int64).ltEq(pl.col("__lo")))
+    .and(pl.col("__hi").lt(pl.col("valid_until_ts").cast(pl.Int64)));
+}
+
 /**
  * The one `dim_symbol` row whose version covers `[__lo, __hi]` of the span's key, when its
  * increments are all positive; else undefined.
  */
+
 function _coveringVersion(
   dim: pl.DataFrame,
   span: pl.DataFrame,
@@ -434,12 +443,7 @@ function _coveringVersion(
 ): pl.DataFrame | undefined {
   const version = dim
     .join(span.select(_KEY_EXCHANGE, _KEY_SYMBOL, "__lo", "__hi"), { how: "cross" })
-    .filter(
-      pl.col("exchange_id").cast(pl.Int64).eq(pl.col(_KEY_EXCHANGE).cast(pl.Int64))
-        .and(pl.col("exchange_symbol").cast(pl.Utf8).eq(pl.col(_KEY_SYMBOL)))
-        .and(pl.col("valid_from_ts").cast(pl.Int64).ltEq(pl.col("__lo")))
-        .and(pl.col("__hi").lt(pl.col("valid_until_ts").cast(pl.Int64))),
-    )
+    .filter(_coversSpan())
     .select("symbol_id", ...attach);
   if (version.height !== 1) return undefined;
   if (attach.length > 0 && !_positive(version, attach)) return undefined;
@@ -565,12 +569,7 @@ function _resolveWholeFile(
   if (span.getColumn("__one_key").toArray()[0] !== true) return undefined;
   const version = dim
     .join(span, { how: "cross" })
-    .filter(
-      pl.col("exchange_id").cast(pl.Int64).eq(pl.col(_KEY_EXCHANGE).cast(pl.Int64))
-        .and(pl.col("exchange_symbol").cast(pl.Utf8).eq(pl.col(_KEY_SYMBOL)))
-        .and(pl.col("valid_from_ts").cast(pl.Int64).ltEq(pl.col("__lo")))
-        .and(pl.col("__hi").lt(pl.col("valid_until_ts").cast(pl.Int64))),
-    )
+    .filter(_coversSpan())
     .select("symbol_id", ...attach);
   if (version.height !== 1) return undefined;
   const first = pl.Series("first", new Uint32Array(rows.height) as unknown as number[], pl.UInt32);

@@ -88,8 +88,9 @@ Deno.test("transformTardisFile turns the real book_snapshot_25 sample into 10 ro
   assert.deepEqual((first.asks_qty_int as number[]).slice(0, 2), [1714, 5400]);
 });
 
-Deno.test("transformTardisFile turns the real L2 excerpt into 15 l2_updates rows", () => {
-  const dim = testDim([
+/** Deribit BTC-PERPETUAL (exchange 21) in one version from 0, as the real L2 excerpt needs. */
+function deribitPerpetualDim(): pl.DataFrame {
+  return testDim([
     {
       symbolId: 9,
       exchangeId: 21,
@@ -99,6 +100,10 @@ Deno.test("transformTardisFile turns the real L2 excerpt into 15 l2_updates rows
       amountIncrement: 10,
     },
   ]);
+}
+
+Deno.test("transformTardisFile turns the real L2 excerpt into 15 l2_updates rows", () => {
+  const dim = deribitPerpetualDim();
   const out = transformTardisFile(
     L2_UPDATES,
     read("incremental_book_L2/deribit_incremental_book_L2_BTC-PERPETUAL.csv"),
@@ -404,16 +409,7 @@ Deno.test("transformTardisFile gives a clean file the rows the general path give
     fields[1] = "NOT_A_SYMBOL";
     return new TextEncoder().encode(`${text}\n${fields.join(",")}\n`);
   };
-  const l2Dim = testDim([
-    {
-      symbolId: 9,
-      exchangeId: 21,
-      symbol: "BTC-PERPETUAL",
-      from: 0,
-      priceIncrement: 0.5,
-      amountIncrement: 10,
-    },
-  ]);
+  const l2Dim = deribitPerpetualDim();
   const cases = [
     {
       spec: TRADES,
