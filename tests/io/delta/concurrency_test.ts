@@ -14,6 +14,7 @@ import { DeltaTable } from "../../../src/io/delta/delta_table.ts";
 import { CommitConflictError } from "../../../src/io/delta/errors.ts";
 import { MemoryStorage } from "../../../src/io/delta/memory_storage.ts";
 import type { PutOptions } from "../../../src/io/delta/storage.ts";
+import { waitForFile } from "./_proc/wait_for_file.ts";
 
 const PROC = `${REPO_ROOT}/tests/io/delta/_proc`;
 
@@ -40,16 +41,9 @@ async function finish(child: Deno.ChildProcess): Promise<Record<string, unknown>
   return JSON.parse(stdout.split("\n").pop()!);
 }
 
-async function waitFor(file: string): Promise<void> {
-  for (let i = 0; i < 6000; i++) {
-    try {
-      await Deno.stat(file);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-  throw new Error(`timed out waiting for ${file}`);
+/** The barrier files the subprocesses create, checked every 5 ms for at most 6,000 checks. */
+function waitFor(file: string): Promise<void> {
+  return waitForFile(file, { pollMs: 5, attempts: 6000 });
 }
 
 Deno.test("4 processes x 25 appends: 100 commits land, contiguous versions, no row lost", async () => {

@@ -6,16 +6,10 @@
  */
 import pl from "nodejs-polars";
 import { writeDelta } from "../../../../src/io/delta/write_delta.ts";
+import { waitForFile } from "./wait_for_file.ts";
 
 const [dir, worker, n, goFile] = Deno.args;
-while (true) {
-  try {
-    await Deno.stat(goFile);
-    break;
-  } catch {
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+await waitForFile(goFile, { pollMs: 5 });
 const versions: number[] = [];
 for (let i = 0; i < Number(n); i++) {
   const df = pl.DataFrame({ worker: [Number(worker)], seq: [i] }).withColumns(

@@ -13,19 +13,9 @@ import { CommitConflictError } from "../../../../src/io/delta/errors.ts";
 import { LocalStorage } from "../../../../src/io/delta/local_storage.ts";
 import type { PutOptions } from "../../../../src/io/delta/storage.ts";
 import type { IsolationLevel } from "../../../../src/io/delta/commit.ts";
+import { waitForFile } from "./wait_for_file.ts";
 
 const [dir, kind, readyFile, goFile, isolationLevel] = Deno.args;
-
-async function waitFor(file: string): Promise<void> {
-  while (true) {
-    try {
-      await Deno.stat(file);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  }
-}
 
 /** Local storage that holds the first commit put until the go file exists. */
 class PausedStorage extends LocalStorage {
@@ -34,7 +24,7 @@ class PausedStorage extends LocalStorage {
     if (!this.#paused && /^_delta_log\/\d{20}\.json$/.test(path)) {
       this.#paused = true;
       await Deno.writeTextFile(readyFile, "");
-      await waitFor(goFile);
+      await waitForFile(goFile);
     }
     return await super.put(path, bytes, options);
   }

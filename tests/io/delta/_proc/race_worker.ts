@@ -15,19 +15,10 @@ import { LocalStorage } from "../../../../src/io/delta/local_storage.ts";
 import { loadSnapshot } from "../../../../src/io/delta/snapshot.ts";
 import { Transaction } from "../../../../src/io/delta/transaction.ts";
 import { writeDataFiles } from "../../../../src/io/delta/data_file_writer.ts";
+import { waitForFile } from "./wait_for_file.ts";
 
 const [dir, kind, goFile, resumeFile] = Deno.args;
 
-async function waitFor(file: string): Promise<void> {
-  while (true) {
-    try {
-      await Deno.stat(file);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  }
-}
 const df = pl.DataFrame({ worker: [kind.startsWith("overwrite") ? 100 : 200], seq: [0] })
   .withColumns(
     pl.col("worker").cast(pl.Int64),
@@ -49,10 +40,10 @@ if (kind === "overwrite-slow") {
   // Tell the test this process is loaded and at the barrier, so the race is a real one.
   await Deno.writeTextFile(`${goFile}.${kind}.ready`, "");
 }
-await waitFor(goFile);
+await waitForFile(goFile);
 try {
   if (slow) {
-    await waitFor(resumeFile);
+    await waitForFile(resumeFile);
     const r = await slow.commit();
     console.log(JSON.stringify({ kind, ok: true, version: r.version }));
     Deno.exit(0);
