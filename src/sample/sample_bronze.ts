@@ -20,6 +20,7 @@ import { gzipSync } from "node:zlib";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { flatBronzeName, hiveBronzePath, INSTRUMENTS_DIR } from "../io/bronze_layout.ts";
+import { seededRandom } from "./seeded_random.ts";
 
 /** Tardis data types the sample covers, with their exact CSV headers (first four columns shared). */
 export const SAMPLE_DATA_TYPES = [
@@ -140,18 +141,6 @@ export const TARDIS_HEADERS: Readonly<Record<SampleDataType, string>> = {
   liquidations: "exchange,symbol,timestamp,local_timestamp,id,side,price,amount",
 };
 
-/** mulberry32: a small, fast, deterministic PRNG in [0, 1). */
-function _prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Format `units * step` without binary noise and without trailing zeros. */
 function _fmt(units: number, step: number): string {
   const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
@@ -182,7 +171,7 @@ function _hash(text: string): number {
 export function sampleTardisCsv(dataType: SampleDataType, options: SampleCsvOptions): string {
   const { exchange, symbol, date } = options;
   const n = options.rows ?? 400;
-  const rand = _prng(options.seed ?? 1);
+  const rand = seededRandom(options.seed ?? 1);
   const step = options.priceStep ?? 0.5;
   const lot = options.lot ?? 0.001;
   let mid = Math.round((options.price ?? 66000) / step);

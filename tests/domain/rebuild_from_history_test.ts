@@ -5,19 +5,8 @@ import { rebuildFromHistory } from "../../src/domain/rebuild_from_history.ts";
 import { Scd2ConflictError, scd2Upsert } from "../../src/domain/scd2_upsert.ts";
 import { symbolId } from "../../src/domain/symbol_id.ts";
 import { emptyFrame } from "../../src/domain/table_schema.ts";
+import { seededRandom } from "../../src/sample/seeded_random.ts";
 import { bigints, type UpdateRow, updatesFrame, versions } from "./_dim_symbol_helpers.ts";
-
-/** Seeded PRNG (mulberry32): the same seed gives the same cases on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: readonly T[], rnd: () => number): T[] {
   const out = [...items];
@@ -121,7 +110,7 @@ Deno.test("rebuildFromHistory", async (t) => {
   await t.step(
     "gives the same table for any order of the same updates (120 seeded permutations)",
     () => {
-      const rnd = mulberry32(20240601);
+      const rnd = seededRandom(20240601);
       for (let c = 0; c < 20; c++) {
         const rows = randomHistory(rnd, true);
         const expected = rebuildFromHistory(updatesFrame(rows));
@@ -136,7 +125,7 @@ Deno.test("rebuildFromHistory", async (t) => {
   );
 
   await t.step("equals incremental scd2Upsert batches applied in time order", () => {
-    const rnd = mulberry32(7);
+    const rnd = seededRandom(7);
     for (let c = 0; c < 20; c++) {
       const rows = randomHistory(rnd, false);
       const cut1 = 300n, cut2 = 600n;
@@ -154,7 +143,7 @@ Deno.test("rebuildFromHistory", async (t) => {
   });
 
   await t.step("gives a dim_symbol table back unchanged when rebuilt from itself", () => {
-    const rnd = mulberry32(99);
+    const rnd = seededRandom(99);
     const dim = rebuildFromHistory(updatesFrame(randomHistory(rnd, true)));
     assert.ok(rebuildFromHistory(dim).frameEqual(dim, true));
   });

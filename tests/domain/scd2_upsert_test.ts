@@ -5,6 +5,7 @@ import { rebuildFromHistory } from "../../src/domain/rebuild_from_history.ts";
 import { Scd2ConflictError, scd2Upsert } from "../../src/domain/scd2_upsert.ts";
 import { symbolId } from "../../src/domain/symbol_id.ts";
 import { emptyFrame } from "../../src/domain/table_schema.ts";
+import { seededRandom } from "../../src/sample/seeded_random.ts";
 import {
   bigints,
   dimFrame,
@@ -12,18 +13,6 @@ import {
   updatesFrame,
   versions,
 } from "./_dim_symbol_helpers.ts";
-
-/** Seeded PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomRows(rnd: () => number, n: number, withEnds: boolean): UpdateRow[] {
   const rows: UpdateRow[] = [];
@@ -276,7 +265,7 @@ Deno.test("scd2Upsert", async (t) => {
   await t.step(
     "equals a full rebuild from the stored versions plus the batch (seeded property)",
     () => {
-      const rnd = mulberry32(1234);
+      const rnd = seededRandom(1234);
       let compared = 0;
       for (let c = 0; c < 40; c++) {
         const stored = tryRun(() => rebuildFromHistory(updatesFrame(randomRows(rnd, 12, true))));
@@ -314,7 +303,7 @@ Deno.test("scd2Upsert", async (t) => {
       // A batch naming each key once, with no bound, may skip the general walk when every
       // update lies after its key's history. Appending an identical duplicate of a row (a
       // no-op by the rules) forces the walk, so both paths meet on the same input.
-      const rnd = mulberry32(99);
+      const rnd = seededRandom(99);
       let compared = 0;
       let appends = 0;
       for (let c = 0; c < 40; c++) {

@@ -13,30 +13,15 @@ import { readDelta } from "../../../src/io/delta/read_delta.ts";
 import { DeltaTable } from "../../../src/io/delta/delta_table.ts";
 import { vacuum } from "../../../src/io/delta/vacuum.ts";
 import { LocalStorage } from "../../../src/io/delta/local_storage.ts";
+import { seededRandom } from "../../../src/sample/seeded_random.ts";
+import { waitForFile } from "./_proc/wait_for_file.ts";
 
 const TRIALS = 30;
 const ROWS = 40;
 
-/** A small deterministic PRNG (mulberry32), so a failing run can be replayed from its seed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function waitFor(file: string): Promise<void> {
-  for (let i = 0; i < 6000; i++) {
-    try {
-      await Deno.stat(file);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  }
-  throw new Error(`timed out waiting for ${file}`);
+/** The barrier files the subprocesses create, checked every 2 ms for at most 6,000 checks. */
+function waitFor(file: string): Promise<void> {
+  return waitForFile(file, { attempts: 6000 });
 }
 
 async function committedBatches(dir: string): Promise<Set<number>> {
@@ -47,7 +32,7 @@ async function committedBatches(dir: string): Promise<Set<number>> {
 
 Deno.test(`kill -9 of a writer at ${TRIALS} random points: every commit is all-or-nothing, vacuum removes orphans`, async () => {
   const seed = Number(Deno.env.get("CRASH_SEED") ?? Date.now() % 100000);
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   console.log(`crash_test seed ${seed} (replay with CRASH_SEED=${seed})`);
   const dir = await Deno.makeTempDir({ prefix: "pointline_crash_" });
   const df = pl.DataFrame({ part: ["p0"], i: [0] }).withColumns(
