@@ -317,7 +317,15 @@ export function parseIndex(text: string): IndexRow[] {
   });
 }
 
-function _exists(path: string): boolean {
+/**
+ * Whether a fixture path exists.
+ *
+ * @example
+ * ```ts
+ * console.assert(pathExists(".") && !pathExists("./no such fixture"));
+ * ```
+ */
+export function pathExists(path: string): boolean {
   try {
     Deno.statSync(path);
     return true;
@@ -352,7 +360,7 @@ export function conformanceCases(rows: IndexRow[]): ConformanceCase[] {
     const outOfScope = readerFeatures.filter((f) => f in OUT_OF_SCOPE_FEATURES);
     const caseDir = path.replace(/\/delta$/, "");
     const expectedFile = `${caseDir}/EXPECTED.from-tests.json`;
-    if (_exists(expectedFile)) base.expectedFile = expectedFile;
+    if (pathExists(expectedFile)) base.expectedFile = expectedFile;
     if (row.root.startsWith("delta-rs/data_err_logs/")) {
       const name = row.root.split("/").pop()!;
       if (errLogs.shouldError[name] === true) {
@@ -375,7 +383,7 @@ export function conformanceCases(rows: IndexRow[]): ConformanceCase[] {
     } else if (row.features.some((f) => f.startsWith("LOG-ONLY"))) {
       base.kind = "logOnly";
     } else if (
-      row.root.startsWith("kernel-rs-golden/") && _exists(`${caseDir}/expected`) &&
+      row.root.startsWith("kernel-rs-golden/") && pathExists(`${caseDir}/expected`) &&
       [...Deno.readDirSync(`${caseDir}/expected`)].some((e) => e.name.endsWith(".parquet"))
     ) {
       base.kind = "golden";

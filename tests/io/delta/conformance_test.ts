@@ -30,6 +30,7 @@ import {
   conformanceCases,
   OUT_OF_SCOPE_FEATURES,
   parseIndex,
+  pathExists,
 } from "./conformance_cases.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -324,20 +325,11 @@ async function _checkOlderVersions(c: ConformanceCase, readData: boolean): Promi
     assert.equal(_sha(paths), want.filesSha256, `live file paths at version ${v} (delta-rs)`);
     const rows = want.rows ?? want.statsRows;
     // Older versions of vacuumed tables point at deleted files: check rows only when they exist.
-    const present = paths.every((p) => /^[a-z]+:/.test(p) || _exists(`${c.path}/${p}`));
+    const present = paths.every((p) => /^[a-z]+:/.test(p) || pathExists(`${c.path}/${p}`));
     if (readData && rows !== undefined && present) {
       const df = await (await t.scan()).collect();
       assert.equal(df.height, rows, `row count at version ${v} (delta-rs)`);
     }
-  }
-}
-
-function _exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

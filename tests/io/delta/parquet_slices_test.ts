@@ -5,17 +5,7 @@ import {
   estimateEncodedSize,
   type ParquetSlice,
 } from "../../../src/io/delta/parquet_slices.ts";
-
-function trades(n: number): pl.DataFrame {
-  const ids = Array.from({ length: n }, (_, i) => BigInt(i));
-  return pl.DataFrame({
-    exchange: ids.map((i) => (i % 2n === 0n ? "binance" : "okx")),
-    px: ids.map((i) => Number(i) * 1.5),
-  }).withColumns(
-    pl.Series("id", ids).cast(pl.Int64),
-    pl.Series("day", ids.map((i) => 19700 + Number(i % 3n))).cast(pl.Date),
-  );
-}
+import { tradesFrame } from "./_trades_frame.ts";
 
 /** Slice `df` for `target`, counting the rows handed to the encoder. */
 function slices(df: pl.DataFrame, target: number): { files: ParquetSlice[]; encodedRows: number } {
@@ -36,7 +26,7 @@ function assertRowsInOrder(df: pl.DataFrame, files: ParquetSlice[]): void {
 }
 
 Deno.test("a frame within the target in memory is encoded once, as one file", () => {
-  const df = trades(10_000);
+  const df = tradesFrame(10_000);
   assert.ok(estimateEncodedSize(df) < 1 << 20);
   const { files, encodedRows } = slices(df, 1 << 20);
   assert.equal(files.length, 1);
@@ -46,7 +36,7 @@ Deno.test("a frame within the target in memory is encoded once, as one file", ()
 });
 
 Deno.test("a frame above the target is cut into files at or below it, each row encoded once (plus a sample)", () => {
-  const df = trades(240_000);
+  const df = tradesFrame(240_000);
   const target = 100_000;
   const whole = df.writeParquet({ compression: "zstd" }).length;
   const { files, encodedRows } = slices(df, target);
@@ -65,7 +55,7 @@ Deno.test("a frame above the target is cut into files at or below it, each row e
 });
 
 Deno.test("a frame larger than the target in memory that compresses below it stays one file", () => {
-  const df = trades(60_000);
+  const df = tradesFrame(60_000);
   const whole = df.writeParquet({ compression: "zstd" }).length;
   const target = whole * 2;
   assert.ok(estimateEncodedSize(df) > target, "in memory it is above the target");
@@ -76,7 +66,7 @@ Deno.test("a frame larger than the target in memory that compresses below it sta
 });
 
 Deno.test("a single row is never split; the target must be positive", () => {
-  const df = trades(1);
+  const df = tradesFrame(1);
   const { files } = slices(df, 1);
   assert.equal(files.length, 1);
   assert.throws(() => slices(df, 0), RangeError);

@@ -9,17 +9,7 @@ import { computeFileStats, stringUpperBound } from "../../../src/io/delta/data_f
 import { escapePartitionValue, partitionPath } from "../../../src/io/delta/partition_path.ts";
 import { ENGINE_INFO } from "../../../src/io/delta/commit.ts";
 import { SchemaMismatchError, TableAlreadyExistsError } from "../../../src/io/delta/errors.ts";
-
-function trades(n: number, offset = 0): pl.DataFrame {
-  const ids = Array.from({ length: n }, (_, i) => BigInt(i + offset));
-  return pl.DataFrame({
-    exchange: ids.map((i) => (i % 2n === 0n ? "binance" : "okx")),
-    px: ids.map((i) => Number(i) * 1.5),
-  }).withColumns(
-    pl.Series("id", ids).cast(pl.Int64),
-    pl.Series("day", ids.map((i) => 19700 + Number(i % 3n))).cast(pl.Date),
-  );
-}
+import { tradesFrame } from "./_trades_frame.ts";
 
 function sorted(df: pl.DataFrame, by = "id"): Record<string, unknown>[] {
   return df.sort(by).toRecords();
@@ -31,7 +21,7 @@ async function tmp(): Promise<string> {
 
 Deno.test("writeDelta creates a reader 1 / writer 2 table whose rows read back", async () => {
   const dir = await tmp();
-  const r = await writeDelta(dir, trades(10), { partitionBy: ["exchange"] });
+  const r = await writeDelta(dir, tradesFrame(10), { partitionBy: ["exchange"] });
   assert.equal(r.version, 0);
   assert.equal(r.filesAdded, 2);
   assert.equal(r.rowsWritten, 10);
@@ -46,7 +36,7 @@ Deno.test("writeDelta creates a reader 1 / writer 2 table whose rows read back",
   const back = await readDelta(dir);
   assert.deepEqual(
     sorted(back.select("id", "exchange", "px")),
-    sorted(trades(10).select("id", "exchange", "px")),
+    sorted(tradesFrame(10).select("id", "exchange", "px")),
   );
   const hist = await t.history();
   assert.equal(hist[0].operation, "CREATE TABLE");
@@ -55,28 +45,28 @@ Deno.test("writeDelta creates a reader 1 / writer 2 table whose rows read back",
 
 Deno.test("writeDelta modes: error refuses, ignore skips, append adds, overwrite replaces", async (t) => {
   const dir = await tmp();
-  await writeDelta(dir, trades(4));
+  await writeDelta(dir, tradesFrame(4));
   await t.step("error", async () => {
-    await assert.rejects(writeDelta(dir, trades(4)), TableAlreadyExistsError);
+    await assert.rejects(writeDelta(dir, tradesFrame(4)), TableAlreadyExistsError);
   });
   await t.step("ignore", async () => {
-    const r = await writeDelta(dir, trades(4), { mode: "ignore" });
+    const r = await writeDelta(dir, tradesFrame(4), { mode: "ignore" });
     assert.equal(r.skipped, true);
     assert.equal((await DeltaTable.open(dir)).version, 0);
   });
   await t.step("append", async () => {
-    const r = await writeDelta(dir, trades(3, 100), { mode: "append" });
+    const r = await writeDelta(dir, tradesFrame(3, 100), { mode: "append" });
     assert.equal(r.version, 1);
     assert.equal((await readDelta(dir)).height, 7);
   });
   await t.step("overwrite", async () => {
-    const r = await writeDelta(dir, trades(2, 500), { mode: "overwrite" });
+    const r = await writeDelta(dir, tradesFrame(2, 500), { mode: "overwrite" });
     assert.equal(r.filesRemoved, 2);
     const back = await readDelta(dir);
     assert.deepEqual(back.getColumn("id").cast(pl.Utf8).toArray().sort(), ["500", "501"]);
   });
   await t.step("an empty append makes no commit", async () => {
-    const r = await writeDelta(dir, trades(1).head(0), { mode: "append" });
+    const r = await writeDelta(dir, tradesFrame(1).head(0), { mode: "append" });
     assert.equal(r.skipped, true);
     assert.equal((await DeltaTable.open(dir)).version, 2);
   });
@@ -84,9 +74,9 @@ Deno.test("writeDelta modes: error refuses, ignore skips, append adds, overwrite
 
 Deno.test("writeDelta overwrite with a partition predicate removes only that partition without reading", async () => {
   const dir = await tmp();
-  await writeDelta(dir, trades(12), { partitionBy: ["day"] });
+  await writeDelta(dir, tradesFrame(12), { partitionBy: ["day"] });
   const before = (await DeltaTable.open(dir)).files();
-  const day0 = trades(12).filter(pl.col("id").modulo(3).eq(0));
+  const day0 = tradesFrame(12).filter(pl.col("id").modulo(3).eq(0));
   const replacement = day0.withColumns(pl.lit(-1).alias("px"));
   const r = await writeDelta(dir, replacement, {
     mode: "overwrite",
@@ -104,8 +94,8 @@ Deno.test("writeDelta overwrite with a partition predicate removes only that par
 
 Deno.test("writeDelta overwrite with a data-column predicate rewrites the non-matching rows of touched files", async () => {
   const dir = await tmp();
-  await writeDelta(dir, trades(10));
-  await writeDelta(dir, trades(1, 100).withColumns(pl.lit(999).alias("px")), {
+  await writeDelta(dir, tradesFrame(10));
+  await writeDelta(dir, tradesFrame(1, 100).withColumns(pl.lit(999).alias("px")), {
     mode: "overwrite",
     predicate: [["id", ">=", 5n]],
   });
@@ -122,18 +112,18 @@ Deno.test("writeDelta overwrite with a data-column predicate rewrites the non-ma
 
 Deno.test("writeDelta overwrite refuses rows that do not match its predicate", async () => {
   const dir = await tmp();
-  await writeDelta(dir, trades(4), { partitionBy: ["exchange"] });
+  await writeDelta(dir, tradesFrame(4), { partitionBy: ["exchange"] });
   await assert.rejects(
-    writeDelta(dir, trades(4), { mode: "overwrite", predicate: [["exchange", "=", "okx"]] }),
+    writeDelta(dir, tradesFrame(4), { mode: "overwrite", predicate: [["exchange", "=", "okx"]] }),
     /2 of 4 rows do not match/,
   );
 });
 
 Deno.test("writeDelta schema: mismatch is an error naming the columns; merge adds a nullable column", async (t) => {
   const dir = await tmp();
-  await writeDelta(dir, trades(3));
+  await writeDelta(dir, tradesFrame(3));
   await t.step("extra column without merge", async () => {
-    const err = await writeDelta(dir, trades(3).withColumns(pl.lit("x").alias("note")), {
+    const err = await writeDelta(dir, tradesFrame(3).withColumns(pl.lit("x").alias("note")), {
       mode: "append",
     })
       .catch((e) => e);
@@ -141,7 +131,7 @@ Deno.test("writeDelta schema: mismatch is an error naming the columns; merge add
     assert.deepEqual(err.columns, ["note"]);
   });
   await t.step("type change is never coerced", async () => {
-    const err = await writeDelta(dir, trades(3).withColumns(pl.col("id").cast(pl.Utf8)), {
+    const err = await writeDelta(dir, tradesFrame(3).withColumns(pl.col("id").cast(pl.Utf8)), {
       mode: "append",
       schemaMode: "merge",
     }).catch((e) => e);
@@ -149,7 +139,7 @@ Deno.test("writeDelta schema: mismatch is an error naming the columns; merge add
     assert.match(err.message, /"id" is string in the data but long in the table/);
   });
   await t.step("merge", async () => {
-    const r = await writeDelta(dir, trades(2, 10).withColumns(pl.lit("x").alias("note")), {
+    const r = await writeDelta(dir, tradesFrame(2, 10).withColumns(pl.lit("x").alias("note")), {
       mode: "append",
       schemaMode: "merge",
     });
@@ -159,7 +149,7 @@ Deno.test("writeDelta schema: mismatch is an error naming the columns; merge add
     assert.equal(back.filter(pl.col("note").isNull()).height, 3);
   });
   await t.step("missing nullable columns are written as nulls", async () => {
-    await writeDelta(dir, trades(1, 50).drop("px"), { mode: "append" });
+    await writeDelta(dir, tradesFrame(1, 50).drop("px"), { mode: "append" });
     const back = await readDelta(dir);
     assert.equal(back.filter(pl.col("id").eq(50)).getColumn("px").get(0), null);
   });
@@ -214,7 +204,7 @@ Deno.test("file stats keep skipping safe: truncated strings, ms timestamps, exac
 
 Deno.test("writeDelta splits partitions into files near targetFileSize", async () => {
   const dir = await tmp();
-  const r = await writeDelta(dir, trades(60_000), { targetFileSize: 40_000 });
+  const r = await writeDelta(dir, tradesFrame(60_000), { targetFileSize: 40_000 });
   assert.ok(r.filesAdded >= 3, `expected a split, got ${r.filesAdded} files`);
   const t = await DeltaTable.open(dir);
   const counts = t.files().map((f) => JSON.parse(f.stats!).numRecords as number);
@@ -235,7 +225,7 @@ Deno.test("writeDelta splits partitions into files near targetFileSize", async (
 
 Deno.test("writeDelta splits each partition on its own, keeping every row once", async () => {
   const dir = await tmp();
-  const r = await writeDelta(dir, trades(90_000), {
+  const r = await writeDelta(dir, tradesFrame(90_000), {
     partitionBy: ["exchange"],
     targetFileSize: 40_000,
   });
@@ -260,14 +250,17 @@ Deno.test("writeDelta splits each partition on its own, keeping every row once",
 
 Deno.test("writeDelta txn makes a batch idempotent and transactionVersion reads it back", async () => {
   const dir = await tmp();
-  await writeDelta(dir, trades(2), { txn: { appId: "ingest", version: 1 } });
+  await writeDelta(dir, tradesFrame(2), { txn: { appId: "ingest", version: 1 } });
   assert.equal((await DeltaTable.open(dir)).transactionVersion("ingest"), 1);
-  const again = await writeDelta(dir, trades(2), {
+  const again = await writeDelta(dir, tradesFrame(2), {
     mode: "append",
     txn: { appId: "ingest", version: 1 },
   });
   assert.equal(again.skipped, true);
-  await writeDelta(dir, trades(2, 2), { mode: "append", txn: { appId: "ingest", version: 2 } });
+  await writeDelta(dir, tradesFrame(2, 2), {
+    mode: "append",
+    txn: { appId: "ingest", version: 2 },
+  });
   const t = await DeltaTable.open(dir);
   assert.equal(t.transactionVersion("ingest"), 2);
   assert.equal((await readDelta(dir)).height, 4);
@@ -275,9 +268,9 @@ Deno.test("writeDelta txn makes a batch idempotent and transactionVersion reads 
 
 Deno.test("writeDelta checkpoints every delta.checkpointInterval commits", async () => {
   const dir = await tmp();
-  await writeDelta(dir, trades(1), { configuration: { "delta.checkpointInterval": "3" } });
+  await writeDelta(dir, tradesFrame(1), { configuration: { "delta.checkpointInterval": "3" } });
   for (let i = 1; i <= 4; i++) {
-    const r = await writeDelta(dir, trades(1, i), { mode: "append" });
+    const r = await writeDelta(dir, tradesFrame(1, i), { mode: "append" });
     assert.equal(r.checkpointed, i === 3, `version ${i}`);
   }
   const last = JSON.parse(await Deno.readTextFile(`${dir}/_delta_log/_last_checkpoint`));
@@ -291,10 +284,10 @@ Deno.test("writeDelta checkpoints every delta.checkpointInterval commits", async
 
 Deno.test("a reader of version N is unaffected by a concurrent commit of N+1", async () => {
   const dir = await tmp();
-  await writeDelta(dir, trades(5));
+  await writeDelta(dir, tradesFrame(5));
   const reader = await DeltaTable.open(dir);
   const lazy = await reader.scan();
-  await writeDelta(dir, trades(5, 5), { mode: "overwrite" });
+  await writeDelta(dir, tradesFrame(5, 5), { mode: "overwrite" });
   assert.equal(reader.version, 0);
   const rows = await lazy.collect();
   assert.deepEqual(rows.getColumn("id").cast(pl.Utf8).toArray().sort(), ["0", "1", "2", "3", "4"]);
