@@ -369,11 +369,8 @@ function _transformClean(
   rows: pl.DataFrame,
   ctx: _CleanContext,
 ): pl.DataFrame | undefined {
+  if (rows.height === 0) return undefined;
   const attach = [...new Set(spec.fixedPoint.map((f) => f.increment))];
-  const needed = ["exchange_id", "exchange_symbol", "valid_from_ts", "valid_until_ts", "symbol_id"];
-  if (rows.height === 0 || [...needed, ...attach].some((c) => !ctx.dim.columns.includes(c))) {
-    return undefined;
-  }
   const ts = pl.col("local_timestamp");
   const symbol = pl.col("symbol");
   const span = rows.select(
@@ -383,7 +380,7 @@ function _transformClean(
     ts.max().alias("__hi"),
   );
   const version = _coveringVersion(ctx.dim, span, attach);
-  if (version === undefined) return undefined;
+  if (version === undefined || (attach.length > 0 && !_positive(version, attach))) return undefined;
   const literal = new Map<string, pl.Expr>();
   for (const name of ["symbol_id", ...attach]) literal.set(name, _literal(version, name));
 
@@ -423,31 +420,29 @@ function _transformClean(
   return flags.__sorted === true ? out : out.sort([...EVENT_SORT_BY]);
 }
 
-/** A dim_symbol version (cross-joined with a file's key and time span) that covers the span. */
-function _coversSpan(): pl.Expr {
-  return pl.col("exchange_id").cast(pl.Int64).eq(pl.col(_KEY_EXCHANGE).cast(pl.Int64))
-    .and(pl.col("exchange_symbol").cast(pl.Utf8).eq(pl.col(_KEY_SYMBOL)))
-    .and(pl.col("valid_from_ts").cast(pl.Int64).ltEq(pl.col("__lo")))
-    .and(pl.col("__hi").lt(pl.col("valid_until_ts").cast(pl.Int64)));
-}
-
 /**
- * The one `dim_symbol` row whose version covers `[__lo, __hi]` of the span's key, when its
- * increments are all positive; else undefined.
+ * The one `dim_symbol` row (`symbol_id` and the `attach` columns) whose version covers
+ * `[__lo, __hi]` of the span's key; undefined when none or several do, or when the dim lacks a
+ * column (anything unusual is left to the general path). The return type is inferred: a
+ * plain `pl.DataFrame` would select `hstack`'s in-place (void) overload at the caller.
  */
-
 function _coveringVersion(
   dim: pl.DataFrame,
   span: pl.DataFrame,
   attach: readonly string[],
-): pl.DataFrame | undefined {
+) {
+  const needed = ["exchange_id", "exchange_symbol", "valid_from_ts", "valid_until_ts", "symbol_id"];
+  if ([...needed, ...attach].some((c) => !dim.columns.includes(c))) return undefined;
   const version = dim
     .join(span.select(_KEY_EXCHANGE, _KEY_SYMBOL, "__lo", "__hi"), { how: "cross" })
-    .filter(_coversSpan())
+    .filter(
+      pl.col("exchange_id").cast(pl.Int64).eq(pl.col(_KEY_EXCHANGE).cast(pl.Int64))
+        .and(pl.col("exchange_symbol").cast(pl.Utf8).eq(pl.col(_KEY_SYMBOL)))
+        .and(pl.col("valid_from_ts").cast(pl.Int64).ltEq(pl.col("__lo")))
+        .and(pl.col("__hi").lt(pl.col("valid_until_ts").cast(pl.Int64))),
+    )
     .select("symbol_id", ...attach);
-  if (version.height !== 1) return undefined;
-  if (attach.length > 0 && !_positive(version, attach)) return undefined;
-  return version;
+  return version.height === 1 ? version : undefined;
 }
 
 /**
@@ -551,11 +546,8 @@ function _resolveWholeFile(
   dim: pl.DataFrame,
   attach: readonly string[],
 ): pl.DataFrame | undefined {
-  const needed = ["exchange_id", "exchange_symbol", "valid_from_ts", "valid_until_ts", "symbol_id"];
   // Anything unusual (including a dim lacking columns) is left to `resolveSymbolIds`.
-  if (rows.height === 0 || [...needed, ...attach].some((c) => !dim.columns.includes(c))) {
-    return undefined;
-  }
+  if (rows.height === 0) return undefined;
   const ts = pl.col("local_timestamp");
   const span = rows.select(
     pl.col("exchange_id").first().alias(_KEY_EXCHANGE),
@@ -567,11 +559,8 @@ function _resolveWholeFile(
     ts.max().alias("__hi"),
   );
   if (span.getColumn("__one_key").toArray()[0] !== true) return undefined;
-  const version = dim
-    .join(span, { how: "cross" })
-    .filter(_coversSpan())
-    .select("symbol_id", ...attach);
-  if (version.height !== 1) return undefined;
+  const version = _coveringVersion(dim, span, attach);
+  if (version === undefined) return undefined;
   const first = pl.Series("first", new Uint32Array(rows.height) as unknown as number[], pl.UInt32);
   return rows.hstack(version.select(pl.all().gather(first)));
 }
