@@ -37,10 +37,10 @@
  */
 import pl from "nodejs-polars";
 import { filterPending, INGEST_MANIFEST_SCHEMA } from "../domain/ingest_manifest.ts";
-import { conformToSchema, emptyFrame } from "../domain/table_schema.ts";
+import { conformToSchema } from "../domain/table_schema.ts";
 import { DeltaTableRepo } from "./delta_table_repo.ts";
-import { DeltaTable } from "./delta/delta_table.ts";
-import { CommitConflictError, TableNotFoundError } from "./delta/errors.ts";
+import type { DeltaTable } from "./delta/delta_table.ts";
+import { CommitConflictError } from "./delta/errors.ts";
 import { optimize } from "./delta/optimize.ts";
 import type {
   BronzeFileMetadata,
@@ -166,7 +166,7 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    * @returns How many live files are under half of the compaction target (0 when no table).
    */
   async countSmallFiles(): Promise<number> {
-    const table = await this.#open();
+    const table = await this.table.open();
     return table ? _countSmall(table, this.#targetBytes) : 0;
   }
 
@@ -179,7 +179,11 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    * @throws Errors other than a commit conflict (reading or writing files).
    */
   async compact(): Promise<ManifestCompaction> {
-    const smallFiles = await this.countSmallFiles();
+    return await this.#compact(await this.countSmallFiles());
+  }
+
+  /** Compact, given the small files just counted on the latest snapshot. */
+  async #compact(smallFiles: number): Promise<ManifestCompaction> {
     if (smallFiles < 2) return { smallFiles, committed: false, filesRemoved: 0, filesAdded: 0 };
     try {
       const r = await optimize(this.table.uri, { targetSize: this.#targetBytes });
@@ -202,7 +206,6 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
     }
   }
 
-  /** After a commit: compact when the small files reached the threshold; never throws. */
   /**
    * After our commit at `version`: compact when the small files reached the threshold. Every
    * manifest commit adds at most one file, so small files <= the count last seen + commits
@@ -216,14 +219,14 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
     if (seen && seen.small + (version - seen.version) < threshold) return;
     this.#seen = undefined;
     try {
-      const table = await this.#open();
+      const table = await this.table.open();
       if (!table) return;
       const small = _countSmall(table, this.#targetBytes);
       if (small < threshold) {
         this.#seen = { version: table.version, small };
         return;
       }
-      this.#lastMaintenance = await this.compact(); // then count afresh after the next commit
+      this.#lastMaintenance = await this.#compact(small); // count afresh after the next commit
     } catch (err) {
       // The status row already landed: report the housekeeping failure, don't fail the ingest.
       this.#lastMaintenance = {
@@ -253,22 +256,9 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
 
   /** The log and the mint counter, from one snapshot (one log replay instead of two). */
   async #readLogAndCounter(): Promise<{ log: pl.DataFrame; mints: number }> {
-    const table = await this.#open();
-    if (!table) return { log: emptyFrame(INGEST_MANIFEST_SCHEMA), mints: 0 };
-    const mints = table.transactionVersion(FILE_ID_APP_ID) ?? 0;
-    const df = await (await table.scan()).collect();
-    if (df.height === 0) return { log: emptyFrame(INGEST_MANIFEST_SCHEMA), mints };
-    const names = INGEST_MANIFEST_SCHEMA.columns.map((c) => c.name);
-    return { log: conformToSchema(df.select(...names), INGEST_MANIFEST_SCHEMA), mints };
-  }
-
-  async #open(): Promise<DeltaTable | undefined> {
-    try {
-      return await DeltaTable.open(this.table.uri);
-    } catch (err) {
-      if (err instanceof TableNotFoundError) return undefined;
-      throw err;
-    }
+    const table = await this.table.open();
+    const mints = table?.transactionVersion(FILE_ID_APP_ID) ?? 0;
+    return { log: await this.table.readSnapshot(table), mints };
   }
 
   /**

@@ -108,7 +108,7 @@ export class DeltaTableRepo implements EventTableRepository {
    * @returns True when a Delta log is present.
    */
   async exists(): Promise<boolean> {
-    return (await this._open()) !== undefined;
+    return (await this.open()) !== undefined;
   }
 
   /**
@@ -117,8 +117,27 @@ export class DeltaTableRepo implements EventTableRepository {
    * @returns The table, or an empty frame with the schema's columns when it does not exist.
    */
   async readAll(): Promise<pl.DataFrame> {
-    const table = await this._open();
+    const table = await this.open();
     if (this.#serialize) this.#serialSeen = table?.transactionVersion(this._serialAppId()) ?? 0;
+    return await this.readSnapshot(table);
+  }
+
+  /**
+   * Every row of an opened snapshot, conformed to the schema: lets a caller read rows and log
+   * state (such as a `txn` version) from one snapshot.
+   *
+   * @param table A snapshot from {@linkcode DeltaTableRepo.open}, or `undefined` (no table).
+   * @returns The rows, or an empty frame with the schema's columns.
+   * @example
+   * ```ts
+   * import { DeltaTableRepo } from "./delta_table_repo.ts";
+   * import { INGEST_MANIFEST_SCHEMA } from "../domain/ingest_manifest.ts";
+   * const repo = new DeltaTableRepo(await Deno.makeTempDir(), INGEST_MANIFEST_SCHEMA);
+   * const rows = await repo.readSnapshot(await repo.open());
+   * if (rows.height !== 0 || rows.width !== INGEST_MANIFEST_SCHEMA.columns.length) throw new Error();
+   * ```
+   */
+  async readSnapshot(table: DeltaTable | undefined): Promise<pl.DataFrame> {
     if (!table) return emptyFrame(this.schema);
     const df = await (await table.scan()).collect();
     if (df.height === 0) return emptyFrame(this.schema);
@@ -203,7 +222,7 @@ export class DeltaTableRepo implements EventTableRepository {
    * @returns The version, or `undefined` when none (or no table).
    */
   async transactionVersion(appId: string): Promise<number | undefined> {
-    const table = await this._open();
+    const table = await this.open();
     return table?.transactionVersion(appId);
   }
 
@@ -239,7 +258,7 @@ export class DeltaTableRepo implements EventTableRepository {
       return { skipped: false, rowsWritten: 0, rowsRemoved: 0 }; // nothing to commit
     }
     // A plain append needs no look first: writeDelta itself skips a txn version that landed.
-    const table = replacing ? await this._open() : undefined;
+    const table = replacing ? await this.open() : undefined;
     if (df.height === 0 && !table) return { skipped: false, rowsWritten: 0, rowsRemoved: 0 };
     const landed = table?.transactionVersion(appId);
     if (landed !== undefined && landed >= attempt) {
@@ -304,7 +323,7 @@ export class DeltaTableRepo implements EventTableRepository {
   /** The serialising `txn` of a rewrite, after checking no rewrite landed since `readAll`. */
   private async _serialTxn(): Promise<{ txn?: { appId: string; version: number } }> {
     if (!this.#serialize) return {};
-    const table = await this._open();
+    const table = await this.open();
     const now = table?.transactionVersion(this._serialAppId()) ?? 0;
     const seen = this.#serialSeen ?? now;
     if (now !== seen) {
@@ -316,7 +335,19 @@ export class DeltaTableRepo implements EventTableRepository {
     return { txn: { appId: this._serialAppId(), version: now + 1 } };
   }
 
-  private async _open(): Promise<DeltaTable | undefined> {
+  /**
+   * The table's latest snapshot.
+   *
+   * @returns The opened table, or `undefined` when it does not exist yet.
+   * @example
+   * ```ts
+   * import { DeltaTableRepo } from "./delta_table_repo.ts";
+   * import { INGEST_MANIFEST_SCHEMA } from "../domain/ingest_manifest.ts";
+   * const repo = new DeltaTableRepo(await Deno.makeTempDir(), INGEST_MANIFEST_SCHEMA);
+   * if ((await repo.open()) !== undefined) throw new Error("no table yet");
+   * ```
+   */
+  async open(): Promise<DeltaTable | undefined> {
     try {
       return await DeltaTable.open(this.uri);
     } catch (err) {
