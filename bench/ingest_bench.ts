@@ -29,7 +29,7 @@ import {
   sampleTardisCsv,
 } from "../src/sample/sample_bronze.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
-import { GC_GROWTH_BYTES } from "../src/services/ingestion_service.ts";
+import { GC_GROWTH_BYTES } from "../src/services/collect_garbage.ts";
 
 const env = (name: string, fallback: string) => Deno.env.get(name) ?? fallback;
 const FILES = Number(env("INGEST_BENCH_FILES", "20"));

@@ -15,6 +15,11 @@ import { runCli } from "../src/cli/run_cli.ts";
 import { UserError } from "../src/cli/user_error.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
 
+/** Default `--memory`: safe on a 16 GB laptop. */
+const DEFAULT_MEMORY_MIB = 1024;
+/** Each job gets at least this share of `--memory` by default. */
+const MIN_JOB_MEMORY_MIB = 256;
+
 const SPEC: CommandSpec = {
   usage: "deno task ingest [options]",
   description: `
@@ -30,6 +35,21 @@ Data types: ${Object.keys(EVENT_TABLES).join(", ")}.`,
     force: { type: "boolean", help: "Re-ingest files already ingested (replaces their rows)" },
     "retry-quarantined": { type: "boolean", help: "Re-ingest files whose status is quarantined" },
     "dry-run": { type: "boolean", help: "List the pending files; write nothing" },
+    memory: {
+      type: "string",
+      value: "MiB",
+      help: `Working-set budget of the run (default ${DEFAULT_MEMORY_MIB}); larger files stream`,
+    },
+    jobs: {
+      type: "string",
+      value: "N",
+      help: `Files at once (default: cores, at most one per ${MIN_JOB_MEMORY_MIB} MiB of --memory)`,
+    },
+    shard: {
+      type: "string",
+      value: "I/N",
+      help: "Only shard I of N (0-based, split by path hash): one slice per process or machine",
+    },
   },
 };
 
@@ -68,6 +88,14 @@ export async function main(args: string[]): Promise<number> {
   if (since && until && since > until) {
     throw new UserError(`Invalid range: --since "${since}" is after --until "${until}"`);
   }
+  const memoryMiB = _positiveInt("memory", v.memory, DEFAULT_MEMORY_MIB);
+  const cores = navigator.hardwareConcurrency ?? 1;
+  const jobs = _positiveInt(
+    "jobs",
+    v.jobs,
+    Math.max(1, Math.min(cores, Math.floor(memoryMiB / MIN_JOB_MEMORY_MIB))),
+  );
+  const shard = v.shard === undefined ? undefined : _shard(String(v.shard));
   const bronze = `${root}/${BRONZE_DIR}`;
   const st = await stat(bronze).catch(() => undefined);
   if (!st?.isDirectory()) {
@@ -92,9 +120,13 @@ export async function main(args: string[]): Promise<number> {
     force: Boolean(v.force),
     retryQuarantined: Boolean(v["retry-quarantined"]),
     dryRun,
+    jobs,
+    memoryBytes: memoryMiB * 2 ** 20,
+    shard,
     onPlan: (pending) => {
       if (!dryRun && pending.length > 0) bar = new ProgressBar({ label: "ingest" });
     },
+    onStart: (_file, running) => bar?.running(running),
     onProgress: (p) => bar?.update(p),
   });
   bar?.finish();
@@ -109,6 +141,25 @@ export async function main(args: string[]): Promise<number> {
   }
   console.log(formatIngestReport(result));
   return result.byStatus.failed > 0 ? 1 : 0;
+}
+
+function _positiveInt(flag: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (typeof value !== "string" || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UserError(`Invalid --${flag} "${value}": expected a positive integer`);
+  }
+  return n;
+}
+
+function _shard(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || index >= count) {
+    throw new UserError(`Invalid --shard "${value}": expected I/N with 0 <= I < N, e.g. 0/4`);
+  }
+  return { index, count };
 }
 
 function _list(value: string | undefined): string[] | undefined {

@@ -29,6 +29,8 @@ export interface ProgressUpdate {
   file?: string;
   /** Outcome of the current item, e.g. `success`. @default {""} */
   status?: string;
+  /** Items still running (several with parallel jobs). @default {[]} */
+  running?: readonly string[];
 }
 
 /** A text progress bar. */
@@ -39,6 +41,7 @@ export class ProgressBar {
   #interactive: boolean;
   #lastDecile = -1;
   #counts = new Map<string, number>();
+  #last: ProgressUpdate = { done: 0, total: 0 };
 
   /**
    * @param options Label, width, writer and mode.
@@ -66,6 +69,7 @@ export class ProgressBar {
    * @param update Done/total and the current item.
    */
   update(update: ProgressUpdate): void {
+    this.#last = update;
     if (update.status) this.#counts.set(update.status, (this.#counts.get(update.status) ?? 0) + 1);
     const total = Math.max(update.total, 1);
     const frac = Math.min(1, update.done / total);
@@ -75,8 +79,13 @@ export class ProgressBar {
     const text = `${this.#label} [${bar}] ${update.done}/${update.total}` +
       (counts ? ` (${counts})` : "");
     if (this.#interactive) {
-      const file = update.file ? ` ${_shorten(update.file, 50)}` : "";
-      this.#write(`\r\x1b[2K${text}${file}`);
+      const files = update.running !== undefined && update.running.length > 0
+        ? update.running
+        : update.file
+        ? [update.file]
+        : [];
+      const shown = files.map((f) => _shorten(f, Math.floor(60 / files.length) + 10)).join(" | ");
+      this.#write(`\r\x1b[2K${text}${shown ? ` ${shown}` : ""}`);
     } else {
       const decile = Math.floor(frac * 10);
       if (decile !== this.#lastDecile) {
@@ -84,6 +93,24 @@ export class ProgressBar {
         this.#write(`${text}\n`);
       }
     }
+  }
+
+  /**
+   * Show the items running now (a file started) without counting a step.
+   *
+   * @param running The items running.
+   * @example
+   * ```ts
+   * import { ProgressBar } from "./progress_bar.ts";
+   * let out = "";
+   * const bar = new ProgressBar({ write: (t) => { out += t; }, interactive: true });
+   * bar.running(["a.csv.gz", "b.csv.gz"]);
+   * if (!out.includes("a.csv.gz | b.csv.gz")) throw new Error(out);
+   * ```
+   */
+  running(running: readonly string[]): void {
+    if (!this.#interactive) return;
+    this.update({ ...this.#last, status: undefined, running });
   }
 
   /** End the bar's line. */

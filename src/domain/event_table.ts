@@ -195,6 +195,12 @@ export interface TransformContext {
   date: string;
   /** The `dim_symbol` table (or the part of it covering this exchange). */
   dim: pl.DataFrame;
+  /**
+   * For a part of a file (its header line, then lines cut at line boundaries): the physical
+   * line its first data line has in the whole file, so line numbers stay the file's.
+   * @default 2
+   */
+  firstLine?: number;
 }
 
 /** The result of {@linkcode transformTardisFile}. */
@@ -284,7 +290,10 @@ export function transformTardisFile(
   const fileId = fileIdLiteral(ctx.fileId);
   const source = { fileId: ctx.fileId, dataType: spec.dataType, exchange, date: ctx.date };
 
-  const parsed = parseTardisCsv(csvBytes, spec.csvColumns, { dataType: spec.dataType });
+  const parsed = parseTardisCsv(csvBytes, spec.csvColumns, {
+    dataType: spec.dataType,
+    firstLine: ctx.firstLine,
+  });
   const rowsRead = parsed.rows.height + parsed.rejected.height;
   const rules = [..._commonRules(exchange, ctx.date), ...spec.rules];
   const derived = [
@@ -457,6 +466,25 @@ function _literal(one: pl.DataFrame, name: string): pl.Expr {
   }
   const text = one.select(pl.col(name).cast(pl.String)).getColumn(name).toArray()[0];
   return pl.lit(text as string).cast(dtype);
+}
+
+/**
+ * Event rows in table order, `(symbol_id, ts_local_us, file_line_number)`: sorted only when
+ * they are not already (checking is cheaper than sorting). For parts of one file transformed
+ * one by one and written together as one data file.
+ *
+ * @param rows Event rows (with the sort columns).
+ * @returns The rows in table order.
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { sortEventRows } from "./event_table.ts";
+ * const rows = pl.DataFrame({ symbol_id: [2, 1], ts_local_us: [5, 9], file_line_number: [2, 3] });
+ * if (sortEventRows(rows).getColumn("symbol_id").get(0) !== 1) throw new Error("sorted");
+ * ```
+ */
+export function sortEventRows(rows: pl.DataFrame): pl.DataFrame {
+  return _isSortedBy(rows, EVENT_SORT_BY) ? rows : rows.sort([...EVENT_SORT_BY]);
 }
 
 /** Whether rows are already in lexicographic order of non-null `keys` (cheaper than sorting). */

@@ -58,6 +58,13 @@ export interface ParseTardisCsvOptions {
    * @default "tardis"
    */
   dataType?: string;
+  /**
+   * Physical line number of the first data row: 2 for a whole file; for a part of a file
+   * (its header line followed by lines cut from the middle) the line the part starts at, so
+   * line numbers stay those of the whole file.
+   * @default 2
+   */
+  firstLine?: number;
 }
 
 /** The result of {@linkcode parseTardisCsv}. */
@@ -126,6 +133,7 @@ export function parseTardisCsv(
   options: ParseTardisCsvOptions = {},
 ): ParsedTardisCsv {
   const dataType = options.dataType ?? "tardis";
+  const first = options.firstLine ?? 2;
   const body = _stripBom(bytes);
   const header = readTardisHeader(body);
   const wanted = Object.keys(columns);
@@ -145,9 +153,12 @@ export function parseTardisCsv(
     typed = pl.readCSV(buffer, { hasHeader: true, inferSchemaLength: 0, dtypes });
   } catch {
     // A cell that is not of its column's type: re-read as text and reject only those rows.
-    return _parseLeniently(buffer, columns, header, dataType);
+    return _parseLeniently(buffer, columns, header, dataType, first);
   }
-  const rows = typed.select(_lineNumbers(typed.height), ...wanted.map((name) => pl.col(name)));
+  const rows = typed.select(
+    _lineNumbers(typed.height, first),
+    ...wanted.map((name) => pl.col(name)),
+  );
   return { rows, rejected: _emptyRejected(), header };
 }
 
@@ -214,6 +225,7 @@ function _parseLeniently(
   columns: TardisColumns,
   header: string[],
   dataType: string,
+  first: number,
 ): ParsedTardisCsv {
   const wanted = Object.keys(columns);
   let all: pl.DataFrame;
@@ -226,7 +238,7 @@ function _parseLeniently(
       cause,
     });
   }
-  const text = all.select(_lineNumbers(all.height), ...wanted.map((name) => pl.col(name)));
+  const text = all.select(_lineNumbers(all.height, first), ...wanted.map((name) => pl.col(name)));
   const casts = wanted.map((name) => _castText(name, columns[name]).alias(name));
   const bad = wanted.map((name) =>
     pl.col(name).isNotNull().and(_castText(name, columns[name]).isNull())
@@ -251,8 +263,8 @@ function _parseLeniently(
   return { rows, rejected, header };
 }
 
-function _lineNumbers(height: number): pl.Expr {
-  return pl.intRange(2, height + 2, 1, pl.Int64).alias(FILE_LINE_NUMBER);
+function _lineNumbers(height: number, first: number): pl.Expr {
+  return pl.intRange(first, height + first, 1, pl.Int64).alias(FILE_LINE_NUMBER);
 }
 
 function _emptyRows(columns: TardisColumns): pl.DataFrame {

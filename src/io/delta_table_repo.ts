@@ -39,8 +39,10 @@ import type { Filter } from "./delta/predicate.ts";
 import { readDelta } from "./delta/read_delta.ts";
 import { TableAlreadyExistsError } from "./delta/errors.ts";
 import { writeDelta } from "./delta/write_delta.ts";
+import { StagedWrite } from "./delta/staged_write.ts";
 import type {
   EventTableRepository,
+  FileRowsWriter,
   WriteFileRowsOptions,
   WriteFileRowsResult,
 } from "./protocols.ts";
@@ -249,40 +251,101 @@ export class DeltaTableRepo implements EventTableRepository {
     df: pl.DataFrame,
     options: WriteFileRowsOptions,
   ): Promise<WriteFileRowsResult> {
+    const writer = await this.beginFileRows(options);
+    try {
+      await writer.write(df);
+      return await writer.commit();
+    } catch (err) {
+      await writer.abort().catch(() => {});
+      throw err;
+    }
+  }
+
+  /**
+   * Write one bronze file's rows in parts, committed once (see the module doc): each part
+   * becomes data files at once (unreferenced until the commit); the commit adds them all with
+   * the file's `txn`, and, for a later attempt or a superseding file, removes the older rows in
+   * the same commit.
+   *
+   * @param options File id, attempt, superseded ids and data file size.
+   * @returns The writer: `write(part)`, then `commit()` (or `abort()`).
+   * @example
+   * ```ts
+   * import pl from "nodejs-polars";
+   * import { DeltaTableRepo } from "./delta_table_repo.ts";
+   * import { QUARANTINE_SCHEMA } from "../domain/quarantine.ts";
+   * const dir = await Deno.makeTempDir();
+   * const repo = new DeltaTableRepo(`${dir}/q`, QUARANTINE_SCHEMA);
+   * const part = (line: number) => pl.DataFrame({
+   *   data_type: ["trades"], exchange: ["binance"], rule: ["r"], detail: ["d"], raw: ["x"],
+   * }).withColumns(
+   *   pl.lit("2024-01-01").str.strptime(pl.Date, "%Y-%m-%d").alias("date"),
+   *   pl.lit(1).cast(pl.Int64).alias("file_id"),
+   *   pl.lit(line).cast(pl.Int64).alias("file_line_number"),
+   * );
+   * const writer = await repo.beginFileRows({ fileId: 1 });
+   * await writer.write(part(2));
+   * await writer.write(part(3));
+   * const r = await writer.commit();
+   * const rows = await repo.readAll();
+   * await Deno.remove(dir, { recursive: true });
+   * if (r.rowsWritten !== 2 || rows.height !== 2) throw new Error("two parts, one commit");
+   * ```
+   */
+  async beginFileRows(options: WriteFileRowsOptions): Promise<FileRowsWriter> {
     const { fileId } = options;
     const attempt = options.attempt ?? 0;
     const superseded = (options.supersededFileIds ?? []).filter((id) => id !== fileId);
     const appId = this.fileAppId(fileId);
     const replacing = attempt > 0 || superseded.length > 0;
-    if (df.height === 0 && !replacing) {
-      return { skipped: false, rowsWritten: 0, rowsRemoved: 0 }; // nothing to commit
-    }
-    // A plain append needs no look first: writeDelta itself skips a txn version that landed.
+    const skipped = { skipped: true, rowsWritten: 0, rowsRemoved: 0 };
+    const nothing = { skipped: false, rowsWritten: 0, rowsRemoved: 0 };
+    // A plain append needs no look first: the commit itself skips a txn version that landed.
     const table = replacing ? await this.open() : undefined;
-    if (df.height === 0 && !table) return { skipped: false, rowsWritten: 0, rowsRemoved: 0 };
     const landed = table?.transactionVersion(appId);
-    if (landed !== undefined && landed >= attempt) {
-      return { skipped: true, rowsWritten: 0, rowsRemoved: 0 };
-    }
-    const before = table ? await this._countFiles([fileId, ...superseded]) : 0;
-    try {
-      // Rows of one file come sorted from the domain (table sort order): conform, don't re-sort.
-      const res = await writeDelta(this.uri, this._prepare(df, false), {
+    const already = landed !== undefined && landed >= attempt;
+    let staged: StagedWrite | undefined;
+    const begin = async () =>
+      staged ??= await StagedWrite.begin(this.uri, {
         partitionBy: [...this.schema.partitionBy],
         txn: { appId, version: attempt },
+        targetFileSize: options.targetFileSize,
         ...(table
           ? { mode: "overwrite" as const, predicate: _fileIdFilter([fileId, ...superseded]) }
           : { mode: "append" as const }),
       });
-      if (res.skipped) return { skipped: true, rowsWritten: 0, rowsRemoved: 0 };
-    } catch (err) {
-      if (!(err instanceof CommitConflictError)) throw err;
-      // A concurrent process may have committed this very attempt: then ours is a repeat.
-      const now = await this.transactionVersion(appId);
-      if (now === undefined || now < attempt) throw err;
-      return { skipped: true, rowsWritten: 0, rowsRemoved: 0 };
-    }
-    return { skipped: false, rowsWritten: df.height, rowsRemoved: before };
+    return {
+      write: async (df: pl.DataFrame) => {
+        if (already || df.height === 0) return;
+        // Parts come sorted from the caller (table sort order): conform, don't re-sort.
+        await (await begin()).stage(this._prepare(df, false));
+      },
+      commit: async () => {
+        if (already) return skipped;
+        const rows = staged?.rowsStaged ?? 0;
+        if (rows === 0 && (!replacing || !table)) {
+          await staged?.abort();
+          return nothing; // nothing to commit
+        }
+        const before = table ? await this._countFiles([fileId, ...superseded]) : 0;
+        const write = await begin();
+        try {
+          const res = await write.commit(this._prepare(emptyFrame(this.schema), false));
+          if (res.skipped) return skipped;
+        } catch (err) {
+          if (!(err instanceof CommitConflictError)) throw err;
+          // A concurrent process may have committed this very attempt: then ours is a repeat.
+          const now = await this.transactionVersion(appId);
+          if (now === undefined || now < attempt) throw err;
+          await write.abort();
+          return skipped;
+        }
+        return { skipped: false, rowsWritten: rows, rowsRemoved: before };
+      },
+      abort: async () => {
+        await staged?.abort();
+      },
+    };
   }
 
   /**

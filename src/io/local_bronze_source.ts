@@ -157,12 +157,39 @@ export class LocalBronzeSource implements BronzeSource {
    * @throws {Error} When the file cannot be read (e.g. `ENOENT`).
    */
   async readFile(bronzePath: string): Promise<Uint8Array> {
+    const bytes = await readFile(this._absolute(bronzePath));
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view, no copy
+  }
+
+  /**
+   * The raw bytes of a bronze file as a stream (read in blocks, never whole).
+   *
+   * @param bronzePath Path relative to the root.
+   * @returns A byte stream of the file.
+   * @throws {RangeError} When the path escapes the root.
+   * @throws {Error} When the file cannot be opened (e.g. `ENOENT`).
+   * @example
+   * ```ts
+   * import { LocalBronzeSource } from "./local_bronze_source.ts";
+   * const root = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${root}/a.csv`, "x\n1\n");
+   * const stream = await new LocalBronzeSource(root).openStream("a.csv");
+   * const text = await new Response(stream).text();
+   * await Deno.remove(root, { recursive: true });
+   * if (text !== "x\n1\n") throw new Error(text);
+   * ```
+   */
+  async openStream(bronzePath: string): Promise<ReadableStream<Uint8Array>> {
+    const file = await Deno.open(this._absolute(bronzePath), { read: true });
+    return file.readable;
+  }
+
+  private _absolute(bronzePath: string): string {
     const abs = resolve(this.root, bronzePath);
     if (abs !== this.root && !abs.startsWith(this.root + sep)) {
       throw new RangeError(`Bronze path "${bronzePath}" escapes the bronze root`);
     }
-    const bytes = await readFile(abs);
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view, no copy
+    return abs;
   }
 
   private async _walk(relDir: string, out: string[]): Promise<void> {

@@ -41,6 +41,8 @@ export interface WriteFileRowsOptions {
   attempt?: number;
   /** Older `file_id`s of the same bronze path whose rows this file replaces. @default {[]} */
   supersededFileIds?: readonly number[];
+  /** Cut the rows written at once into data files of about this many bytes. @default {104857600} */
+  targetFileSize?: number;
 }
 
 /** What {@linkcode EventTableRepository.writeFileRows} did. */
@@ -54,6 +56,25 @@ export interface WriteFileRowsResult {
 }
 
 /**
+ * One bronze file's rows written in parts and committed once (see
+ * {@linkcode EventTableRepository.beginFileRows}).
+ */
+export interface FileRowsWriter {
+  /**
+   * Write a part of the file's rows as data files, invisible until `commit`. Rows keep their
+   * order: a caller that wants a data file sorted hands in sorted rows.
+   */
+  write(df: pl.DataFrame): Promise<void>;
+  /**
+   * Commit every part in one commit with the file's `txn` (exactly-once as in
+   * `writeFileRows`: a landed attempt is skipped and its parts deleted).
+   */
+  commit(): Promise<WriteFileRowsResult>;
+  /** Delete the parts written so far; nothing is committed. */
+  abort(): Promise<void>;
+}
+
+/**
  * A table fed file by file (event tables, the quarantine table). Writes are exactly-once
  * per `(file_id, attempt)`: repeating a call after a crash neither duplicates nor loses rows.
  */
@@ -63,6 +84,14 @@ export interface EventTableRepository extends TableRepository {
    * attempts and of superseded files.
    */
   writeFileRows(df: pl.DataFrame, options: WriteFileRowsOptions): Promise<WriteFileRowsResult>;
+  /**
+   * Start writing one bronze file's rows in parts (a file larger than memory): the parts
+   * become data files as they come and land in one commit, with the same exactly-once and
+   * replacement rules as {@linkcode writeFileRows}. A crash before the commit leaves only
+   * unreferenced data files (`vacuum` removes them). Optional: a repository without it gets
+   * whole files only.
+   */
+  beginFileRows?(options: WriteFileRowsOptions): Promise<FileRowsWriter>;
   /** Remove every row whose `file_id` is in `fileIds`; returns the number of rows removed. */
   deleteFiles(fileIds: readonly number[]): Promise<number>;
 }
@@ -122,6 +151,13 @@ export interface BronzeSource {
   listFiles(glob?: string, options?: ListFilesOptions): AsyncIterable<BronzeFileMetadata>;
   /** The raw bytes of a file, by its path relative to the bronze root. */
   readFile(bronzePath: string): Promise<Uint8Array>;
+  /**
+   * The raw bytes of a file as a stream (still compressed), by its path relative to the
+   * bronze root, so a file larger than memory can be ingested. Must fail (reject, or error
+   * the stream) like `readFile` for a missing file. Optional: without it a file is read
+   * whole with `readFile`.
+   */
+  openStream?(bronzePath: string): Promise<ReadableStream<Uint8Array>>;
 }
 
 /** Ingest statuses recorded in the manifest (`pending`, `success`, `failed`, `quarantined`). */

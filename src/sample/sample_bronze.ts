@@ -124,6 +124,12 @@ export interface SampleCsvOptions {
   lot?: number;
   /** Starting price. @default {66000} */
   price?: number;
+  /**
+   * Only rows `from` (inclusive) to `to` (exclusive) of the `rows`-row file, without the header
+   * unless `from` is 0: a large file written block by block (each block restarts its price walk
+   * from `price`, with seed `seed + from`). @default {the whole file}
+   */
+  range?: { from: number; to: number };
 }
 
 /** Exact Tardis CSV headers. */
@@ -144,7 +150,22 @@ export const TARDIS_HEADERS: Readonly<Record<SampleDataType, string>> = {
 /** Format `units * step` without binary noise and without trailing zeros. */
 function _fmt(units: number, step: number): string {
   const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
-  return Number((units * step).toFixed(decimals)).toString();
+  const scale = 10 ** decimals;
+  const k = Math.round(step * scale);
+  const scaled = units * k;
+  if (Math.abs(k - step * scale) > 1e-9 || !Number.isSafeInteger(scaled) || scaled < 0) {
+    return Number((units * step).toFixed(decimals)).toString();
+  }
+  // Integer arithmetic (same text as toFixed, several times faster for large files).
+  const whole = Math.floor(scaled / scale);
+  let frac = scaled - whole * scale;
+  if (frac === 0) return String(whole);
+  let digits = decimals;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    digits--;
+  }
+  return `${whole}.${String(frac).padStart(digits, "0")}`;
 }
 
 /** The string hash of a text (FNV-1a), for per-file seeds. */
@@ -171,13 +192,15 @@ function _hash(text: string): number {
 export function sampleTardisCsv(dataType: SampleDataType, options: SampleCsvOptions): string {
   const { exchange, symbol, date } = options;
   const n = options.rows ?? 400;
-  const rand = seededRandom(options.seed ?? 1);
+  const from = options.range?.from ?? 0;
+  const to = Math.min(n, options.range?.to ?? n);
+  const rand = seededRandom((options.seed ?? 1) + from);
   const step = options.priceStep ?? 0.5;
   const lot = options.lot ?? 0.001;
   let mid = Math.round((options.price ?? 66000) / step);
   const dayStartUs = Date.parse(`${date}T00:00:00Z`) * 1000;
   const spanUs = 86_400_000_000 - 2_000_000;
-  const out: string[] = [TARDIS_HEADERS[dataType]];
+  const out: string[] = from === 0 ? [TARDIS_HEADERS[dataType]] : [];
   const px = (units: number) => _fmt(units, step);
   const qty = (units: number) => _fmt(units, lot);
   const times = (i: number) => {
@@ -190,7 +213,7 @@ export function sampleTardisCsv(dataType: SampleDataType, options: SampleCsvOpti
     if (mid < 10) mid = 10;
   };
   const prefix = `${exchange},${symbol}`;
-  if (dataType === "incremental_book_L2") {
+  if (dataType === "incremental_book_L2" && from === 0) {
     const [e0, l0] = times(0);
     for (let k = 1; k <= 25 && out.length <= n; k++) {
       out.push(
@@ -203,7 +226,7 @@ export function sampleTardisCsv(dataType: SampleDataType, options: SampleCsvOpti
       );
     }
   }
-  for (let i = out.length - 1; i < n; i++) {
+  for (let i = from === 0 ? out.length - 1 : from; i < to; i++) {
     walk();
     const [exch, local] = times(i);
     const head = `${prefix},${exch},${local}`;
@@ -250,7 +273,7 @@ export function sampleTardisCsv(dataType: SampleDataType, options: SampleCsvOpti
       }
     }
   }
-  return out.join("\n") + "\n";
+  return out.length === 0 ? "" : out.join("\n") + "\n";
 }
 
 /** Options of {@linkcode writeSampleBronze}. */

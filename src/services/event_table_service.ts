@@ -19,10 +19,12 @@
  *
  * @module
  */
-import { gunzipSync } from "node:zlib";
-import type pl from "nodejs-polars";
+import type { Buffer } from "node:buffer";
+import { Readable } from "node:stream";
+import { createGunzip, gunzipSync } from "node:zlib";
+import pl from "nodejs-polars";
 import type { EventTableSpec } from "../domain/event_table.ts";
-import { transformTardisFile } from "../domain/event_table.ts";
+import { sortEventRows, transformTardisFile } from "../domain/event_table.ts";
 import { QUARANTINE_SCHEMA } from "../domain/quarantine.ts";
 import { emptyFrame } from "../domain/table_schema.ts";
 import type {
@@ -30,7 +32,10 @@ import type {
   BronzeSource,
   EventTableRepository,
   IngestStatus,
+  WriteFileRowsOptions,
 } from "../io/protocols.ts";
+import { collectGarbage } from "./collect_garbage.ts";
+import { csvLineChunks } from "./csv_line_chunks.ts";
 
 /** A file that cannot be ingested at all (unreadable, corrupt gzip). Nothing was written. */
 export class FileIngestError extends Error {
@@ -64,6 +69,11 @@ export interface IngestFileContext {
   supersededFileIds?: readonly number[];
   /** The `dim_symbol` table. */
   dim: pl.DataFrame;
+  /**
+   * Working-set budget of this file in bytes (see {@linkcode EventTableServiceOptions}).
+   * @default {the service's memoryBytes}
+   */
+  memoryBytes?: number;
 }
 
 /** What ingesting one file did. */
@@ -96,7 +106,21 @@ export interface EventTableServiceOptions {
   quarantine: EventTableRepository;
   /** Where bronze files are read from. */
   source: BronzeSource;
+  /**
+   * Working-set budget of one file in bytes. A file that may not fit (more than
+   * `memoryBytes / 8` of CSV, judged from its size before reading) is streamed: read and
+   * gunzipped block by block, cut into parts of `memoryBytes / 8` CSV bytes at line
+   * boundaries, each part transformed, and the encoded rows written as a data file (sorted)
+   * whenever `memoryBytes / 4` of CSV has accumulated; everything lands in one commit. Smaller
+   * files are read whole (faster for small files). Streaming needs the source's `openStream`
+   * and the repositories' `beginFileRows`; without them every file is read whole.
+   * @default {1 GiB}
+   */
+  memoryBytes?: number;
 }
+
+/** Default working-set budget of one file: 1 GiB. */
+export const DEFAULT_FILE_MEMORY_BYTES = 1024 * 2 ** 20;
 
 /**
  * Decompress a bronze file by its name: `.gz` is gunzipped (an empty gzip gives zero bytes).
@@ -142,6 +166,98 @@ export function decompressBronze(bytes: Uint8Array, bronzePath: string): Uint8Ar
 }
 
 /**
+ * Decompress a bronze byte stream by its name, as a stream: `.gz` is gunzipped block by block
+ * (never whole); other names pass through. Same rules and messages as
+ * {@linkcode decompressBronze}: an empty gzip gives no bytes; an empty file, a non-gzip file
+ * named `.gz` or a corrupt or truncated stream fails with a {@linkcode FileIngestError}.
+ *
+ * @param raw The file's bytes as a stream.
+ * @param bronzePath Its path (the extension decides).
+ * @yields The decompressed bytes, in blocks.
+ * @throws {FileIngestError} As described above, while iterating.
+ * @example
+ * ```ts
+ * import { gzipSync } from "node:zlib";
+ * import { decompressBronzeStream } from "./event_table_service.ts";
+ * const gz = gzipSync(new TextEncoder().encode("a\n1\n"));
+ * let text = "";
+ * for await (const b of decompressBronzeStream(new Blob([gz]).stream(), "a.csv.gz")) {
+ *   text += new TextDecoder().decode(b);
+ * }
+ * if (text !== "a\n1\n") throw new Error(text);
+ * ```
+ */
+export async function* decompressBronzeStream(
+  raw: ReadableStream<Uint8Array>,
+  bronzePath: string,
+): AsyncGenerator<Uint8Array> {
+  if (!bronzePath.endsWith(".gz")) {
+    yield* raw;
+    return;
+  }
+  const reader = raw.getReader();
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  while (headBytes < 2) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    head.push(value);
+    headBytes += value.length;
+  }
+  const first = head.length === 0 ? new Uint8Array(0) : _joinBytes(head, headBytes);
+  if (first.length === 0) {
+    throw new FileIngestError(
+      bronzePath,
+      `Cannot decompress "${bronzePath}": file is empty (0 bytes)`,
+    );
+  }
+  if (first.length < 2 || first[0] !== 0x1f || first[1] !== 0x8b) {
+    await reader.cancel().catch(() => {});
+    throw new FileIngestError(bronzePath, `Cannot decompress "${bronzePath}": not a gzip stream`);
+  }
+  async function* compressed(): AsyncGenerator<Uint8Array> {
+    yield first;
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  }
+  const gunzip = Readable.from(compressed(), { objectMode: false })
+    .pipe(createGunzip({ chunkSize: _STREAM_CHUNK }));
+  try {
+    for await (const block of gunzip) {
+      const b = block as Buffer;
+      yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    }
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new FileIngestError(
+      bronzePath,
+      `Cannot decompress "${bronzePath}": corrupt or truncated gzip: ${why}`,
+      { cause: err },
+    );
+  } finally {
+    gunzip.destroy();
+    await reader.cancel().catch(() => {});
+  }
+}
+
+/** Output block of the streamed gunzip (1 MiB: far faster than zlib's 16 KiB default). */
+const _STREAM_CHUNK = 1024 * 1024;
+
+function _joinBytes(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
  * The output chunk size for gunzipping `gz`: the stream's own size field (ISIZE, the last
  * four bytes: the uncompressed size modulo 2^32) plus one byte, so the usual file inflates in
  * one call into one buffer instead of thousands of 16 KiB chunks concatenated at the end
@@ -166,9 +282,10 @@ export class EventTableService {
   #repo: EventTableRepository;
   #quarantine: EventTableRepository;
   #source: BronzeSource;
+  #memory: number;
 
   /**
-   * @param options Spec, repositories and bronze source.
+   * @param options Spec, repositories, bronze source and memory budget.
    * @example
    * ```ts
    * import { EventTableService } from "./event_table_service.ts";
@@ -189,6 +306,7 @@ export class EventTableService {
     this.#repo = options.repo;
     this.#quarantine = options.quarantine;
     this.#source = options.source;
+    this.#memory = options.memoryBytes ?? DEFAULT_FILE_MEMORY_BYTES;
   }
 
   /** The event table's repository. */
@@ -207,21 +325,24 @@ export class EventTableService {
    * exchange); nothing written.
    */
   async ingestFile(meta: BronzeFileMetadata, ctx: IngestFileContext): Promise<FileIngestOutcome> {
-    let raw: Uint8Array;
-    try {
-      raw = await this.#source.readFile(meta.bronze_path);
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      throw new FileIngestError(meta.bronze_path, `Cannot read "${meta.bronze_path}": ${why}`, {
-        cause: err,
-      });
-    }
-    const csv = decompressBronze(raw, meta.bronze_path);
     const write = {
       fileId: ctx.fileId,
       attempt: ctx.attempt ?? 0,
       supersededFileIds: ctx.supersededFileIds ?? [],
     };
+    const memory = ctx.memoryBytes ?? this.#memory;
+    const chunkBytes = Math.max(1, Math.floor(memory / _CHUNK_SHARE));
+    const bound = meta.file_size_bytes * (meta.bronze_path.endsWith(".gz") ? _GZIP_RATIO_BOUND : 1);
+    if (bound > chunkBytes && this._canStream()) {
+      return await this._ingestStreaming(meta, ctx, write, chunkBytes);
+    }
+    let raw: Uint8Array;
+    try {
+      raw = await this.#source.readFile(meta.bronze_path);
+    } catch (err) {
+      throw _readError(meta.bronze_path, err);
+    }
+    const csv = decompressBronze(raw, meta.bronze_path);
     if (csv.length === 0) {
       // An empty gzip: the vendor had no data that day. Still replace older rows, if any.
       const q = await this.#quarantine.writeFileRows(emptyFrame(QUARANTINE_SCHEMA), write);
@@ -236,20 +357,166 @@ export class EventTableService {
     });
     await this.#quarantine.writeFileRows(out.quarantined, write);
     const r = await this.#repo.writeFileRows(out.rows, write);
-    const rows = out.rows.height;
-    const rejected = out.quarantined.height;
-    let tsMin: number | null = null;
-    let tsMax: number | null = null;
-    if (rows > 0) {
-      const ts = out.rows.getColumn("ts_local_us");
-      tsMin = Number(ts.min());
-      tsMax = Number(ts.max());
+    const tally = new _Tally();
+    tally.add(out);
+    return tally.outcome(r.skipped);
+  }
+
+  /** Whether the source and both repositories support streaming. */
+  private _canStream(): boolean {
+    return this.#source.openStream !== undefined && this.#repo.beginFileRows !== undefined &&
+      this.#quarantine.beginFileRows !== undefined;
+  }
+
+  /**
+   * The streaming path (see {@linkcode EventTableServiceOptions.memoryBytes}): same steps per
+   * part, same result as the whole file, in bounded memory. Data files of parts are written
+   * as they come; a failure deletes them (a crash leaves them unreferenced for `vacuum`).
+   */
+  private async _ingestStreaming(
+    meta: BronzeFileMetadata,
+    ctx: IngestFileContext,
+    write: WriteFileRowsOptions,
+    chunkBytes: number,
+  ): Promise<FileIngestOutcome> {
+    let raw: ReadableStream<Uint8Array>;
+    try {
+      raw = await this.#source.openStream!(meta.bronze_path);
+    } catch (err) {
+      throw _readError(meta.bronze_path, err);
     }
-    const status = rows === 0 && rejected > 0 ? "quarantined" : "success";
-    const message = rejected > 0
-      ? _rejectionSummary(out.quarantined, rejected, out.rowsRead)
-      : null;
-    return _outcome(status, out.rowsRead, rows, rejected, tsMin, tsMax, message, r.skipped);
+    const flushBytes = chunkBytes * (_CHUNK_SHARE / _FLUSH_SHARE);
+    const quarantine = await this.#quarantine.beginFileRows!(write);
+    const rows = await this.#repo.beginFileRows!({ ...write, targetFileSize: _TARGET_FILE_SIZE });
+    const tally = new _Tally();
+    const pendingRows = new _PartBuffer((df) => rows.write(sortEventRows(df)), flushBytes);
+    const pendingQuarantine = new _PartBuffer((df) => quarantine.write(df), flushBytes);
+    try {
+      const csv = decompressBronzeStream(raw, meta.bronze_path);
+      for await (const part of csvLineChunks(csv, chunkBytes)) {
+        const out = transformTardisFile(this.spec, part.bytes, {
+          fileId: ctx.fileId,
+          exchange: meta.exchange,
+          date: meta.date,
+          dim: ctx.dim,
+          firstLine: part.firstLine,
+        });
+        tally.add(out);
+        await pendingRows.add(out.rows, part.dataBytes);
+        await pendingQuarantine.add(out.quarantined, part.dataBytes);
+        // Parts are large (memoryBytes / 8): collect each one's frames before the next.
+        collectGarbage({ always: true });
+      }
+      await pendingQuarantine.flush();
+      await pendingRows.flush();
+      await quarantine.commit();
+      const r = await rows.commit();
+      return tally.outcome(r.skipped);
+    } catch (err) {
+      await quarantine.abort().catch(() => {});
+      await rows.abort().catch(() => {});
+      throw err;
+    }
+  }
+}
+
+/** A file is streamed when `memoryBytes / 8` may not hold its CSV. */
+const _CHUNK_SHARE = 8;
+/** Encoded rows are written once `memoryBytes / 4` of CSV produced them. */
+const _FLUSH_SHARE = 4;
+/** Upper bound of the gzip ratio of Tardis CSV (judging a file's CSV size before reading it). */
+const _GZIP_RATIO_BOUND = 32;
+/** Data files of a streamed file are cut at this size only if one flush is larger. */
+const _TARGET_FILE_SIZE = 512 * 2 ** 20;
+
+function _readError(bronzePath: string, err: unknown): FileIngestError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new FileIngestError(bronzePath, `Cannot read "${bronzePath}": ${why}`, { cause: err });
+}
+
+/** Frames held until about `limit` bytes of CSV produced them, then written as one frame. */
+class _PartBuffer {
+  #frames: pl.DataFrame[] = [];
+  #bytes = 0;
+  readonly #write: (df: pl.DataFrame) => Promise<void>;
+  readonly #limit: number;
+
+  constructor(write: (df: pl.DataFrame) => Promise<void>, limit: number) {
+    this.#write = write;
+    this.#limit = limit;
+  }
+
+  async add(df: pl.DataFrame, csvBytes: number): Promise<void> {
+    if (df.height === 0) return;
+    this.#frames.push(df);
+    this.#bytes += csvBytes;
+    if (this.#bytes >= this.#limit) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const frames = this.#frames;
+    this.#frames = [];
+    this.#bytes = 0;
+    if (frames.length === 0) return;
+    await this.#write(
+      frames.length === 1 ? frames[0] : pl.concat(frames, { how: "vertical", rechunk: true }),
+    );
+  }
+}
+
+/** Counts, time range and rejection reasons of a file, added up part by part. */
+class _Tally {
+  rowsRead = 0;
+  rowsWritten = 0;
+  rowsQuarantined = 0;
+  tsMin: number | null = null;
+  tsMax: number | null = null;
+  readonly rules = new Map<string, number>();
+  readonly details = new Map<string, string>();
+
+  add(out: { rows: pl.DataFrame; quarantined: pl.DataFrame; rowsRead: number }): void {
+    this.rowsRead += out.rowsRead;
+    this.rowsWritten += out.rows.height;
+    this.rowsQuarantined += out.quarantined.height;
+    if (out.rows.height > 0) {
+      const ts = out.rows.getColumn("ts_local_us");
+      const lo = Number(ts.min());
+      const hi = Number(ts.max());
+      this.tsMin = this.tsMin === null ? lo : Math.min(this.tsMin, lo);
+      this.tsMax = this.tsMax === null ? hi : Math.max(this.tsMax, hi);
+    }
+    const q = out.quarantined;
+    if (q.height === 0) return;
+    const rules = q.getColumn("rule").toArray() as string[];
+    const det = q.columns.includes("detail")
+      ? q.getColumn("detail").toArray() as (string | null)[]
+      : [];
+    rules.forEach((rule, i) => {
+      this.rules.set(rule, (this.rules.get(rule) ?? 0) + 1);
+      if (!this.details.has(rule) && det[i]) this.details.set(rule, String(det[i]));
+    });
+  }
+
+  outcome(skipped: boolean): FileIngestOutcome {
+    const status = this.rowsWritten === 0 && this.rowsQuarantined > 0 ? "quarantined" : "success";
+    return {
+      status,
+      rowsRead: this.rowsRead,
+      rowsWritten: this.rowsWritten,
+      rowsQuarantined: this.rowsQuarantined,
+      tsLocalMinUs: this.tsMin,
+      tsLocalMaxUs: this.tsMax,
+      message: this.rowsQuarantined > 0 ? this._summary() : null,
+      skipped,
+    };
+  }
+
+  /** `3 of 10 rows quarantined: symbol_resolved (2: <detail>), price_positive (1)`. */
+  private _summary(): string {
+    const parts = [...this.rules].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([rule, n]) =>
+      `${rule} (${n}${this.details.has(rule) ? `: ${this.details.get(rule)!.slice(0, 120)}` : ""})`
+    );
+    return `${this.rowsQuarantined} of ${this.rowsRead} rows quarantined: ${parts.join(", ")}`;
   }
 }
 
@@ -273,22 +540,4 @@ function _outcome(
     message,
     skipped,
   };
-}
-
-/** `3 of 10 rows quarantined: symbol_resolved (2: <detail>), price_positive (1)`. */
-function _rejectionSummary(q: pl.DataFrame, rejected: number, read: number): string {
-  const counts = new Map<string, number>();
-  const details = new Map<string, string>();
-  const rules = q.getColumn("rule").toArray() as string[];
-  const det = q.columns.includes("detail")
-    ? q.getColumn("detail").toArray() as (string | null)[]
-    : [];
-  rules.forEach((rule, i) => {
-    counts.set(rule, (counts.get(rule) ?? 0) + 1);
-    if (!details.has(rule) && det[i]) details.set(rule, String(det[i]));
-  });
-  const parts = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([rule, n]) =>
-    `${rule} (${n}${details.has(rule) ? `: ${details.get(rule)!.slice(0, 120)}` : ""})`
-  );
-  return `${rejected} of ${read} rows quarantined: ${parts.join(", ")}`;
 }

@@ -31,9 +31,11 @@ import type {
   BronzeSource,
   IngestionManifestRepository,
   IngestStatus,
+  ManifestEntry,
   UnmatchedBronzeFile,
 } from "../io/protocols.ts";
-import type { EventTableService } from "./event_table_service.ts";
+import { collectGarbage } from "./collect_garbage.ts";
+import { DEFAULT_FILE_MEMORY_BYTES, type EventTableService } from "./event_table_service.ts";
 
 /**
  * Two bronze paths hold the same logical file (same vendor, exchange, data type, symbol and
@@ -78,6 +80,8 @@ export interface IngestProgress {
   status: IngestStatus;
   /** Rows it wrote to its event table. */
   rows: number;
+  /** Files being ingested right now (with `jobs` > 1, several). */
+  running: readonly string[];
 }
 
 /** Options of {@linkcode IngestionService.run}. */
@@ -98,8 +102,23 @@ export interface IngestRunOptions {
   retryQuarantined?: boolean;
   /** Only discover and filter: no ids minted, nothing written. @default {false} */
   dryRun?: boolean;
+  /** Only shard `index` of `count` (files split by a hash of their path). @default {undefined} */
+  shard?: { index: number; count: number };
+  /**
+   * Files ingested at once (async concurrency in this process; each file gets
+   * `memoryBytes / jobs`). The outcome equals a run with one job. @default {1}
+   */
+  jobs?: number;
+  /**
+   * Working-set budget of the run in bytes, shared by the jobs; a file whose CSV may not fit
+   * its share is streamed in parts (see `EventTableServiceOptions.memoryBytes`).
+   * @default {1 GiB}
+   */
+  memoryBytes?: number;
   /** Called after each file. @default {undefined} */
   onProgress?: (progress: IngestProgress) => void;
+  /** Called when a file starts, with the files running now. @default {undefined} */
+  onStart?: (file: string, running: readonly string[]) => void;
   /** Called once the pending files are known, before the first is ingested. */
   onPlan?: (pending: readonly BronzeFileMetadata[]) => void;
 }
@@ -198,7 +217,8 @@ export class IngestionService {
       (!options.dataTypes || options.dataTypes.includes(c.data_type)) &&
       (!exchanges || exchanges.includes(c.exchange)) &&
       (!options.since || c.date >= options.since) &&
-      (!options.until || c.date <= options.until);
+      (!options.until || c.date <= options.until) &&
+      (!options.shard || shardOf(c.bronze_path, options.shard.count) === options.shard.index);
     for await (
       const meta of this.#source.listFiles(options.glob ?? "**", {
         onUnmatched: (u) => unmatched.push(u),
@@ -239,67 +259,96 @@ export class IngestionService {
     const entries = await this.#manifest.resolveFileIds(pending);
     const owners = await this._logicalOwners(candidates);
     const dim = await this.#loadDim();
-    for (let i = 0; i < pending.length; i++) {
-      const meta = pending[i];
-      const entry = entries[i];
-      const service = this.#services[meta.data_type];
-      let file: FileResult;
-      try {
+    const jobs = Math.max(1, Math.min(Math.floor(options.jobs ?? 1), pending.length));
+    const memoryBytes = Math.floor((options.memoryBytes ?? DEFAULT_FILE_MEMORY_BYTES) / jobs);
+    const outcomes: FileResult[] = new Array(pending.length);
+    const running = new Set<string>();
+    let next = 0;
+    let done = 0;
+    const worker = async () => {
+      while (next < pending.length) {
+        const i = next++;
+        const meta = pending[i];
+        running.add(meta.bronze_path);
+        options.onStart?.(meta.bronze_path, [...running]);
         const owner = owners.get(_logicalKey(meta));
-        if (owner !== undefined && owner !== meta.bronze_path) {
-          throw new DuplicateBronzeFileError(meta.bronze_path, owner);
-        }
-        const out = await service.ingestFile(meta, {
-          fileId: entry.fileId,
-          attempt: entry.attempts,
-          supersededFileIds: entry.supersededFileIds,
-          dim,
+        const file = await this._ingestOne(meta, entries[i], owner, dim, memoryBytes);
+        running.delete(meta.bronze_path);
+        outcomes[i] = file;
+        collectGarbage();
+        options.onProgress?.({
+          done: ++done,
+          total: pending.length,
+          file: meta.bronze_path,
+          status: file.status,
+          rows: file.rowsWritten,
+          running: [...running],
         });
-        file = _fileResult(
-          meta,
-          entry.fileId,
-          out.status,
-          out.rowsRead,
-          out.rowsWritten,
-          out.rowsQuarantined,
-          out.message,
-        );
-        await this.#manifest.updateStatus(entry.fileId, out.status, meta, {
-          rows_read: out.rowsRead,
-          rows_written: out.rowsWritten,
-          rows_quarantined: out.rowsQuarantined,
-          ts_local_min_us: out.tsLocalMinUs,
-          ts_local_max_us: out.tsLocalMaxUs,
-          error_message: out.message,
-        });
-      } catch (err) {
-        const message = _errorMessage(err);
-        file = _fileResult(meta, entry.fileId, "failed", 0, 0, 0, message);
-        try {
-          await this.#manifest.updateStatus(entry.fileId, "failed", meta, {
-            rows_read: 0,
-            rows_written: 0,
-            rows_quarantined: 0,
-            error_message: message,
-          });
-        } catch (inner) {
-          file.message = `${message}; recording the failure failed too: ${_errorMessage(inner)}`;
-        }
       }
+    };
+    await Promise.all(Array.from({ length: jobs }, worker));
+    for (const file of outcomes) {
       result.files.push(file);
       result.byStatus[file.status]++;
-      _collectGarbage();
-      const table = service.spec.name;
+      const table = this.#services[file.meta.data_type].spec.name;
       result.rowsByTable[table] = (result.rowsByTable[table] ?? 0) + file.rowsWritten;
-      options.onProgress?.({
-        done: i + 1,
-        total: pending.length,
-        file: meta.bronze_path,
-        status: file.status,
-        rows: file.rowsWritten,
-      });
     }
     return result;
+  }
+
+  /** Ingest one file and record its status; an error is recorded, never thrown. */
+  private async _ingestOne(
+    meta: BronzeFileMetadata,
+    entry: ManifestEntry,
+    owner: string | undefined,
+    dim: pl.DataFrame,
+    memoryBytes: number,
+  ): Promise<FileResult> {
+    const service = this.#services[meta.data_type];
+    try {
+      if (owner !== undefined && owner !== meta.bronze_path) {
+        throw new DuplicateBronzeFileError(meta.bronze_path, owner);
+      }
+      const out = await service.ingestFile(meta, {
+        fileId: entry.fileId,
+        attempt: entry.attempts,
+        supersededFileIds: entry.supersededFileIds,
+        dim,
+        memoryBytes,
+      });
+      const file = _fileResult(
+        meta,
+        entry.fileId,
+        out.status,
+        out.rowsRead,
+        out.rowsWritten,
+        out.rowsQuarantined,
+        out.message,
+      );
+      await this.#manifest.updateStatus(entry.fileId, out.status, meta, {
+        rows_read: out.rowsRead,
+        rows_written: out.rowsWritten,
+        rows_quarantined: out.rowsQuarantined,
+        ts_local_min_us: out.tsLocalMinUs,
+        ts_local_max_us: out.tsLocalMaxUs,
+        error_message: out.message,
+      });
+      return file;
+    } catch (err) {
+      const message = _errorMessage(err);
+      const file = _fileResult(meta, entry.fileId, "failed", 0, 0, 0, message);
+      try {
+        await this.#manifest.updateStatus(entry.fileId, "failed", meta, {
+          rows_read: 0,
+          rows_written: 0,
+          rows_quarantined: 0,
+          error_message: message,
+        });
+      } catch (inner) {
+        file.message = `${message}; recording the failure failed too: ${_errorMessage(inner)}`;
+      }
+      return file;
+    }
   }
 
   /**
@@ -341,31 +390,34 @@ export class IngestionService {
   }
 }
 
+/**
+ * The shard of a bronze path among `count` shards: an FNV-1a hash of the path modulo `count`,
+ * so every process given the same `count` splits the same files the same way, with no
+ * coordination.
+ *
+ * @param bronzePath Path relative to the bronze root.
+ * @param count Number of shards (at least 1).
+ * @returns The shard index, `0 <= index < count`.
+ * @example
+ * ```ts
+ * import { shardOf } from "./ingestion_service.ts";
+ * const s = shardOf("tardis/exchange=binance/a.csv.gz", 3);
+ * if (s < 0 || s > 2 || s !== shardOf("tardis/exchange=binance/a.csv.gz", 3)) throw new Error();
+ * ```
+ */
+export function shardOf(bronzePath: string, count: number): number {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(bronzePath)) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % Math.max(1, Math.floor(count));
+}
+
 /** Which path owns each logical file `(vendor, exchange, data_type, symbol, date)`. */
 function _logicalKey(m: BronzeFileMetadata): string {
   return [m.vendor, m.exchange, m.data_type, m.symbol, m.date].join("\u0000");
 }
-
-/**
- * Polars frames hold native memory the JS garbage collector does not see, so a long loop can
- * grow RSS by one file's frames per file until V8 happens to collect. When the process runs
- * with `--v8-flags=--expose-gc` (the `ingest` and `demo` tasks do), collect once RSS has grown
- * by {@linkcode GC_GROWTH_BYTES} since the last collection (a full collection costs tens of
- * milliseconds, so not after every small file).
- */
-function _collectGarbage(): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return;
-  const rss = Deno.memoryUsage().rss;
-  if (rss - _lastCollectedRss < GC_GROWTH_BYTES) return;
-  gc();
-  _lastCollectedRss = Deno.memoryUsage().rss;
-}
-
-/** RSS growth (bytes) after which the loop collects garbage, when `gc` is exposed. */
-export const GC_GROWTH_BYTES = 64 * 2 ** 20;
-
-let _lastCollectedRss = 0;
 
 function _fileResult(
   meta: BronzeFileMetadata,

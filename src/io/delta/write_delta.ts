@@ -139,6 +139,15 @@ export interface WriteDeltaOptions {
    * @default {the table's delta.isolationLevel, else "WriteSerializable"}
    */
   isolationLevel?: IsolationLevel;
+  /**
+   * Data files already written to the table's storage (by a {@linkcode StagedWrite} from
+   * `staged_write.ts`), committed as `add` actions in this write's one commit, after the files
+   * of `df`. Their rows must fit the table schema (and `predicate`, when given); the caller
+   * checked that when staging them.
+   *
+   * @default {[]}
+   */
+  stagedFiles?: readonly AddAction[];
 }
 
 /** What {@linkcode writeDelta} did. */
@@ -357,7 +366,9 @@ export async function writeDelta(
     configuration: metadata.configuration,
   };
   const adds = await writeDataFiles(storage, data, writeOptions);
-  tx.addFiles(adds);
+  const staged = options.stagedFiles ?? [];
+  tx.addFiles([...adds, ...staged]);
+  const stagedRows = staged.reduce((n, a) => n + _numRecords(a), 0);
 
   if (snapshot && mode === "overwrite") {
     if (options.predicate === undefined) {
@@ -377,9 +388,9 @@ export async function writeDelta(
   }
   if (options.txn) tx.setTxn(options.txn.appId, options.txn.version);
   tx.setMetrics({
-    numFiles: adds.length,
-    numOutputRows: data.height,
-    numOutputBytes: adds.reduce((s, a) => s + a.size, 0),
+    numFiles: adds.length + staged.length,
+    numOutputRows: data.height + stagedRows,
+    numOutputBytes: [...adds, ...staged].reduce((s, a) => s + a.size, 0),
     numRemovedFiles: tx.removeCount,
   });
   if (
@@ -393,9 +404,16 @@ export async function writeDelta(
     version: result.version,
     filesAdded: tx.addCount,
     filesRemoved: tx.removeCount,
-    rowsWritten: data.height,
     checkpointed: result.checkpointed,
+    rowsWritten: data.height + stagedRows,
   };
+}
+
+/** The `numRecords` of an `add` action's statistics (0 when it has none). */
+function _numRecords(add: AddAction): number {
+  if (!add.stats) return 0;
+  const n = (JSON.parse(add.stats) as { numRecords?: unknown }).numRecords;
+  return typeof n === "number" ? n : 0;
 }
 
 /** Options of {@linkcode reconcileSchema}. */
