@@ -329,18 +329,23 @@ export class DeltaTableRepo implements EventTableRepository {
         }
         const before = table ? await this._countFiles([fileId, ...superseded]) : 0;
         const write = await begin();
-        try {
-          const res = await write.commit(this._prepare(emptyFrame(this.schema), false));
-          if (res.skipped) return skipped;
-        } catch (err) {
-          if (!(err instanceof CommitConflictError)) throw err;
-          // A concurrent process may have committed this very attempt: then ours is a repeat.
-          const now = await this.transactionVersion(appId);
-          if (now === undefined || now < attempt) throw err;
-          await write.abort();
-          return skipped;
+        for (let tries = 1;; tries++) {
+          try {
+            const res = await write.commit(this._prepare(emptyFrame(this.schema), false));
+            if (res.skipped) return skipped;
+            return { skipped: false, rowsWritten: rows, rowsRemoved: before };
+          } catch (err) {
+            if (!(err instanceof CommitConflictError)) throw err;
+            // A concurrent process may have committed this very attempt: then ours is a repeat.
+            const now = await this.transactionVersion(appId);
+            if (now !== undefined && now >= attempt) {
+              await write.abort();
+              return skipped;
+            }
+            // Another file created the table first: append to it (the staged files stand).
+            if (table || tries >= _CREATE_RETRIES) throw err;
+          }
         }
-        return { skipped: false, rowsWritten: rows, rowsRemoved: before };
       },
       abort: async () => {
         await staged?.abort();
@@ -419,6 +424,9 @@ export class DeltaTableRepo implements EventTableRepository {
     }
   }
 }
+
+/** Commits of a first write that may lose the race to create the table. */
+const _CREATE_RETRIES = 3;
 
 function _fileIdFilter(fileIds: readonly number[]): Filter {
   return [["file_id", "in", [...fileIds]]];
