@@ -53,7 +53,7 @@ import { exchangeId, normalizeExchange } from "./exchanges.ts";
 import { FIXED_POINT_TOLERANCE, isOnGrid, type Rounding } from "./fixed_point.ts";
 import { dateLiteral, fileIdLiteral, QUARANTINE_SCHEMA, toQuarantineRows } from "./quarantine.ts";
 import { resolveSymbolIds } from "./resolve_symbol_ids.ts";
-import { applyRowRules, type RowRule, rowRule, showValues } from "./row_rules.ts";
+import { applyRowRules, rawFields, type RowRule, rowRule, showValues } from "./row_rules.ts";
 import { type ColumnSpec, conformToSchema, emptyFrame, type TableSchema } from "./table_schema.ts";
 import { FILE_LINE_NUMBER, parseTardisCsv, type TardisColumns } from "./tardis_csv.ts";
 
@@ -526,10 +526,7 @@ function _splitMalformed(
       [pl.lit("malformed line: "), showValues(["exchange", "symbol", "local_timestamp"])],
       "",
     ).alias("detail"),
-    pl.concatString(
-      vendorColumns.map((name) => pl.col(name).cast(pl.String).fillNull(pl.lit(""))),
-      ",",
-    ).alias("raw"),
+    rawFields(vendorColumns),
   );
   return { rows: rows.filter(differs.not()), malformed };
 }
@@ -571,10 +568,7 @@ function _resolve(
         [pl.col("reason"), pl.lit(": "), showValues(["symbol", "local_timestamp"])],
         "",
       ).alias("detail"),
-      pl.concatString(
-        vendorColumns.map((name) => pl.col(name).cast(pl.String).fillNull(pl.lit(""))),
-        ",",
-      ).alias("raw"),
+      rawFields(vendorColumns),
     );
   return { resolved: full, unresolved: records };
 }
