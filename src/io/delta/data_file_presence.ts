@@ -21,7 +21,20 @@ export interface DataFileContext {
   version: number | undefined;
 }
 
-/** The local path of a data file, or `undefined` when it is not on the local file system. */
+/**
+ * The local path of a data file, or `undefined` when it is not on the local file system.
+ *
+ * @param storage Storage rooted at the table.
+ * @param path The file's path as the log gives it (decoded): relative, absolute or a URI.
+ * @returns The local path, or `undefined` for a non-local URI or storage.
+ * @example
+ * ```ts
+ * import { localDataPath } from "./data_file_presence.ts";
+ * import { MemoryStorage } from "./memory_storage.ts";
+ * if (localDataPath(new MemoryStorage(), "file:///t/a.parquet") !== "/t/a.parquet") throw new Error();
+ * if (localDataPath(new MemoryStorage(), "a.parquet") !== undefined) throw new Error("not local");
+ * ```
+ */
 export function localDataPath(storage: ObjectStorage, path: string): string | undefined {
   if (path.startsWith("file:")) return fileURLToPath(path);
   if (path.startsWith("/")) return path;
@@ -84,7 +97,7 @@ export async function assertLocalDataFilesPresent(
  * import { asMissingDataFile } from "./data_file_presence.ts";
  * import { FileNotFoundError } from "./storage.ts";
  * const e = asMissingDataFile(new FileNotFoundError("a.parquet"), "a.parquet", { table: "t", version: 0 });
- * if (e.name !== "MissingDataFileError") throw new Error("expected MissingDataFileError");
+ * if ((e as Error).name !== "MissingDataFileError") throw new Error("expected MissingDataFileError");
  * ```
  */
 export function asMissingDataFile(
