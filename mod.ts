@@ -81,12 +81,14 @@ export * from "./src/sample/sample_bronze.ts";
 // Research API for notebooks.
 export * from "./src/research/time_like.ts";
 export * from "./src/research/open_lake.ts";
+export * from "./src/research/lake_sql_error.ts";
 export * from "./src/research/symbols.ts";
 export * from "./src/research/symbol_not_found_error.ts";
 export * from "./src/research/load_events.ts";
 export * from "./src/research/as_of_join.ts";
 export * from "./src/research/bars.ts";
 export * from "./src/research/charts.ts";
+export * from "./src/research/svg_to_png.ts";
 export * from "./src/research/progress_display.ts";
 export * from "./src/research/table_view.ts";
 export * from "./src/research/show.ts";
