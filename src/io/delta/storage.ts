@@ -81,6 +81,8 @@ export class FileNotFoundError extends Error {
   /** The missing key. */
   readonly path: string;
   /**
+   * Create the error.
+   *
    * @param path The missing key.
    * @param options Standard error options (`cause`).
    */
@@ -96,6 +98,8 @@ export class FileAlreadyExistsError extends Error {
   /** The key that exists. */
   readonly path: string;
   /**
+   * Create the error.
+   *
    * @param path The key that exists.
    * @param options Standard error options (`cause`).
    */
