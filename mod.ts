@@ -3,7 +3,9 @@
  * Delta Lake tables (silver): a point-in-time symbol dimension, event tables keyed to it,
  * and an ingest manifest.
  *
- * This module is the single import of notebooks and scripts; it only re-exports.
+ * This module re-exports the whole toolkit: the Delta Lake layer, the domain, the ingestion
+ * services and the research API. To read and analyse the lake, `research.ts` (`./research` in
+ * `deno.json`) is the smaller entry point; its module doc lists the research functions.
  *
  * @example
  * ```ts
@@ -25,6 +27,8 @@ export * from "./src/io/delta/storage.ts";
 export * from "./src/io/delta/errors.ts";
 export * from "./src/io/delta/local_storage.ts";
 export * from "./src/io/delta/memory_storage.ts";
+export * from "./src/io/delta/s3_options.ts";
+export * from "./src/io/delta/s3_storage.ts";
 export * from "./src/io/delta/delta_table.ts";
 export * from "./src/io/delta/read_delta.ts";
 export * from "./src/io/delta/write_delta.ts";
@@ -105,16 +109,5 @@ export * from "./src/services/event_table_service.ts";
 export * from "./src/services/ingestion_service.ts";
 export * from "./src/sample/sample_bronze.ts";
 
-// Research API for notebooks.
-export * from "./src/research/time_like.ts";
-export * from "./src/research/open_lake.ts";
-export * from "./src/research/symbols.ts";
-export * from "./src/research/symbol_not_found_error.ts";
-export * from "./src/research/load_events.ts";
-export * from "./src/research/as_of_join.ts";
-export * from "./src/research/bars.ts";
-export * from "./src/research/charts.ts";
-export * from "./src/research/progress_display.ts";
-export * from "./src/research/table_view.ts";
-export * from "./src/research/show.ts";
-export type { JupyterApi } from "./src/research/_kernel.ts";
+// Research API for notebooks: everything research.ts exports (its module doc lists it).
+export * from "./research.ts";
