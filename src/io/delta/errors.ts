@@ -146,6 +146,8 @@ export class MissingDataFileError extends CorruptLogError {
   /** The file's path as the log gives it (decoded, relative to the table root or absolute). */
   readonly path: string;
   /**
+   * Create the error.
+   *
    * @param table The table root.
    * @param version The version read, when known.
    * @param path The missing file.
@@ -180,6 +182,8 @@ export class ValueOutOfRangeError extends SchemaMismatchError {
   /** One value that does not fit, as text. */
   readonly sample: string;
   /**
+   * Create the error.
+   *
    * @param column The column.
    * @param tableType The table's type of the column (Delta type name).
    * @param sample One value that does not fit, as text.
