@@ -300,7 +300,7 @@ export function applyRowRules(
  * }
  * ```
  */
-export function rawFields(columns: readonly string[]): pl.Expr {
+export function rawFields(columns: readonly string[]): Expr {
   if (columns.length === 0) return pl.lit(null).cast(pl.String).alias("raw");
   return pl.concatString(
     columns.map((name) => pl.col(name).cast(pl.String).fillNull(pl.lit(""))),
