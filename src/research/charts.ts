@@ -17,6 +17,7 @@
 import { Buffer } from "node:buffer";
 import pl from "nodejs-polars";
 import { type PngImage, svgToPng } from "./svg_to_png.ts";
+import type { DataFrame } from "../polars_types.ts";
 
 /** A Vega-Lite specification (a plain JSON object). */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -73,6 +74,8 @@ export class Chart {
   #png: PngImage | undefined;
 
   /**
+   * Create a `Chart`.
+   *
    * @param spec Vega-Lite spec.
    * @param svg SVG markup.
    * @param text Plain-text description.
@@ -406,7 +409,7 @@ function _chart(df: pl.DataFrame, options: ChartOptions, kind: _Kind): Chart {
  * if (!chart.svg.includes("<polyline")) throw new Error("no line in the SVG");
  * ```
  */
-export function lineChart(df: pl.DataFrame, options: ChartOptions): Chart {
+export function lineChart(df: DataFrame, options: ChartOptions): Chart {
   return _chart(df, options, "line");
 }
 
@@ -426,7 +429,7 @@ export function lineChart(df: pl.DataFrame, options: ChartOptions): Chart {
  * if ((chart.svg.match(/<rect /g) ?? []).length !== 3) throw new Error("background + 2 bars");
  * ```
  */
-export function barChart(df: pl.DataFrame, options: ChartOptions): Chart {
+export function barChart(df: DataFrame, options: ChartOptions): Chart {
   return _chart(df, options, "bar");
 }
 
@@ -447,7 +450,7 @@ export function barChart(df: pl.DataFrame, options: ChartOptions): Chart {
  * if ((chart.svg.match(/<circle /g) ?? []).length !== 3) throw new Error("one point per row");
  * ```
  */
-export function scatterChart(df: pl.DataFrame, options: ChartOptions): Chart {
+export function scatterChart(df: DataFrame, options: ChartOptions): Chart {
   return _chart(df, options, "point");
 }
 
@@ -533,7 +536,7 @@ const _DOWN = "#e45756";
  * if ((chart.svg.match(/<line /g) ?? []).length !== 2 + 2) throw new Error("axes + 2 wicks");
  * ```
  */
-export function candlestickChart(bars: pl.DataFrame, options: CandlestickOptions = {}): Chart {
+export function candlestickChart(bars: DataFrame, options: CandlestickOptions = {}): Chart {
   const x = options.x ?? (bars.columns.includes("bar_time") ? "bar_time" : "bar_start_us");
   const [open, high, low, close] = [
     options.open ?? "open",
