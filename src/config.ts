@@ -36,6 +36,8 @@ const _HOW_TO_SET = "pass a root (`root` option, `--lake DIR`) or set LAKE_ROOT 
 /** No lake root was given and none can be derived: the message says how to set one. */
 export class LakeRootError extends Error {
   /**
+   * Create a `LakeRootError`.
+   *
    * @param message What is missing; the constructor appends how to set a root.
    * @param options Standard error options (`cause`).
    * @example

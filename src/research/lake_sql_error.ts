@@ -11,6 +11,8 @@ export class LakeSqlError extends Error {
   /** The query, as given. */
   readonly query: string;
   /**
+   * Create a `LakeSqlError`.
+   *
    * @param query The query.
    * @param message Polars' message (and, for an unknown table, the tables that exist).
    * @param options Standard error options (`cause`: the Polars error).
