@@ -106,6 +106,8 @@ export class LocalBronzeSource implements BronzeSource {
   readonly root: string;
 
   /**
+   * Create a `LocalBronzeSource`.
+   *
    * @param rootDir The bronze folder (usually `<lake>/bronze`).
    * @example
    * ```ts
