@@ -530,7 +530,17 @@ function _splitMalformed(
     pl.lit("parse_error").alias("rule"),
     pl.when(blank).then(pl.lit("blank line")).otherwise(
       pl.concatString(
-        [pl.lit("malformed line: "), showValues(["exchange", "symbol", "local_timestamp"])],
+        [
+          // The exchange cell may hold a whole long line: the detail shows its start (raw has it all).
+          pl.lit("malformed line: exchange="),
+          pl.when(pl.col("exchange").str.lengths().gt(_DETAIL_CHARS))
+            .then(
+              pl.concatString([pl.col("exchange").str.slice(0, _DETAIL_CHARS), pl.lit("...")], ""),
+            )
+            .otherwise(pl.col("exchange")),
+          pl.lit(" "),
+          showValues(["symbol", "local_timestamp"]),
+        ],
         "",
       ),
     ).alias("detail"),
@@ -538,6 +548,9 @@ function _splitMalformed(
   );
   return { rows: rows.filter(differs.not()), malformed };
 }
+
+/** Characters of a malformed line's text shown in its quarantine detail. */
+const _DETAIL_CHARS = 100;
 
 /**
  * `resolveSymbolIds` on the key columns only (the join then carries 4 columns, not the whole
