@@ -5,17 +5,18 @@
  *
  * @module
  */
-import { lakeRoot, TABLE_PATHS, type TableName, tablePath } from "../src/config.ts";
+import { TABLE_PATHS, type TableName, tablePath } from "../src/config.ts";
 import { createCheckpoint } from "../src/io/delta/checkpoint_writer.ts";
 import { DeltaTable } from "../src/io/delta/delta_table.ts";
 import { TableNotFoundError } from "../src/io/delta/errors.ts";
 import { optimize } from "../src/io/delta/optimize.ts";
 import { vacuum } from "../src/io/delta/vacuum.ts";
-import { storageForUri } from "../src/io/delta/write_delta.ts";
+import { storageForUri } from "../src/io/delta/storage_for_uri.ts";
 import { type CommandSpec, helpText, parseCliArgs } from "../src/cli/args.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { formatTable } from "../src/cli/table.ts";
 import { UserError } from "../src/cli/user_error.ts";
+import { jobLakeRoot, LAKE_FLAG_HELP } from "../src/cli/lake_location.ts";
 
 const COMMANDS = ["history", "files", "vacuum", "optimize", "checkpoint"] as const;
 
@@ -29,7 +30,7 @@ optimize    Compact small files (no data change)
 checkpoint  Write a checkpoint of the latest version
 Tables: ${Object.keys(TABLE_PATHS).join(", ")}.`,
   flags: {
-    lake: { type: "string", value: "DIR", help: "Lake root (default: $LAKE_ROOT or ./lake)" },
+    lake: { type: "string", value: "DIR|URI", help: LAKE_FLAG_HELP },
     limit: { type: "string", value: "N", help: "history: newest N commits (default 20)" },
     "retention-hours": {
       type: "string",
@@ -69,7 +70,7 @@ export async function main(args: string[]): Promise<number> {
       `Unknown table "${table}": expected one of ${Object.keys(TABLE_PATHS).join(", ")}`,
     );
   }
-  const uri = tablePath(table as TableName, (v.lake as string | undefined) ?? lakeRoot());
+  const uri = tablePath(table as TableName, jobLakeRoot(v.lake as string | undefined));
   try {
     return await _run(command, uri, v);
   } catch (err) {
