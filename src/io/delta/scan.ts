@@ -60,7 +60,7 @@ import {
   type StructField,
 } from "./schema.ts";
 import type { Snapshot } from "./snapshot.ts";
-import type { ObjectStorage } from "./storage.ts";
+import type { ObjectStorage, PolarsSource } from "./storage.ts";
 
 /** Options of a scan. */
 export interface ScanOptions {
@@ -185,18 +185,12 @@ async function _int96Frame(
   return df.lazy();
 }
 
-/** Where Polars reads a data file: a local path, or an object-store URI and its options. */
-interface _DataSource {
-  path: string;
-  cloudOptions?: Record<string, string>;
-}
-
 /**
  * Where Polars can read a data file itself (a local path, or an object-store URI with its
  * `cloudOptions` from the storage's `polarsSource`), or `undefined` when only the storage can
  * read it.
  */
-function _dataSource(storage: ObjectStorage, path: string): _DataSource | undefined {
+function _dataSource(storage: ObjectStorage, path: string): PolarsSource | undefined {
   if (!_isAbsolute(path)) {
     const local = storage.localPath?.(path);
     return local !== undefined ? { path: local } : storage.polarsSource?.(path);
@@ -205,7 +199,7 @@ function _dataSource(storage: ObjectStorage, path: string): _DataSource | undefi
   return path.startsWith("/") ? { path } : undefined;
 }
 
-function _scanSource(source: _DataSource): pl.LazyDataFrame {
+function _scanSource(source: PolarsSource): pl.LazyDataFrame {
   return pl.scanParquet(
     source.path,
     source.cloudOptions ? { ..._SCAN_OPTIONS, cloudOptions: source.cloudOptions } : _SCAN_OPTIONS,

@@ -3,7 +3,7 @@
  *
  * The rule: an explicit `storage` always wins; otherwise the URI's scheme picks the adapter.
  * - a plain path or a `file://` URI is a {@linkcode LocalStorage};
- * - `s3://bucket/prefix` is an {@linkcode S3Storage}, configured from `storageOptions` (the
+ * - `s3://bucket/prefix` (or `s3a://`) is an {@linkcode S3Storage}, configured from `storageOptions` (the
  *   keys delta-rs and Python polars use: `AWS_ACCESS_KEY_ID` / `aws_access_key_id`,
  *   `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`, `AWS_ENDPOINT_URL`,
  *   `AWS_ALLOW_HTTP`, ...) and, for keys not given there, the standard AWS environment
@@ -114,7 +114,7 @@ export function joinUri(root: string, rel: string): string {
  * import { storageForUri } from "./storage_for_uri.ts";
  * if (!storageForUri("/tmp/t").root.endsWith("/tmp/t")) throw new Error("bad root");
  * const s3 = storageForUri("s3://bucket/lake/silver/t", {
- *   storageOptions: { AWS_ENDPOINT_URL: "http://127.0.0.1:9000", AWS_REGION: "us-east-1" },
+ *   storageOptions: { AWS_ENDPOINT_URL: "http://127.0.0.1:9000", AWS_ALLOW_HTTP: "true" },
  * });
  * if (s3.root !== "s3://bucket/lake/silver/t") throw new Error(s3.root);
  * let refused = false;
@@ -129,7 +129,7 @@ export function storageForUri(
   if (options.storage) return options.storage;
   const scheme = uriScheme(uri);
   if (scheme === undefined || scheme === "file") return new LocalStorage(uri);
-  if (scheme === "s3") {
+  if (scheme === "s3" || scheme === "s3a") {
     return new S3Storage(uri, s3OptionsFrom(options.storageOptions));
   }
   throw new TypeError(
