@@ -672,9 +672,11 @@ export class S3Storage implements ObjectStorage {
       const inflight = new Set<Promise<void>>();
       let failure: unknown;
       let n = 0;
+      let total = 0;
       for (let part: Uint8Array | undefined = first; part; part = await nextPart()) {
         const number = ++n;
         const bytes = part;
+        total += bytes.length;
         const p: Promise<void> = this.#request({
           method: "PUT",
           key,
@@ -703,9 +705,25 @@ export class S3Storage implements ObjectStorage {
         query: { uploadId },
         headers: exclusive ? { "If-None-Match": "*" } : {},
         body: new TextEncoder().encode(xml),
-        accept: exclusive ? [412] : [],
+        accept: exclusive ? [404, 412] : [404],
         retry409: true,
       });
+      if (res.status === 404) {
+        // NoSuchUpload: a completion whose response was lost already consumed the upload;
+        // the object is ours when it has exactly our size and part count
+        const meta = await this.#request({ method: "HEAD", key, operation: "HEAD", accept: [404] });
+        const etag = meta.headers.get("etag") ?? "";
+        if (
+          meta.status !== 200 || Number(meta.headers.get("content-length")) !== total ||
+          !etag.replace(/"/g, "").endsWith(`-${etags.length}`)
+        ) {
+          throw new S3Error(
+            `S3 CompleteMultipartUpload of "${this.#uri(key)}" failed: HTTP 404 NoSuchUpload`,
+            { operation: "CompleteMultipartUpload", bucket: this.bucket, key, status: 404 },
+          );
+        }
+        return;
+      }
       // S3 may report a failed completion inside a 200 response
       const text = new TextDecoder().decode(res.body);
       if (res.status === 412) throw new FileAlreadyExistsError(path);

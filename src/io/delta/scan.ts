@@ -44,6 +44,12 @@ import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import type { AddAction } from "./actions.ts";
 import { isPassThrough, logicalColumnExpr } from "./column_mapping.ts";
+import {
+  asMissingDataFile,
+  assertLocalDataFilesPresent,
+  type DataFileContext,
+  localDataPath,
+} from "./data_file_presence.ts";
 import { readDeletionVector, removeDeletedRows } from "./deletion_vector.ts";
 import { fileMayMatch } from "./file_skipping.ts";
 import { decodeInt96Columns, footerBlockLength, int96Layout } from "./parquet_int96.ts";
@@ -191,12 +197,9 @@ async function _int96Frame(
  * read it.
  */
 function _dataSource(storage: ObjectStorage, path: string): PolarsSource | undefined {
-  if (!_isAbsolute(path)) {
-    const local = storage.localPath?.(path);
-    return local !== undefined ? { path: local } : storage.polarsSource?.(path);
-  }
-  if (path.startsWith("file:")) return { path: fileURLToPath(path) };
-  return path.startsWith("/") ? { path } : undefined;
+  const local = localDataPath(storage, path);
+  if (local !== undefined) return { path: local };
+  return _isAbsolute(path) ? undefined : storage.polarsSource?.(path);
 }
 
 function _scanSource(source: PolarsSource): pl.LazyDataFrame {
@@ -208,6 +211,20 @@ function _scanSource(source: PolarsSource): pl.LazyDataFrame {
 
 /** The lazy frame of one data file's raw columns (deleted rows removed). */
 async function _fileFrame(
+  storage: ObjectStorage,
+  add: AddAction,
+  tableRoot: string,
+  checkInt96: boolean,
+  context: DataFileContext,
+): Promise<pl.LazyDataFrame> {
+  try {
+    return await _readFileFrame(storage, add, tableRoot, checkInt96);
+  } catch (e) {
+    throw asMissingDataFile(e, add.path, context);
+  }
+}
+
+async function _readFileFrame(
   storage: ObjectStorage,
   add: AddAction,
   tableRoot: string,
@@ -240,6 +257,7 @@ async function _fileFrame(
  * @throws {TypeError} When a requested or filtered column is not in the schema, or the filter
  *   is malformed.
  * @throws {CorruptLogError} For an invalid partition value or deletion vector.
+ * @throws {MissingDataFileError} When a live data file is missing from storage.
  *
  * @example
  * ```ts
@@ -282,6 +300,8 @@ export async function scanSnapshot(
   const partSet = new Set(snapshot.partitionColumns);
   const partNeeded = snapshot.partitionColumns.filter((c) => neededSet.has(c));
   const tableRoot = options.tableRoot ?? storage.localPath?.("") ?? storage.root;
+  const context = { table: tableRoot, version: snapshot.version };
+  await assertLocalDataFilesPresent(storage, files, context);
   // without type widening, conforming writers store primitives with the table type: no casts
   const trustPrimitives = !hasReaderFeature(snapshot.protocol, "typeWidening") &&
     !hasReaderFeature(snapshot.protocol, "typeWidening-preview") &&
@@ -317,7 +337,7 @@ export async function scanSnapshot(
     return plan;
   };
   const frames = _fastFrames() ?? await Promise.all(files.map(async (add) => {
-    let lf = await _fileFrame(storage, add, tableRoot, checkInt96);
+    let lf = await _fileFrame(storage, add, tableRoot, checkInt96, context);
     const plan = planFor(lf.columns);
     const partExprs = partNeeded.length
       ? partitionValuesToExprs(add.partitionValues, { schema, partitionColumns: partNeeded })
