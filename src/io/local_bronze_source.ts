@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
-import { isInstrumentsPath, parseBronzePath } from "./bronze_layout.ts";
+import { type BronzePathInfo, isInstrumentsPath, parseBronzePath } from "./bronze_layout.ts";
 import type {
   BronzeFileCandidate,
   BronzeFileMetadata,
@@ -86,6 +86,43 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
+/**
+ * The metadata of a recognised bronze file known before hashing it.
+ *
+ * @param rel Path relative to the bronze root.
+ * @param info What {@linkcode parseBronzePath} read from the path.
+ * @param sizeBytes Size in bytes.
+ * @param mtimeMs Last modification time, milliseconds since the epoch.
+ * @returns The candidate (`last_modified_ts` in microseconds).
+ * @example
+ * ```ts
+ * import { parseBronzePath } from "./bronze_layout.ts";
+ * import { bronzeCandidate } from "./local_bronze_source.ts";
+ * const rel = "deribit_trades_2024-07-30_BTC-PERPETUAL.csv.gz";
+ * const parsed = parseBronzePath(rel);
+ * if (!parsed.ok) throw new Error(parsed.reason);
+ * const c = bronzeCandidate(rel, parsed.info, 10, 1.5);
+ * if (c.last_modified_ts !== 1500 || c.exchange !== "deribit") throw new Error("candidate");
+ * ```
+ */
+export function bronzeCandidate(
+  rel: string,
+  info: BronzePathInfo,
+  sizeBytes: number,
+  mtimeMs: number,
+): BronzeFileCandidate {
+  return {
+    vendor: info.vendor,
+    exchange: info.exchange,
+    data_type: info.data_type,
+    symbol: info.symbol,
+    date: info.date,
+    bronze_path: rel,
+    file_size_bytes: sizeBytes,
+    last_modified_ts: Math.round(mtimeMs * 1000),
+  };
+}
+
 /** Bronze files in a local folder. */
 export class LocalBronzeSource implements BronzeSource {
   /** Absolute path of the bronze root. */
@@ -132,17 +169,7 @@ export class LocalBronzeSource implements BronzeSource {
       }
       const abs = join(this.root, rel);
       const st = await stat(abs);
-      const { info } = parsed;
-      const candidate: BronzeFileCandidate = {
-        vendor: info.vendor,
-        exchange: info.exchange,
-        data_type: info.data_type,
-        symbol: info.symbol,
-        date: info.date,
-        bronze_path: rel,
-        file_size_bytes: st.size,
-        last_modified_ts: Math.round((st.mtimeMs ?? 0) * 1000),
-      };
+      const candidate = bronzeCandidate(rel, parsed.info, st.size, st.mtimeMs ?? 0);
       if (options.filter && !options.filter(candidate)) continue;
       yield { ...candidate, sha256: await sha256File(abs) };
     }

@@ -14,13 +14,8 @@
 import { createHash } from "node:crypto";
 import { isInstrumentsPath, parseBronzePath } from "./bronze_layout.ts";
 import type { ObjectStorage } from "./delta/storage.ts";
-import { globToRegExp } from "./local_bronze_source.ts";
-import type {
-  BronzeFileCandidate,
-  BronzeFileMetadata,
-  BronzeSource,
-  ListFilesOptions,
-} from "./protocols.ts";
+import { bronzeCandidate, globToRegExp } from "./local_bronze_source.ts";
+import type { BronzeFileMetadata, BronzeSource, ListFilesOptions } from "./protocols.ts";
 
 /**
  * The hex SHA-256 of an object, computed while streaming it (`readStream` when the storage
@@ -97,17 +92,7 @@ export class ObjectStorageBronzeSource implements BronzeSource {
         options.onUnmatched?.({ bronze_path: rel, reason: parsed.reason });
         continue;
       }
-      const { info } = parsed;
-      const candidate: BronzeFileCandidate = {
-        vendor: info.vendor,
-        exchange: info.exchange,
-        data_type: info.data_type,
-        symbol: info.symbol,
-        date: info.date,
-        bronze_path: rel,
-        file_size_bytes: obj.size,
-        last_modified_ts: Math.round(obj.lastModified * 1000),
-      };
+      const candidate = bronzeCandidate(rel, parsed.info, obj.size, obj.lastModified);
       if (options.filter && !options.filter(candidate)) continue;
       yield { ...candidate, sha256: await sha256Object(this.storage, rel) };
     }
@@ -123,6 +108,36 @@ export class ObjectStorageBronzeSource implements BronzeSource {
    */
   async readFile(bronzePath: string): Promise<Uint8Array> {
     return await this.storage.read(_checkedKey(bronzePath));
+  }
+
+  /**
+   * The raw bytes of a bronze file as a stream (the storage's `readStream`, so a large file
+   * is never held whole; storages without it hand over one block).
+   *
+   * @param bronzePath Key relative to the bronze root.
+   * @returns A byte stream of the file.
+   * @throws {RangeError} When the path is absolute or has a `..` segment.
+   * @throws {FileNotFoundError} When the file does not exist (from the storage).
+   * @example
+   * ```ts
+   * import { MemoryStorage } from "./delta/memory_storage.ts";
+   * import { ObjectStorageBronzeSource } from "./object_storage_bronze_source.ts";
+   * const s = new MemoryStorage();
+   * await s.put("a.csv", new TextEncoder().encode("x\n1\n"));
+   * const text = await new Response(await new ObjectStorageBronzeSource(s).openStream("a.csv")).text();
+   * if (text !== "x\n1\n") throw new Error(text);
+   * ```
+   */
+  async openStream(bronzePath: string): Promise<ReadableStream<Uint8Array>> {
+    const key = _checkedKey(bronzePath);
+    if (this.storage.readStream) return await this.storage.readStream(key);
+    const bytes = await this.storage.read(key);
+    return new ReadableStream({
+      start(controller) {
+        controller.enqueue(bytes);
+        controller.close();
+      },
+    });
   }
 }
 
