@@ -13,6 +13,8 @@ import { DeltaTableRepo, type DeltaTableRepoOptions } from "./delta_table_repo.t
 /** The `dim_symbol` table of a lake. */
 export class DeltaDimSymbolRepo extends DeltaTableRepo {
   /**
+   * Create a `DeltaDimSymbolRepo`.
+   *
    * @param root The lake root. @default {lakeRoot()}
    * @param options Storage options of a remote lake (`s3://`).
    * @example

@@ -7,6 +7,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, LazyDataFrame } from "../polars_types.ts";
 import { lakeRoot, TABLE_PATHS, type TableName, tablePath } from "../config.ts";
 import { DeltaTable } from "../io/delta/delta_table.ts";
 import type { Filter } from "../io/delta/predicate.ts";
@@ -90,6 +91,8 @@ export class Lake {
   readonly root: string;
 
   /**
+   * Create a `Lake`.
+   *
    * @param root The lake root.
    */
   constructor(root: string) {
@@ -155,7 +158,7 @@ export class Lake {
    * @throws {RangeError} When `name` is not a registered table.
    * @throws {TableNotFoundError} When the table does not exist in this lake.
    */
-  async scan(name: string, options: LakeScanOptions = {}): Promise<pl.LazyDataFrame> {
+  async scan(name: string, options: LakeScanOptions = {}): Promise<LazyDataFrame> {
     const table = await this.table(name, options);
     return table.scan({ columns: options.columns, filter: options.filter });
   }
@@ -169,7 +172,7 @@ export class Lake {
    * (JSON text), `engine`.
    * @throws {TableNotFoundError} When the table does not exist in this lake.
    */
-  async history(name: string, limit?: number): Promise<pl.DataFrame> {
+  async history(name: string, limit?: number): Promise<DataFrame> {
     const table = await this.table(name);
     const entries = (await table.history(limit)) as unknown as Record<string, unknown>[];
     const rows = entries.map((e) => ({
@@ -206,7 +209,7 @@ export class Lake {
    * if (df.height !== 1) throw new Error("one row expected");
    * ```
    */
-  async sql(query: string, options: LakeSqlOptions = {}): Promise<pl.DataFrame> {
+  async sql(query: string, options: LakeSqlOptions = {}): Promise<DataFrame> {
     const existing = await this.tables();
     const named = existing.filter((name) => new RegExp(`\\b${name}\\b`, "i").test(query));
     if (named.length === 0) {
