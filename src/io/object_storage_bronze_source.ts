@@ -52,6 +52,8 @@ export class ObjectStorageBronzeSource implements BronzeSource {
   readonly storage: ObjectStorage;
 
   /**
+   * Create a source over a storage rooted at the bronze prefix.
+   *
    * @param storage Storage rooted at the bronze prefix (e.g. `s3://bucket/lake/bronze`).
    * @example
    * ```ts
