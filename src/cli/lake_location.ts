@@ -47,8 +47,8 @@ export function checkedLocation(flag: string, value: string): string {
 }
 
 /**
- * The lake root of a job: `--lake` when given, else {@linkcode lakeRoot} (`LAKE_ROOT`, else
- * `./lake`), checked with {@linkcode checkedLocation}.
+ * The lake root of a job as {@linkcode lakeRoot} resolves it (`--lake` when given, else
+ * `LAKE_ROOT`, else the repository's `./lake`), checked with {@linkcode checkedLocation}.
  *
  * @param value The `--lake` value, if any.
  * @returns The lake root.
@@ -60,5 +60,5 @@ export function checkedLocation(flag: string, value: string): string {
  * ```
  */
 export function jobLakeRoot(value: string | undefined): string {
-  return checkedLocation("lake", value ?? lakeRoot());
+  return checkedLocation("lake", lakeRoot(value));
 }
