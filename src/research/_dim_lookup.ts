@@ -16,7 +16,7 @@ import { SymbolNotFoundError } from "./symbol_not_found_error.ts";
  * @returns Every row of `dim_symbol`.
  */
 export function _readDim(options: LakeReadOptions): Promise<pl.DataFrame> {
-  return openLake(options.root).scan("dim_symbol", options).then((lf) => lf.collect());
+  return openLake(options.root, options).scan("dim_symbol", options).then((lf) => lf.collect());
 }
 
 /**

@@ -237,9 +237,13 @@ async function _prepare(table: EventTableName, options: LoadEventsOptions) {
     );
   }
   const dimOptions = options.asOf !== undefined ? { asOf: options.asOf } : {};
-  const dim = await _readDim({ root: options.root, ...dimOptions });
+  const dim = await _readDim({
+    root: options.root,
+    storageOptions: options.storageOptions,
+    ...dimOptions,
+  });
   const versions = _resolveVersions(dim, exchange, exId, options, start, end);
-  const eventTable = await openLake(options.root).table(table, options);
+  const eventTable = await openLake(options.root, options).table(table, options);
   const filter: Filter = [
     ["exchange", "=", exchange],
     ["date", ">=", utcDate(start)],
