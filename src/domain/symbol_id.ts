@@ -22,6 +22,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { int64Series } from "./int64.ts";
 
 // FNV-1a 64 offset basis 0xcbf29ce484222325 as two 32-bit words.
 const _BASIS_LOW = 0x84222325;
@@ -244,8 +245,7 @@ export function symbolIds(df: pl.DataFrame, options: SymbolIdsOptions = {}): pl.
       words[2 * (offset + i) + hi] = state.high;
     }
   }
-  // nodejs-polars builds an Int64 series from a BigInt64Array; its typings omit that overload.
-  return pl.Series("symbol_id", out as unknown as number[]);
+  return int64Series("symbol_id", out);
 }
 
 /** `series` cast to `dtype` unless it has that type already. */

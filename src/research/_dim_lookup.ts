@@ -6,7 +6,7 @@
  */
 import pl from "nodejs-polars";
 import { exchangeId } from "../domain/exchanges.ts";
-import { type LakeReadOptions, openLake } from "./open_lake.ts";
+import { type LakeReadOptions, openLake, type TimeTravelOptions } from "./open_lake.ts";
 import { SymbolNotFoundError } from "./symbol_not_found_error.ts";
 
 /**
@@ -16,7 +16,21 @@ import { SymbolNotFoundError } from "./symbol_not_found_error.ts";
  * @returns Every row of `dim_symbol`.
  */
 export function _readDim(options: LakeReadOptions): Promise<pl.DataFrame> {
-  return openLake(options.root).scan("dim_symbol", options).then((lf) => lf.collect());
+  return openLake(options.root).scan("dim_symbol", _timeTravel(options))
+    .then((lf) => lf.collect());
+}
+
+/**
+ * Only the time-travel keys of some options (`version`, `asOf`), as `Lake.table` takes them.
+ *
+ * @param options Options that include time travel among other keys.
+ * @returns The keys that are set.
+ */
+export function _timeTravel(options: TimeTravelOptions): TimeTravelOptions {
+  return {
+    ...(options.version !== undefined ? { version: options.version } : {}),
+    ...(options.asOf !== undefined ? { asOf: options.asOf } : {}),
+  };
 }
 
 /**

@@ -9,6 +9,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { _checkOptions } from "./_check_options.ts";
 
 /** A Vega-Lite specification (a plain JSON object). */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -288,6 +289,16 @@ function _chart(
   options: ChartOptions,
   kind: "line" | "bar",
 ): Chart {
+  _checkOptions(`${kind}Chart`, options, {
+    required: { x: ["string"], y: ["string", "array"] },
+    optional: {
+      title: ["string"],
+      width: ["number"],
+      height: ["number"],
+      maxPoints: ["number"],
+      zero: ["boolean"],
+    },
+  });
   const zero = options.zero ?? kind === "bar";
   const points = _points(df, options);
   const mark = kind === "line" ? { type: "line" } : { type: "bar" };

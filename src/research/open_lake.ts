@@ -11,6 +11,7 @@ import { lakeRoot, TABLE_PATHS, type TableName, tablePath } from "../config.ts";
 import { DeltaTable } from "../io/delta/delta_table.ts";
 import type { Filter } from "../io/delta/predicate.ts";
 import { type TimeLike, toMicros } from "./time_like.ts";
+import { _checkArgument, _checkOptions, _LAKE_READ_OPTIONS } from "./_check_options.ts";
 
 /** Time travel: read a table as it was at a version, or at a point in time. */
 export interface TimeTravelOptions {
@@ -143,6 +144,8 @@ export class Lake {
    * @throws {VersionNotFoundError} When the version or time is outside the table's history.
    */
   table(name: string, options: TimeTravelOptions = {}): Promise<DeltaTable> {
+    const { root: _root, ...travel } = _LAKE_READ_OPTIONS;
+    _checkOptions("Lake.table", options, { optional: travel });
     return DeltaTable.open(this.path(name), _openOptions(options));
   }
 
@@ -156,7 +159,12 @@ export class Lake {
    * @throws {TableNotFoundError} When the table does not exist in this lake.
    */
   async scan(name: string, options: LakeScanOptions = {}): Promise<pl.LazyDataFrame> {
-    const table = await this.table(name, options);
+    const { root: _root, ...travel } = _LAKE_READ_OPTIONS;
+    _checkOptions("Lake.scan", options, {
+      optional: { columns: ["array"], filter: ["array"], ...travel },
+    });
+    const { columns: _columns, filter: _filter, ...at } = options;
+    const table = await this.table(name, at);
     return table.scan({ columns: options.columns, filter: options.filter });
   }
 
@@ -207,6 +215,7 @@ export class Lake {
    * ```
    */
   async sql(query: string, options: LakeSqlOptions = {}): Promise<pl.DataFrame> {
+    _checkOptions("Lake.sql", options, { optional: { tables: ["object"] } });
     const existing = await this.tables();
     const named = existing.filter((name) => new RegExp(`\\b${name}\\b`, "i").test(query));
     if (named.length === 0) {
@@ -238,5 +247,6 @@ export class Lake {
  * ```
  */
 export function openLake(root: string = lakeRoot()): Lake {
+  _checkArgument("openLake", "root", root, ["string"]);
   return new Lake(root);
 }

@@ -9,6 +9,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { _checkOptions } from "./_check_options.ts";
 
 /** Options of {@linkcode tableView}. */
 export interface TableViewOptions {
@@ -135,6 +136,7 @@ function _asText(name: string, dtype: pl.DataType): pl.Expr {
  * ```
  */
 export function tableView(df: pl.DataFrame, options: TableViewOptions = {}): TableView {
+  _checkOptions("tableView", options, { optional: { rows: ["number"], times: ["boolean"] } });
   const limit = options.rows ?? 20;
   let head = df.head(limit);
   if (options.times) {
