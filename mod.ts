@@ -22,6 +22,8 @@ export * from "./src/io/delta/storage.ts";
 export * from "./src/io/delta/errors.ts";
 export * from "./src/io/delta/local_storage.ts";
 export * from "./src/io/delta/memory_storage.ts";
+export * from "./src/io/delta/s3_options.ts";
+export * from "./src/io/delta/s3_storage.ts";
 export * from "./src/io/delta/delta_table.ts";
 export * from "./src/io/delta/read_delta.ts";
 export * from "./src/io/delta/write_delta.ts";

@@ -279,12 +279,27 @@ export function applyRowRules(
     pl.col(FILE_LINE_NUMBER).cast(pl.Int64),
     pl.col("_rule").alias("rule"),
     detailExpr.otherwise(pl.lit(null)).cast(pl.String).alias("detail"),
-    _rawExpr(rawColumns),
+    rawFields(rawColumns),
   );
   return { passed, failed };
 }
 
-function _rawExpr(columns: readonly string[]): pl.Expr {
+/**
+ * The quarantine `raw` text of a row: its vendor fields as text, comma-joined, nulls empty.
+ *
+ * @param columns The vendor columns, in header order.
+ * @returns A Utf8 expression named `raw` (null when `columns` is empty).
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { rawFields } from "./row_rules.ts";
+ * const df = pl.DataFrame({ exchange: ["x"], price: [null] });
+ * if (df.select(rawFields(["exchange", "price"])).getColumn("raw").get(0) !== "x,") {
+ *   throw new Error("raw");
+ * }
+ * ```
+ */
+export function rawFields(columns: readonly string[]): pl.Expr {
   if (columns.length === 0) return pl.lit(null).cast(pl.String).alias("raw");
   return pl.concatString(
     columns.map((name) => pl.col(name).cast(pl.String).fillNull(pl.lit(""))),
@@ -297,7 +312,7 @@ function _noFailures(df: pl.DataFrame, rawColumns: readonly string[]): pl.DataFr
     pl.col(FILE_LINE_NUMBER).cast(pl.Int64),
     pl.lit(null).cast(pl.String).alias("rule"),
     pl.lit(null).cast(pl.String).alias("detail"),
-    _rawExpr(rawColumns),
+    rawFields(rawColumns),
   );
 }
 

@@ -128,8 +128,11 @@ export async function deleteDelta(
     if (partitionOnly && _partitionMatches(f, expr, snapshot)) {
       const n = _numRecords(f);
       rowsDeleted += n ??
-        (await readDataFile(storage, f, { schema: snapshot.schema, partitionColumns: partCols }))
-          .height;
+        (await readDataFile(storage, f, {
+          schema: snapshot.schema,
+          partitionColumns: partCols,
+          version: snapshot.version,
+        })).height;
       tx.removeFile(f);
       continue;
     }
@@ -137,6 +140,7 @@ export async function deleteDelta(
     const rows = await readDataFile(storage, f, {
       schema: snapshot.schema,
       partitionColumns: partCols,
+      version: snapshot.version,
     });
     const keep = rows.filter(expr.not().or(expr.isNull()));
     if (keep.height === rows.height) continue;

@@ -116,3 +116,68 @@ export class TableAlreadyExistsError extends DeltaError {
     this.name = "TableAlreadyExistsError";
   }
 }
+
+/**
+ * The log lists a live data file that storage does not hold (deleted or never uploaded by
+ * hand or by another tool): the table cannot be read as that version describes it. delta-rs
+ * reports this as `FileNotFoundError`.
+ */
+export class MissingDataFileError extends CorruptLogError {
+  /** The table root (path or URI). */
+  readonly table: string;
+  /** The table version whose log lists the file, when known. */
+  readonly version: number | undefined;
+  /** The file's path as the log gives it (decoded, relative to the table root or absolute). */
+  readonly path: string;
+  /**
+   * @param table The table root.
+   * @param version The version read, when known.
+   * @param path The missing file.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    table: string,
+    version: number | undefined,
+    path: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Data file "${path}" of table "${table}"` +
+        (version === undefined ? "" : ` at version ${version}`) +
+        ` is missing from storage: the log lists it as live`,
+      options,
+    );
+    this.name = "MissingDataFileError";
+    this.table = table;
+    this.version = version;
+    this.path = path;
+  }
+}
+
+/**
+ * A column's values do not fit the table's type (for example a Polars `UInt64` value of 2^63
+ * or more for a Delta `long`): writing them would turn them into nulls, so nothing is written.
+ */
+export class ValueOutOfRangeError extends SchemaMismatchError {
+  /** The column. */
+  readonly column: string;
+  /** One value that does not fit, as text. */
+  readonly sample: string;
+  /**
+   * @param column The column.
+   * @param tableType The table's type of the column (Delta type name).
+   * @param sample One value that does not fit, as text.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(column: string, tableType: string, sample: string, options?: ErrorOptions) {
+    super(
+      `Cannot write: column "${column}" holds values that do not fit the table type ` +
+        `"${tableType}", for example "${sample}"`,
+      [column],
+      options,
+    );
+    this.name = "ValueOutOfRangeError";
+    this.column = column;
+    this.sample = sample;
+  }
+}

@@ -206,6 +206,7 @@ export async function mergeDelta(
     const rows = await readDataFile(storage, f, {
       schema: snapshot.schema,
       partitionColumns: partCols,
+      version: snapshot.version,
     });
     const marked = srcKeys.height > 0
       ? rows.join(srcKeys, { on, how: "left" }).withColumns(pl.col(_HIT).fillNull(false))

@@ -130,7 +130,11 @@ export async function optimize(
       const frames = [];
       for (const f of bin) {
         frames.push(
-          await readDataFile(storage, f, { schema: snapshot.schema, partitionColumns: partCols }),
+          await readDataFile(storage, f, {
+            schema: snapshot.schema,
+            partitionColumns: partCols,
+            version: snapshot.version,
+          }),
         );
         tx.removeFile(f, { dataChange: false });
       }

@@ -41,6 +41,12 @@ import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import type { AddAction } from "./actions.ts";
 import { isPassThrough, logicalColumnExpr } from "./column_mapping.ts";
+import {
+  asMissingDataFile,
+  assertLocalDataFilesPresent,
+  type DataFileContext,
+  localDataPath,
+} from "./data_file_presence.ts";
 import { readDeletionVector, removeDeletedRows } from "./deletion_vector.ts";
 import { fileMayMatch } from "./file_skipping.ts";
 import { decodeInt96Columns, footerBlockLength, int96Layout } from "./parquet_int96.ts";
@@ -174,15 +180,22 @@ async function _int96Frame(
   return df.lazy();
 }
 
-/** The local path of a data file, or `undefined` when it is not on the local file system. */
-function _localDataPath(storage: ObjectStorage, path: string): string | undefined {
-  if (!_isAbsolute(path)) return storage.localPath?.(path);
-  if (path.startsWith("file:")) return fileURLToPath(path);
-  return path.startsWith("/") ? path : undefined;
-}
-
 /** The lazy frame of one data file's raw columns (deleted rows removed). */
 async function _fileFrame(
+  storage: ObjectStorage,
+  add: AddAction,
+  tableRoot: string,
+  checkInt96: boolean,
+  context: DataFileContext,
+): Promise<pl.LazyDataFrame> {
+  try {
+    return await _readFileFrame(storage, add, tableRoot, checkInt96);
+  } catch (e) {
+    throw asMissingDataFile(e, add.path, context);
+  }
+}
+
+async function _readFileFrame(
   storage: ObjectStorage,
   add: AddAction,
   tableRoot: string,
@@ -224,6 +237,7 @@ async function _fileFrame(
  * @throws {TypeError} When a requested or filtered column is not in the schema, or the filter
  *   is malformed.
  * @throws {CorruptLogError} For an invalid partition value or deletion vector.
+ * @throws {MissingDataFileError} When a live data file is missing from storage.
  *
  * @example
  * ```ts
@@ -266,6 +280,8 @@ export async function scanSnapshot(
   const partSet = new Set(snapshot.partitionColumns);
   const partNeeded = snapshot.partitionColumns.filter((c) => neededSet.has(c));
   const tableRoot = options.tableRoot ?? storage.localPath?.("") ?? storage.root;
+  const context = { table: tableRoot, version: snapshot.version };
+  await assertLocalDataFilesPresent(storage, files, context);
   // without type widening, conforming writers store primitives with the table type: no casts
   const trustPrimitives = !hasReaderFeature(snapshot.protocol, "typeWidening") &&
     !hasReaderFeature(snapshot.protocol, "typeWidening-preview") &&
@@ -301,7 +317,7 @@ export async function scanSnapshot(
     return plan;
   };
   const frames = _fastFrames() ?? await Promise.all(files.map(async (add) => {
-    let lf = await _fileFrame(storage, add, tableRoot, checkInt96);
+    let lf = await _fileFrame(storage, add, tableRoot, checkInt96, context);
     const plan = planFor(lf.columns);
     const partExprs = partNeeded.length
       ? partitionValuesToExprs(add.partitionValues, { schema, partitionColumns: partNeeded })
@@ -333,7 +349,7 @@ export async function scanSnapshot(
     if (!eligible) return undefined;
     const paths: string[] = [];
     for (const add of files) {
-      const path = _localDataPath(storage, add.path);
+      const path = localDataPath(storage, add.path);
       if (path === undefined) return undefined;
       paths.push(path);
     }

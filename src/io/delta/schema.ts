@@ -422,7 +422,8 @@ export function containsBinary(type: DeltaDataType): boolean {
 /**
  * The Delta data type of a Polars data type.
  *
- * Unsigned integers widen to the next signed type (`UInt64` maps to `long` and may overflow);
+ * Unsigned integers widen to the next signed type (`UInt64` maps to `long`: writers must
+ * reject values of 2^63 and above, as `writeDelta` does with a `ValueOutOfRangeError`);
  * `Utf8`/`String`/`Categorical` map to `string`; a `Datetime` with any time zone maps to
  * `timestamp`, without one to `timestamp_ntz` (values are stored as µs: cast before writing);
  * `List(Struct{key,value})` stays an array (Polars cannot tell it from a map).

@@ -30,7 +30,12 @@ import type { AddAction, MetadataAction, ProtocolAction } from "./actions.ts";
 import { type CommitRetryOptions, type IsolationLevel, resolveIsolationLevel } from "./commit.ts";
 import { type ParquetCompression, writeDataFiles } from "./data_file_writer.ts";
 import { readDataFile } from "./data_file_reader.ts";
-import { SchemaMismatchError, TableAlreadyExistsError, TableNotFoundError } from "./errors.ts";
+import {
+  SchemaMismatchError,
+  TableAlreadyExistsError,
+  TableNotFoundError,
+  ValueOutOfRangeError,
+} from "./errors.ts";
 import { fileMayMatch } from "./file_skipping.ts";
 import { LocalStorage } from "./local_storage.ts";
 import { partitionValuesToExprs } from "./partition_values.ts";
@@ -213,6 +218,8 @@ export async function tryLoadSnapshot(storage: ObjectStorage): Promise<Snapshot 
  * @returns See {@linkcode WriteResult}.
  * @throws {TableAlreadyExistsError} In mode `error` when the table exists.
  * @throws {SchemaMismatchError} When the frame does not fit the table schema or partitioning.
+ * @throws {ValueOutOfRangeError} When a column's values do not fit its table type (for example
+ *   a `UInt64` value of 2^63 or more for `long`); nothing is written.
  * @throws {RangeError} When rows of an overwrite do not match its `predicate`.
  * @throws {CommitConflictError} When a concurrent commit conflicts.
  * @throws {TypeError} For an unknown `mode` or `isolationLevel`, or a `predicate` without
@@ -416,6 +423,7 @@ export interface ReconcileSchemaOptions {
  * @param df The frame to write.
  * @param options See {@linkcode ReconcileSchemaOptions}.
  * @returns The (possibly extended) schema, the conformed frame and whether the schema changed.
+ * @throws {ValueOutOfRangeError} When a column's values do not fit its table type.
  * @throws {SchemaMismatchError} Listing the columns that differ in type, are new (without
  *   merge), or are not nullable but missing or holding nulls.
  * @example
@@ -540,6 +548,7 @@ async function _replaceWhere(
     const rows = await readDataFile(storage, f, {
       schema: snapshot.schema,
       partitionColumns: partCols,
+      version: snapshot.version,
     });
     const keep = rows.filter(expr.not().or(expr.isNull()));
     if (keep.height === rows.height) continue;
@@ -605,16 +614,65 @@ function _protocolFor(schema: StructType): ProtocolAction {
     : { minReaderVersion: 1, minWriterVersion: 2 };
 }
 
+/**
+ * Cast every column to its table type, strictly: a value that does not fit (a `UInt64` of 2^63
+ * or more for `long`, at any nesting depth) fails the write instead of becoming null.
+ */
 function _castToSchema(df: pl.DataFrame, schema: StructType): pl.DataFrame {
   const have = new Set(df.columns);
-  return df.select(
-    ...schema.fields.map((f) => {
-      const dtype = deltaToPolars(f.type);
-      return have.has(f.name)
-        ? pl.col(f.name).cast(dtype).alias(f.name)
-        : pl.lit(null).cast(dtype).alias(f.name);
-    }),
-  );
+  const exprs = schema.fields.map((f) => {
+    const dtype = deltaToPolars(f.type);
+    return have.has(f.name)
+      ? pl.col(f.name).cast(dtype, true).alias(f.name)
+      : pl.lit(null).cast(dtype).alias(f.name);
+  });
+  try {
+    return df.select(...exprs);
+  } catch (e) {
+    throw _castFailure(df, schema, e);
+  }
+}
+
+/** The first value (as JSON) whose strict cast fails: a binary search over row prefixes. */
+function _firstFailingValue(column: pl.DataFrame, dtype: pl.DataType): string {
+  const fails = (n: number) => {
+    try {
+      column.head(n).select(pl.col(column.columns[0]).cast(dtype, true));
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  let lo = 1, hi = column.height; // the shortest failing prefix is in [lo, hi]
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fails(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  const value = column.slice(lo - 1, 1).toRecords()[0][column.columns[0]];
+  return JSON.stringify(value, (_k, v) => typeof v === "bigint" ? String(v) : v);
+}
+
+/** The {@linkcode ValueOutOfRangeError} of the first column that fails its strict cast. */
+function _castFailure(df: pl.DataFrame, schema: StructType, error: unknown): unknown {
+  for (const f of schema.fields) {
+    if (!df.columns.includes(f.name)) continue;
+    const dtype = deltaToPolars(f.type);
+    const c = pl.col(f.name);
+    try {
+      df.select(c.cast(dtype, true));
+      continue;
+    } catch { /* this column */ }
+    let sample: string | undefined;
+    try {
+      // top level: a value that the lenient cast turns into null
+      const lost = df.filter(c.isNotNull().and(c.cast(dtype).isNull())).head(1);
+      sample = lost.height ? String(lost.select(c.cast(pl.Utf8)).row(0)[0]) : undefined;
+    } catch { /* not castable to text */ }
+    sample ??= _firstFailingValue(df.select(c), dtype);
+    return new ValueOutOfRangeError(f.name, _typeName(f.type), sample, { cause: error });
+  }
+  return error;
 }
 
 function _stripNullability(t: DeltaDataType): unknown {

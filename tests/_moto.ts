@@ -1,0 +1,157 @@
+/**
+ * A real S3 server for tests: `moto_server` (PyPI `moto[server]`) on 127.0.0.1 and a random
+ * free port. {@linkcode startMoto} starts it, waits until it answers, and returns its endpoint,
+ * a bucket factory and `stop`. A missing `moto_server` fails the test with an install hint.
+ *
+ * @module
+ */
+import { AwsClient } from "aws4fetch";
+import { S3Storage, type S3StorageOptions } from "../src/io/delta/s3_storage.ts";
+
+/** Credentials moto accepts (any are accepted; these are fixed so tests are reproducible). */
+export const MOTO_CREDENTIALS = {
+  accessKeyId: "pointline-test",
+  secretAccessKey: "pointline-test-secret",
+  region: "us-east-1",
+} as const;
+
+/** A running moto server. */
+export interface Moto {
+  /** `http://127.0.0.1:<port>`. */
+  endpoint: string;
+  /** The port. */
+  port: number;
+  /** Options of an {@linkcode S3Storage} talking to this server directly. */
+  options(extra?: S3StorageOptions): S3StorageOptions;
+  /** Storage options in delta-rs / polars keys (`AWS_ENDPOINT_URL`, ...), for every engine. */
+  storageOptions(endpoint?: string): Record<string, string>;
+  /** Create a bucket (a fresh unique one when no name is given); returns its name. */
+  createBucket(name?: string): Promise<string>;
+  /** A storage on a fresh bucket (or on `s3://bucket/prefix` of an existing one). */
+  storage(uri?: string, extra?: S3StorageOptions): Promise<S3Storage>;
+  /** Stop the server and wait for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (closed again; the caller binds it soon after). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+let _buckets = 0;
+
+/**
+ * Start `moto_server -H 127.0.0.1 -p <free port>` and wait until it answers.
+ *
+ * @returns The running server; call `stop()` in a `finally`.
+ * @throws {Error} With an install hint when `moto_server` is not installed, or when it does
+ *   not start within 60 s.
+ */
+export async function startMoto(): Promise<Moto> {
+  let lastError = "";
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = freePort();
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command("moto_server", {
+        args: ["-H", "127.0.0.1", "-p", String(port)],
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+        env: { PYTHONUNBUFFERED: "1" },
+      }).spawn();
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new Error(
+          `moto_server is not installed: the S3 tests need it (pip install "moto[server]", ` +
+            `listed in .ci/requirements-test.txt)`,
+        );
+      }
+      throw e;
+    }
+    // drain stderr so the server never blocks on a full pipe; keep the tail for messages
+    let stderr = "";
+    const drained = (async () => {
+      const dec = new TextDecoder();
+      for await (const chunk of child.stderr) {
+        stderr = (stderr + dec.decode(chunk)).slice(-4000);
+      }
+    })();
+    let exited = false;
+    const status = child.status.then((s) => {
+      exited = true;
+      return s;
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 60_000;
+    let ready = false;
+    while (!exited && Date.now() < deadline) {
+      try {
+        const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2000) });
+        await res.body?.cancel();
+        ready = true;
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const stop = async () => {
+      if (!exited) {
+        try {
+          child.kill("SIGTERM");
+        } catch { /* already gone */ }
+      }
+      const t = setTimeout(() => {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }, 5000);
+      await status;
+      clearTimeout(t);
+      await drained.catch(() => {});
+    };
+    if (!ready) {
+      await stop();
+      lastError = exited
+        ? `moto_server exited at start: ${stderr.trim().split("\n").slice(-3).join(" | ")}`
+        : `moto_server did not answer on ${endpoint} within 60 s`;
+      continue; // the port may have been taken in between: try another
+    }
+    const signer = new AwsClient({ ...MOTO_CREDENTIALS, service: "s3", retries: 0 });
+    const options = (extra: S3StorageOptions = {}): S3StorageOptions => ({
+      ...MOTO_CREDENTIALS,
+      endpoint,
+      allowHttp: true,
+      ...extra,
+    });
+    const createBucket = async (name?: string) => {
+      const bucket = name ?? `test-${++_buckets}-${crypto.randomUUID().slice(0, 8)}`;
+      const res = await signer.fetch(`${endpoint}/${bucket}`, { method: "PUT" });
+      const text = await res.text();
+      if (!res.ok && !text.includes("BucketAlreadyOwnedByYou")) {
+        throw new Error(`Cannot create bucket "${bucket}" on moto: HTTP ${res.status} ${text}`);
+      }
+      return bucket;
+    };
+    return {
+      endpoint,
+      port,
+      options,
+      storageOptions: (ep = endpoint) => ({
+        AWS_ACCESS_KEY_ID: MOTO_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: MOTO_CREDENTIALS.secretAccessKey,
+        AWS_REGION: MOTO_CREDENTIALS.region,
+        AWS_ENDPOINT_URL: ep,
+        AWS_ALLOW_HTTP: "true",
+      }),
+      createBucket,
+      storage: async (uri?: string, extra?: S3StorageOptions) =>
+        new S3Storage(uri ?? `s3://${await createBucket()}`, options(extra)),
+      stop,
+    };
+  }
+  throw new Error(`Cannot start moto_server: ${lastError}`);
+}

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { s3OptionsFrom, S3Storage } from "../../../src/io/delta/s3_storage.ts";
+import { FileAlreadyExistsError, FileNotFoundError } from "../../../src/io/delta/storage.ts";
+import { startMoto } from "../../_moto.ts";
+import { runStorageContract } from "./storage_contract.ts";
+
+Deno.test("S3Storage obeys the storage contract on moto", async (t) => {
+  const moto = await startMoto();
+  try {
+    await runStorageContract(t, async () => ({ storage: await moto.storage() }));
+    await runStorageContract(t, async () => ({
+      storage: new S3Storage(`s3://${await moto.createBucket()}/a/prefix`, moto.options()),
+    }));
+  } finally {
+    await moto.stop();
+  }
+});
+
+const MiB = 1024 * 1024;
+
+function _pattern(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = (i * 31 + seed) & 0xff;
+  return out;
+}
+
+/** The multipart uploads in progress in a bucket (ListMultipartUploads). */
+async function _openUploads(s: S3Storage, endpoint: string): Promise<number> {
+  const { AwsClient } = await import("aws4fetch");
+  const { MOTO_CREDENTIALS } = await import("../../_moto.ts");
+  const c = new AwsClient({ ...MOTO_CREDENTIALS, service: "s3", retries: 0 });
+  const xml = await (await c.fetch(`${endpoint}/${s.bucket}?uploads`)).text();
+  return [...xml.matchAll(/<Upload>/g)].length;
+}
+
+Deno.test("S3Storage uploads large objects as multipart and aborts failed uploads", async (t) => {
+  const moto = await startMoto();
+  try {
+    const s = await moto.storage(undefined, { partSize: 5 * MiB, partConcurrency: 2 });
+    await t.step("a put above the threshold is stored whole, in parts", async () => {
+      const bytes = _pattern(11 * MiB + 17, 3);
+      await s.put("data/big.parquet", bytes);
+      assert.deepEqual(await s.read("data/big.parquet"), bytes);
+      assert.equal((await s.head("data/big.parquet")).size, bytes.length);
+      assert.equal(await _openUploads(s, moto.endpoint), 0);
+    });
+    await t.step("an exclusive multipart put of an existing key fails", async () => {
+      await assert.rejects(
+        () => s.put("data/big.parquet", _pattern(6 * MiB, 9)),
+        FileAlreadyExistsError,
+      );
+      assert.deepEqual(await s.read("data/big.parquet", { start: 0, end: 4 }), _pattern(4, 3));
+      assert.equal(await _openUploads(s, moto.endpoint), 0);
+    });
+    await t.step("putStream in parts; a body failing after two parts is aborted", async () => {
+      let sent = 0;
+      const failing = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (sent >= 12 * MiB) return c.error(new Error("the source broke"));
+          c.enqueue(_pattern(MiB, sent));
+          sent += MiB;
+        },
+      });
+      await assert.rejects(() => s.putStream("data/broken.bin", failing), /the source broke/);
+      await assert.rejects(() => s.head("data/broken.bin"), FileNotFoundError);
+      assert.equal(await _openUploads(s, moto.endpoint), 0);
+    });
+  } finally {
+    await moto.stop();
+  }
+});
+
+Deno.test("S3Storage never prints its secrets", () => {
+  const s = new S3Storage("s3://b/p", { accessKeyId: "AKID", secretAccessKey: "TOPSECRET" });
+  for (const text of [String(s), Deno.inspect(s), JSON.stringify(s)]) {
+    assert.ok(!text.includes("TOPSECRET"), text);
+  }
+  const o = s3OptionsFrom(
+    { AWS_SECRET_ACCESS_KEY: "TOPSECRET", AWS_ACCESS_KEY_ID: "AKID" },
+    new Map(),
+  );
+  for (const text of [Deno.inspect(o), JSON.stringify(o)]) {
+    assert.ok(!text.includes("TOPSECRET"), text);
+  }
+  assert.throws(
+    () => s3OptionsFrom({ aws_secret_acces_key: "TOPSECRET" }, new Map()),
+    (e: Error) =>
+      e instanceof TypeError && !e.message.includes("TOPSECRET") &&
+      /aws_secret_acces_key/.test(e.message),
+  );
+});
