@@ -11,6 +11,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { Expr, Series } from "../polars_types.ts";
 
 const _INT64_MIN = -(2n ** 63n);
 const _INT64_MAX = 2n ** 63n - 1n;
@@ -55,7 +56,7 @@ function _toBigInt(value: Int64Like): bigint {
  * if (int64Values(df.getColumn("v"))[0] !== -(2n ** 63n)) throw new Error("exact minimum");
  * ```
  */
-export function int64Lit(value: Int64Like): pl.Expr {
+export function int64Lit(value: Int64Like): Expr {
   return pl.lit(String(_toBigInt(value))).cast(pl.Int64);
 }
 
@@ -79,7 +80,7 @@ export function int64Lit(value: Int64Like): pl.Expr {
 export function int64Series(
   name: string,
   values: readonly (Int64Like | null)[] | BigInt64Array,
-): pl.Series {
+): Series {
   // nodejs-polars builds an exact Int64 series from a BigInt64Array; its typings omit it.
   if (values instanceof BigInt64Array) return pl.Series(name, values as unknown as number[]);
   if (values.every((v) => v !== null && v !== undefined)) {
@@ -105,7 +106,7 @@ export function int64Series(
  * if (back[0] !== max || back[1] !== null) throw new Error("exact round trip");
  * ```
  */
-export function int64Values(series: pl.Series): (bigint | null)[] {
+export function int64Values(series: Series): (bigint | null)[] {
   const variant = String(series.dtype.variant);
   const integer = variant === "Datetime" || variant === "Duration" || variant === "Date"
     ? series.cast(variant === "Date" ? pl.Int32 : pl.Int64)

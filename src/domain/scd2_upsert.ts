@@ -72,6 +72,7 @@
  */
 import pl from "nodejs-polars";
 import { int64Lit } from "./int64.ts";
+import type { DataFrame } from "../polars_types.ts";
 import { DIM_SYMBOL_SCHEMA, OPEN_END_TS, TRACKED_COLUMNS, UPDATE_COLUMNS } from "./dim_symbol.ts";
 import { symbolIds } from "./symbol_id.ts";
 import { polarsType } from "./table_schema.ts";
@@ -226,10 +227,10 @@ const _PATCH: pl.Expr[] = [
  * ```
  */
 export function scd2Upsert(
-  current: pl.DataFrame,
-  updates: pl.DataFrame,
+  current: DataFrame,
+  updates: DataFrame,
   options: Scd2UpsertOptions = {},
-): pl.DataFrame {
+): DataFrame {
   const { snapshot, onConflict = "error" } = options;
   const dim = _conformCurrent(current);
   const upd = _conformUpdates(updates);

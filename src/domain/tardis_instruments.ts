@@ -46,6 +46,7 @@
  */
 import pl from "nodejs-polars";
 import { int64Series } from "./int64.ts";
+import type { DataFrame } from "../polars_types.ts";
 import { ASSET_TYPES, type AssetType, OPEN_END_TS, TRACKED_COLUMNS } from "./dim_symbol.ts";
 import { exchangeId, normalizeExchange } from "./exchanges.ts";
 
@@ -102,7 +103,7 @@ interface _Version {
 export function fromTardisInstruments(
   json: unknown,
   options: FromTardisInstrumentsOptions,
-): pl.DataFrame {
+): DataFrame {
   const { effectiveTs } = options;
   if (typeof effectiveTs !== "bigint") {
     throw new TypeError("Cannot map Tardis instruments: options.effectiveTs must be a bigint (µs)");

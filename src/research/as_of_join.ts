@@ -5,6 +5,7 @@
  */
 import pl from "nodejs-polars";
 import { _checkOptions } from "./_check_options.ts";
+import type { DataFrame, DataType, LazyDataFrame } from "../polars_types.ts";
 import { _instrumentKey } from "./_instrument_key.ts";
 
 /** Options of {@linkcode asOfJoin}. */
@@ -72,20 +73,21 @@ export interface AsOfJoinOptions {
  * ```
  */
 export function asOfJoin(
-  trades: pl.DataFrame,
-  quotes: pl.DataFrame | pl.LazyDataFrame,
+  trades: DataFrame,
+  quotes: DataFrame | LazyDataFrame,
   options?: AsOfJoinOptions,
-): pl.DataFrame;
+): DataFrame;
+/** {@linkcode asOfJoin} on a lazy frame of trades: the result is lazy too. */
 export function asOfJoin(
-  trades: pl.LazyDataFrame,
-  quotes: pl.DataFrame | pl.LazyDataFrame,
+  trades: LazyDataFrame,
+  quotes: DataFrame | LazyDataFrame,
   options?: AsOfJoinOptions,
-): pl.LazyDataFrame;
+): LazyDataFrame;
 export function asOfJoin(
-  trades: pl.DataFrame | pl.LazyDataFrame,
-  quotes: pl.DataFrame | pl.LazyDataFrame,
+  trades: DataFrame | LazyDataFrame,
+  quotes: DataFrame | LazyDataFrame,
   options: AsOfJoinOptions = {},
-): pl.DataFrame | pl.LazyDataFrame {
+): DataFrame | LazyDataFrame {
   _checkOptions("asOfJoin", options, {
     optional: {
       on: ["string"],
@@ -141,6 +143,6 @@ export function asOfJoin(
 }
 
 /** The type of one column of a lazy frame (reads no rows). */
-function _dtypeOf(frame: pl.LazyDataFrame, column: string): pl.DataType {
+function _dtypeOf(frame: LazyDataFrame, column: string): DataType {
   return frame.select(column).limit(0).collectSync().getColumn(column).dtype;
 }

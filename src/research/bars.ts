@@ -5,6 +5,7 @@
  */
 import pl from "nodejs-polars";
 import { _checkArgument, _checkOptions } from "./_check_options.ts";
+import type { DataFrame, Expr, LazyDataFrame } from "../polars_types.ts";
 import { _instrumentKey } from "./_instrument_key.ts";
 
 /** Microseconds per interval unit. */
@@ -112,20 +113,21 @@ export function intervalMicros(interval: string): number {
  * ```
  */
 export function bars(
-  trades: pl.DataFrame,
+  trades: DataFrame,
   interval?: string,
   options?: BarsOptions,
-): pl.DataFrame;
+): DataFrame;
+/** {@linkcode bars} of a lazy frame of trades: the result is lazy too. */
 export function bars(
-  trades: pl.LazyDataFrame,
+  trades: LazyDataFrame,
   interval?: string,
   options?: BarsOptions,
-): pl.LazyDataFrame;
+): LazyDataFrame;
 export function bars(
-  trades: pl.DataFrame | pl.LazyDataFrame,
+  trades: DataFrame | LazyDataFrame,
   interval = "1m",
   options: BarsOptions = {},
-): pl.DataFrame | pl.LazyDataFrame {
+): DataFrame | LazyDataFrame {
   _checkArgument("bars", "interval", interval, ["string"]);
   _checkOptions("bars", options, {
     optional: {
@@ -164,7 +166,7 @@ export function bars(
       throw new RangeError(`Cannot build bars: column "${c}" is missing${hint}`);
     }
   }
-  const micros = _microsExpr(ts, eager ? (trades as pl.DataFrame) : lf);
+  const micros = _microsExpr(ts, eager ? (trades as DataFrame) : lf);
   const order = [ts, ...["file_id", "file_line_number"].filter((c) => columns.includes(c))];
   let out = lf
     .sort(order)
@@ -204,7 +206,7 @@ export function bars(
 }
 
 /** Int64 microseconds of a time column: Int64 as is, a Datetime by its unit. */
-function _microsExpr(ts: string, frame: pl.DataFrame | pl.LazyDataFrame): pl.Expr {
+function _microsExpr(ts: string, frame: DataFrame | LazyDataFrame): Expr {
   const head = "collectSync" in frame ? frame.select(ts).limit(0).collectSync() : frame;
   const dtype = String(head.getColumn(ts).dtype);
   const col = pl.col(ts);
@@ -216,11 +218,11 @@ function _microsExpr(ts: string, frame: pl.DataFrame | pl.LazyDataFrame): pl.Exp
 
 /** Add the empty intervals between each series' first and last bar (see `fill`). */
 function _fill(
-  out: pl.LazyDataFrame,
+  out: LazyDataFrame,
   by: string[],
   every: number,
   fill: "null" | "forward",
-): pl.LazyDataFrame {
+): LazyDataFrame {
   const range = pl.intRange(
     pl.col("bar_start_us").min(),
     pl.col("bar_start_us").max().add(pl.lit(1)),

@@ -10,6 +10,7 @@
  */
 import pl from "nodejs-polars";
 import { _checkOptions } from "./_check_options.ts";
+import type { DataFrame } from "../polars_types.ts";
 
 /** A Vega-Lite specification (a plain JSON object). */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -65,6 +66,8 @@ export class Chart {
   readonly text: string;
 
   /**
+   * Create a `Chart`.
+   *
    * @param spec Vega-Lite spec.
    * @param svg SVG markup.
    * @param text Plain-text description.
@@ -329,7 +332,7 @@ function _chart(
  * if (!chart.svg.includes("<polyline")) throw new Error("no line in the SVG");
  * ```
  */
-export function lineChart(df: pl.DataFrame, options: ChartOptions): Chart {
+export function lineChart(df: DataFrame, options: ChartOptions): Chart {
   return _chart(df, options, "line");
 }
 
@@ -349,7 +352,7 @@ export function lineChart(df: pl.DataFrame, options: ChartOptions): Chart {
  * if ((chart.svg.match(/<rect /g) ?? []).length !== 3) throw new Error("background + 2 bars");
  * ```
  */
-export function barChart(df: pl.DataFrame, options: ChartOptions): Chart {
+export function barChart(df: DataFrame, options: ChartOptions): Chart {
   return _chart(df, options, "bar");
 }
 

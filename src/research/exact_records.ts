@@ -11,6 +11,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, Series } from "../polars_types.ts";
 import { int64Values } from "../domain/int64.ts";
 import { _checkOptions } from "./_check_options.ts";
 
@@ -25,7 +26,7 @@ export interface ExactRecordsOptions {
 }
 
 /** Whether a column's values must come out as bigint, and how to read them. */
-function _exactColumn(series: pl.Series): (bigint | null)[] | undefined {
+function _exactColumn(series: Series): (bigint | null)[] | undefined {
   const variant = String(series.dtype.variant);
   if (variant === "Int64" || variant === "UInt64") return int64Values(series);
   if (variant === "Datetime") {
@@ -63,7 +64,7 @@ function _exactColumn(series: pl.Series): (bigint | null)[] | undefined {
  * ```
  */
 export function exactRecords(
-  df: pl.DataFrame,
+  df: DataFrame,
   options: ExactRecordsOptions = {},
 ): Record<string, unknown>[] {
   _checkOptions("exactRecords", options, { optional: { limit: ["number"] } });

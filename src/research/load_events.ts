@@ -27,6 +27,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, Expr, LazyDataFrame } from "../polars_types.ts";
 import { exchangeId } from "../domain/exchanges.ts";
 import { decodeFixedPoint } from "../domain/fixed_point.ts";
 import { int64Lit, int64Series, int64Values } from "../domain/int64.ts";
@@ -118,7 +119,7 @@ export interface EventsPlan {
   /** The table version that will be read. */
   version: number;
   /** The `dim_symbol` versions resolved for the range (every version of the exchange when no symbol was given). */
-  symbols: pl.DataFrame;
+  symbols: DataFrame;
   /** The filter passed to the Delta scan (partition and statistics pruning use it). */
   filter: Filter;
   /** The data files the scan reads after pruning, relative to the table root. */
@@ -191,7 +192,7 @@ export async function planEvents(
 export function scanEvents(
   table: EventTableName,
   options: LoadEventsOptions,
-): Promise<pl.LazyDataFrame> {
+): Promise<LazyDataFrame> {
   return _sortedScan("scanEvents", table, options);
 }
 
@@ -200,7 +201,7 @@ function _sortedScan(
   fn: string,
   table: EventTableName,
   options: LoadEventsOptions,
-): Promise<pl.LazyDataFrame> {
+): Promise<LazyDataFrame> {
   return _scan(fn, table, options).then(({ lf, wanted }) => lf.sort([..._ORDER]).select(...wanted));
 }
 
@@ -212,7 +213,7 @@ async function _load(
   fn: string,
   table: EventTableName,
   options: LoadEventsOptions,
-): Promise<pl.DataFrame> {
+): Promise<DataFrame> {
   const { lf, wanted } = await _scan(fn, table, options);
   let df = await lf.collect();
   if (!_inOrder(df)) df = df.sort([..._ORDER]);
@@ -220,9 +221,9 @@ async function _load(
 }
 
 /** Whether rows are already ordered by {@linkcode _ORDER} (no copy of the rows is made). */
-function _inOrder(df: pl.DataFrame): boolean {
+function _inOrder(df: DataFrame): boolean {
   if (df.height < 2) return true;
-  let ordered: pl.Expr | undefined;
+  let ordered: Expr | undefined;
   for (const key of [..._ORDER].reverse()) {
     const here = pl.col(key);
     const next = here.shift(-1);
@@ -248,7 +249,7 @@ async function _scan(
   fn: string,
   table: EventTableName,
   options: LoadEventsOptions,
-): Promise<{ lf: pl.LazyDataFrame; wanted: string[] }> {
+): Promise<{ lf: LazyDataFrame; wanted: string[] }> {
   _checkLoad(fn, table, options);
   const { eventTable, filter, versions, exId, dim } = await _prepare(table, options);
   const decode = options.decode ?? true;
@@ -311,7 +312,7 @@ function _isInt64(schema: { fields: { name: string; type: unknown }[] }, name: s
 }
 
 /** The value of a `dim_symbol` column for each row's `symbol_id`, as an expression. */
-function _versionValue(symbols: pl.DataFrame, column: string): pl.Expr {
+function _versionValue(symbols: DataFrame, column: string): Expr {
   const ids = int64Values(symbols.getColumn("symbol_id"));
   const values = symbols.getColumn(column).toArray() as (string | number | null)[];
   const dtype = symbols.getColumn(column).dtype;
@@ -393,7 +394,7 @@ async function _prepare(table: EventTableName, options: LoadEventsOptions) {
  * if (t.getColumn("px").toArray().some((p) => p <= 0)) throw new Error("prices are positive");
  * ```
  */
-export function loadTrades(options: LoadEventsOptions): Promise<pl.DataFrame> {
+export function loadTrades(options: LoadEventsOptions): Promise<DataFrame> {
   return _load("loadTrades", "trades", options);
 }
 
@@ -415,7 +416,7 @@ export function loadTrades(options: LoadEventsOptions): Promise<pl.DataFrame> {
  * if (oneMinute.height === 0) throw new Error("bars expected");
  * ```
  */
-export function scanTrades(options: LoadEventsOptions): Promise<pl.LazyDataFrame> {
+export function scanTrades(options: LoadEventsOptions): Promise<LazyDataFrame> {
   return _sortedScan("scanTrades", "trades", options);
 }
 
@@ -432,7 +433,7 @@ export function scanTrades(options: LoadEventsOptions): Promise<pl.LazyDataFrame
  * await lf.sinkParquet("/tmp/quotes.parquet").collect();
  * ```
  */
-export function scanQuotes(options: LoadEventsOptions): Promise<pl.LazyDataFrame> {
+export function scanQuotes(options: LoadEventsOptions): Promise<LazyDataFrame> {
   return _sortedScan("scanQuotes", "quotes", options);
 }
 
@@ -449,7 +450,7 @@ export function scanQuotes(options: LoadEventsOptions): Promise<pl.LazyDataFrame
  * if (!q.columns.includes("bid_px")) throw new Error("decoded bid expected");
  * ```
  */
-export function loadQuotes(options: LoadEventsOptions): Promise<pl.DataFrame> {
+export function loadQuotes(options: LoadEventsOptions): Promise<DataFrame> {
   return _load("loadQuotes", "quotes", options);
 }
 
@@ -467,7 +468,7 @@ export function loadQuotes(options: LoadEventsOptions): Promise<pl.DataFrame> {
  * if (!b.columns.includes("bids_px")) throw new Error("decoded bids expected");
  * ```
  */
-export function loadBookSnapshot25(options: LoadEventsOptions): Promise<pl.DataFrame> {
+export function loadBookSnapshot25(options: LoadEventsOptions): Promise<DataFrame> {
   return _load("loadBookSnapshot25", "book_snapshot_25", options);
 }
 
@@ -485,7 +486,7 @@ export function loadBookSnapshot25(options: LoadEventsOptions): Promise<pl.DataF
  * if (!d.columns.includes("mark_px")) throw new Error("mark price expected");
  * ```
  */
-export function loadDerivativeTicker(options: LoadEventsOptions): Promise<pl.DataFrame> {
+export function loadDerivativeTicker(options: LoadEventsOptions): Promise<DataFrame> {
   return _load("loadDerivativeTicker", "derivative_ticker", options);
 }
 
@@ -503,7 +504,7 @@ export function loadDerivativeTicker(options: LoadEventsOptions): Promise<pl.Dat
  * if (!u.columns.includes("px")) throw new Error("decoded price expected");
  * ```
  */
-export function loadL2Updates(options: LoadEventsOptions): Promise<pl.DataFrame> {
+export function loadL2Updates(options: LoadEventsOptions): Promise<DataFrame> {
   return _load("loadL2Updates", "l2_updates", options);
 }
 
@@ -511,13 +512,13 @@ export function loadL2Updates(options: LoadEventsOptions): Promise<pl.DataFrame>
  * The `dim_symbol` versions to load, or `null` for every symbol of the exchange.
  */
 function _resolveVersions(
-  dim: pl.DataFrame,
+  dim: DataFrame,
   exchange: string,
   exId: number,
   options: LoadEventsOptions,
   start: number,
   end: number,
-): pl.DataFrame | null {
+): DataFrame | null {
   if (options.symbol !== undefined && options.symbolId !== undefined) {
     throw new RangeError('Cannot use both "symbol" and "symbolId": choose one');
   }
@@ -561,7 +562,7 @@ function _resolveVersions(
 }
 
 /** The `symbol_id` values of some `dim_symbol` rows, exactly (as bigint). */
-function _ids(rows: pl.DataFrame): bigint[] {
+function _ids(rows: DataFrame): bigint[] {
   return int64Values(rows.getColumn("symbol_id")) as bigint[];
 }
 
@@ -574,8 +575,8 @@ function _ids(rows: pl.DataFrame): bigint[] {
 function _decodeColumn(
   column: string,
   kind: "price" | "amount",
-  increments: pl.DataFrame,
-): pl.Expr {
+  increments: DataFrame,
+): Expr {
   const incName = kind === "price" ? "price_increment" : "amount_increment";
   const name = column.slice(0, -4);
   if (!_LIST_COLUMNS.has(column)) return decodeFixedPoint(column, incName).alias(name);

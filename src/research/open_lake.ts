@@ -7,6 +7,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, LazyDataFrame } from "../polars_types.ts";
 import { lakeRoot, TABLE_PATHS, type TableName, tablePath } from "../config.ts";
 import { DeltaTable } from "../io/delta/delta_table.ts";
 import type { Filter } from "../io/delta/predicate.ts";
@@ -91,6 +92,8 @@ export class Lake {
   readonly root: string;
 
   /**
+   * Create a `Lake`.
+   *
    * @param root The lake root.
    */
   constructor(root: string) {
@@ -158,7 +161,7 @@ export class Lake {
    * @throws {RangeError} When `name` is not a registered table.
    * @throws {TableNotFoundError} When the table does not exist in this lake.
    */
-  async scan(name: string, options: LakeScanOptions = {}): Promise<pl.LazyDataFrame> {
+  async scan(name: string, options: LakeScanOptions = {}): Promise<LazyDataFrame> {
     const { root: _root, ...travel } = _LAKE_READ_OPTIONS;
     _checkOptions("Lake.scan", options, {
       optional: { columns: ["array"], filter: ["array"], ...travel },
@@ -177,7 +180,7 @@ export class Lake {
    * (JSON text), `engine`.
    * @throws {TableNotFoundError} When the table does not exist in this lake.
    */
-  async history(name: string, limit?: number): Promise<pl.DataFrame> {
+  async history(name: string, limit?: number): Promise<DataFrame> {
     const table = await this.table(name);
     const entries = (await table.history(limit)) as unknown as Record<string, unknown>[];
     const rows = entries.map((e) => ({
@@ -214,7 +217,7 @@ export class Lake {
    * if (df.height !== 1) throw new Error("one row expected");
    * ```
    */
-  async sql(query: string, options: LakeSqlOptions = {}): Promise<pl.DataFrame> {
+  async sql(query: string, options: LakeSqlOptions = {}): Promise<DataFrame> {
     _checkOptions("Lake.sql", options, { optional: { tables: ["object"] } });
     const existing = await this.tables();
     const named = existing.filter((name) => new RegExp(`\\b${name}\\b`, "i").test(query));
@@ -225,7 +228,7 @@ export class Lake {
         }`,
       );
     }
-    const frames: Record<string, pl.LazyDataFrame> = {};
+    const frames: Record<string, LazyDataFrame> = {};
     for (const name of named) {
       frames[name] = await this.scan(name, options.tables?.[name] ?? {});
     }

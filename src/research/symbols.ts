@@ -8,6 +8,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { ASSET_TYPES, OPEN_END_TS } from "../domain/dim_symbol.ts";
 import { exchangeId } from "../domain/exchanges.ts";
 import { int64Lit } from "../domain/int64.ts";
@@ -53,7 +54,7 @@ export interface FindSymbolsOptions extends LakeReadOptions {
  * if (out.getColumn("valid_until").nullCount() !== 1) throw new Error("open end shows as null");
  * ```
  */
-export function withValidityDates(dim: pl.DataFrame): pl.DataFrame {
+export function withValidityDates(dim: DataFrame): DataFrame {
   return dim.withColumns(
     pl.col("valid_from_ts").cast(pl.Datetime("us", "UTC")).alias("valid_from"),
     pl.when(pl.col("valid_until_ts").eq(int64Lit(OPEN_END_TS)))
@@ -85,7 +86,7 @@ export async function symbolHistory(
   exchange: string,
   symbol: string,
   options: LakeReadOptions = {},
-): Promise<pl.DataFrame> {
+): Promise<DataFrame> {
   _checkArgument("symbolHistory", "exchange", exchange, ["string"]);
   _checkArgument("symbolHistory", "symbol", symbol, ["string"]);
   _checkOptions("symbolHistory", options, { optional: _LAKE_READ_OPTIONS });
@@ -109,7 +110,7 @@ export async function symbolHistory(
  * if (perps.getColumn("asset_type").toArray().some((t) => t !== 1)) throw new Error("type");
  * ```
  */
-export async function findSymbols(options: FindSymbolsOptions = {}): Promise<pl.DataFrame> {
+export async function findSymbols(options: FindSymbolsOptions = {}): Promise<DataFrame> {
   _checkOptions("findSymbols", options, {
     optional: {
       exchange: ["string"],
