@@ -45,7 +45,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(helpText(SPEC));
     return 0;
   }
-  const root = (v.lake as string | undefined) ?? lakeRoot();
+  const root = lakeRoot(v.lake as string | undefined);
   const dataTypes = _list(v["data-type"] as string | undefined);
   for (const t of dataTypes ?? []) {
     if (!EVENT_TABLES[t]) {

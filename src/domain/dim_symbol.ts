@@ -26,6 +26,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { symbolIds } from "./symbol_id.ts";
 import { type ColumnSpec, conformToSchema, type TableSchema } from "./table_schema.ts";
 
@@ -234,7 +235,7 @@ export interface DimSymbolViolation {
  * if (bad[0].rule !== "schema") throw new Error("schema violation expected");
  * ```
  */
-export function validateDimSymbol(dim: pl.DataFrame): DimSymbolViolation[] {
+export function validateDimSymbol(dim: DataFrame): DimSymbolViolation[] {
   let df: pl.DataFrame;
   try {
     df = conformToSchema(dim, DIM_SYMBOL_SCHEMA);

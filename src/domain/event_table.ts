@@ -48,6 +48,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, Expr } from "../polars_types.ts";
 import type { TableName } from "../config.ts";
 import { exchangeId, normalizeExchange } from "./exchanges.ts";
 import { FIXED_POINT_TOLERANCE, isOnGrid, type Rounding } from "./fixed_point.ts";
@@ -135,7 +136,7 @@ export function eventTableSchema(name: string, columns: readonly ColumnSpec[]): 
 }
 
 /** Rounding of a fixed-point field: a mode, or floor where `downWhen` holds and ceil elsewhere. */
-export type FieldRounding = Rounding | { readonly downWhen: pl.Expr };
+export type FieldRounding = Rounding | { readonly downWhen: Expr };
 
 /** A vendor float column stored as an Int64 count of an increment. */
 export interface FixedPointField {
@@ -186,7 +187,7 @@ export interface EventTableSpec {
    * The table's own columns (everything after the common ones), as expressions over the
    * vendor columns and the encoded `FixedPointField.as` columns.
    */
-  readonly outputs: readonly pl.Expr[];
+  readonly outputs: readonly Expr[];
   /**
    * Fixed-point fields stored together as List(Int64) columns (e.g. 25 book levels) instead of
    * one column each; the lists can be used in `outputs`.
@@ -203,15 +204,15 @@ export interface TransformContext {
   /** Date from the file's path, `YYYY-MM-DD`. */
   date: string;
   /** The `dim_symbol` table (or the part of it covering this exchange). */
-  dim: pl.DataFrame;
+  dim: DataFrame;
 }
 
 /** The result of {@linkcode transformTardisFile}. */
 export interface TransformResult {
   /** Rows conformed to the table's schema, sorted by `(symbol_id, ts_local_us, line)`. */
-  rows: pl.DataFrame;
+  rows: DataFrame;
   /** Rejected rows, conformed to `QUARANTINE_SCHEMA`, sorted by line. */
-  quarantined: pl.DataFrame;
+  quarantined: DataFrame;
   /** Data rows in the file (header excluded): `rows.height + quarantined.height`. */
   rowsRead: number;
 }
@@ -225,6 +226,8 @@ export class ExchangeMismatchError extends Error {
   /** Physical line of the first mismatching row. */
   readonly line: number;
   /**
+   * Create the error.
+   *
    * @param dataType Tardis data type of the file.
    * @param expected Exchange from the path.
    * @param found Exchange found in the file.

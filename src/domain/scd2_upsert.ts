@@ -71,6 +71,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { DIM_SYMBOL_SCHEMA, OPEN_END_TS, TRACKED_COLUMNS, UPDATE_COLUMNS } from "./dim_symbol.ts";
 import { symbolIds } from "./symbol_id.ts";
 import { polarsType } from "./table_schema.ts";
@@ -225,10 +226,10 @@ const _PATCH: pl.Expr[] = [
  * ```
  */
 export function scd2Upsert(
-  current: pl.DataFrame,
-  updates: pl.DataFrame,
+  current: DataFrame,
+  updates: DataFrame,
   options: Scd2UpsertOptions = {},
-): pl.DataFrame {
+): DataFrame {
   const { snapshot, onConflict = "error" } = options;
   const dim = _conformCurrent(current);
   const upd = _conformUpdates(updates);

@@ -22,6 +22,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, Series } from "../polars_types.ts";
 
 // FNV-1a 64 offset basis 0xcbf29ce484222325 as two 32-bit words.
 const _BASIS_LOW = 0x84222325;
@@ -180,7 +181,7 @@ export interface SymbolIdsOptions {
  * if (ids[0] !== symbolId(2, "BTCUSDT", 5n)) throw new Error("vectorised id differs");
  * ```
  */
-export function symbolIds(df: pl.DataFrame, options: SymbolIdsOptions = {}): pl.Series {
+export function symbolIds(df: DataFrame, options: SymbolIdsOptions = {}): Series {
   const {
     exchangeIdColumn = "exchange_id",
     symbolColumn = "exchange_symbol",

@@ -45,6 +45,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { ASSET_TYPES, type AssetType, OPEN_END_TS, TRACKED_COLUMNS } from "./dim_symbol.ts";
 import { exchangeId, normalizeExchange } from "./exchanges.ts";
 
@@ -101,7 +102,7 @@ interface _Version {
 export function fromTardisInstruments(
   json: unknown,
   options: FromTardisInstrumentsOptions,
-): pl.DataFrame {
+): DataFrame {
   const { effectiveTs } = options;
   if (typeof effectiveTs !== "bigint") {
     throw new TypeError("Cannot map Tardis instruments: options.effectiveTs must be a bigint (µs)");

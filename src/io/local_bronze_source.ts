@@ -92,6 +92,8 @@ export class LocalBronzeSource implements BronzeSource {
   readonly root: string;
 
   /**
+   * Create a `LocalBronzeSource`.
+   *
    * @param rootDir The bronze folder (usually `<lake>/bronze`).
    * @example
    * ```ts
@@ -165,6 +167,7 @@ export class LocalBronzeSource implements BronzeSource {
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view, no copy
   }
 
+  /** Collect into `out` the paths of the files under `relDir`, recursively. */
   private async _walk(relDir: string, out: string[]): Promise<void> {
     let entries;
     try {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import type { ManifestStatus } from "../domain/ingest_manifest.ts";
 
 /** A whole table that can be read, rewritten and merged into. */
@@ -18,14 +18,14 @@ export interface TableRepository {
    * Every current row of the table; an empty frame with the table's columns when the table
    * does not exist yet.
    */
-  readAll(): Promise<pl.DataFrame>;
+  readAll(): Promise<DataFrame>;
   /** Replace the table's contents with `df` in one commit (creating the table if needed). */
-  writeFull(df: pl.DataFrame): Promise<void>;
+  writeFull(df: DataFrame): Promise<void>;
   /**
    * Upsert `df` on `keys`: matched rows are updated, unmatched rows are inserted, in one
    * commit (creating the table if needed).
    */
-  merge(df: pl.DataFrame, keys: string[]): Promise<void>;
+  merge(df: DataFrame, keys: string[]): Promise<void>;
 }
 
 /** Options of {@linkcode EventTableRepository.writeFileRows}. */
@@ -62,7 +62,7 @@ export interface EventTableRepository extends TableRepository {
    * Commit the rows of one bronze file (possibly none), replacing the rows of earlier
    * attempts and of superseded files.
    */
-  writeFileRows(df: pl.DataFrame, options: WriteFileRowsOptions): Promise<WriteFileRowsResult>;
+  writeFileRows(df: DataFrame, options: WriteFileRowsOptions): Promise<WriteFileRowsResult>;
   /** Remove every row whose `file_id` is in `fileIds`; returns the number of rows removed. */
   deleteFiles(fileIds: readonly number[]): Promise<number>;
 }
@@ -185,5 +185,5 @@ export interface IngestionManifestRepository {
     result?: IngestResult,
   ): Promise<void>;
   /** The current manifest: one row per `file_id`, its latest status. */
-  readAll(): Promise<pl.DataFrame>;
+  readAll(): Promise<DataFrame>;
 }

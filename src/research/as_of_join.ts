@@ -4,6 +4,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, LazyDataFrame } from "../polars_types.ts";
 import { _instrumentKey } from "./_instrument_key.ts";
 
 /** Options of {@linkcode asOfJoin}. */
@@ -64,15 +65,16 @@ export interface AsOfJoinOptions {
  * ```
  */
 export function asOfJoin(
-  trades: pl.DataFrame,
-  quotes: pl.DataFrame | pl.LazyDataFrame,
+  trades: DataFrame,
+  quotes: DataFrame | LazyDataFrame,
   options?: AsOfJoinOptions,
-): pl.DataFrame;
+): DataFrame;
+/** {@linkcode asOfJoin} on a lazy frame of trades: the result is lazy too. */
 export function asOfJoin(
-  trades: pl.LazyDataFrame,
-  quotes: pl.DataFrame | pl.LazyDataFrame,
+  trades: LazyDataFrame,
+  quotes: DataFrame | LazyDataFrame,
   options?: AsOfJoinOptions,
-): pl.LazyDataFrame;
+): LazyDataFrame;
 export function asOfJoin(
   trades: pl.DataFrame | pl.LazyDataFrame,
   quotes: pl.DataFrame | pl.LazyDataFrame,

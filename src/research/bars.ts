@@ -4,6 +4,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, LazyDataFrame } from "../polars_types.ts";
 import { _instrumentKey } from "./_instrument_key.ts";
 
 /** Microseconds per interval unit. */
@@ -93,15 +94,16 @@ export function intervalMicros(interval: string): number {
  * ```
  */
 export function bars(
-  trades: pl.DataFrame,
+  trades: DataFrame,
   interval?: string,
   options?: BarsOptions,
-): pl.DataFrame;
+): DataFrame;
+/** {@linkcode bars} of a lazy frame of trades: the result is lazy too. */
 export function bars(
-  trades: pl.LazyDataFrame,
+  trades: LazyDataFrame,
   interval?: string,
   options?: BarsOptions,
-): pl.LazyDataFrame;
+): LazyDataFrame;
 export function bars(
   trades: pl.DataFrame | pl.LazyDataFrame,
   interval = "1m",

@@ -27,6 +27,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, LazyDataFrame } from "../polars_types.ts";
 import { exchangeId } from "../domain/exchanges.ts";
 import { decodeFixedPoint } from "../domain/fixed_point.ts";
 import type { Filter } from "../io/delta/predicate.ts";
@@ -108,7 +109,7 @@ export interface EventsPlan {
   /** The table version that will be read. */
   version: number;
   /** The `dim_symbol` versions resolved for the range (every version of the exchange when no symbol was given). */
-  symbols: pl.DataFrame;
+  symbols: DataFrame;
   /** The filter passed to the Delta scan (partition and statistics pruning use it). */
   filter: Filter;
   /** The data files the scan reads after pruning, relative to the table root. */
@@ -180,7 +181,7 @@ export async function planEvents(
 export async function scanEvents(
   table: EventTableName,
   options: LoadEventsOptions,
-): Promise<pl.LazyDataFrame> {
+): Promise<LazyDataFrame> {
   const { eventTable, filter, versions, exId, dim } = await _prepare(table, options);
   const decode = options.decode ?? true;
   const available = eventTable.schema.fields.map((f: { name: string }) => f.name);
@@ -265,7 +266,7 @@ async function _prepare(table: EventTableName, options: LoadEventsOptions) {
  * if (t.getColumn("px").toArray().some((p) => p <= 0)) throw new Error("prices are positive");
  * ```
  */
-export async function loadTrades(options: LoadEventsOptions): Promise<pl.DataFrame> {
+export async function loadTrades(options: LoadEventsOptions): Promise<DataFrame> {
   return (await scanEvents("trades", options)).collect();
 }
 
@@ -282,7 +283,7 @@ export async function loadTrades(options: LoadEventsOptions): Promise<pl.DataFra
  * if (!q.columns.includes("bid_px")) throw new Error("decoded bid expected");
  * ```
  */
-export async function loadQuotes(options: LoadEventsOptions): Promise<pl.DataFrame> {
+export async function loadQuotes(options: LoadEventsOptions): Promise<DataFrame> {
   return (await scanEvents("quotes", options)).collect();
 }
 
@@ -300,7 +301,7 @@ export async function loadQuotes(options: LoadEventsOptions): Promise<pl.DataFra
  * if (!b.columns.includes("bids_px")) throw new Error("decoded bids expected");
  * ```
  */
-export async function loadBookSnapshot25(options: LoadEventsOptions): Promise<pl.DataFrame> {
+export async function loadBookSnapshot25(options: LoadEventsOptions): Promise<DataFrame> {
   return (await scanEvents("book_snapshot_25", options)).collect();
 }
 
@@ -318,7 +319,7 @@ export async function loadBookSnapshot25(options: LoadEventsOptions): Promise<pl
  * if (!d.columns.includes("mark_px")) throw new Error("mark price expected");
  * ```
  */
-export async function loadDerivativeTicker(options: LoadEventsOptions): Promise<pl.DataFrame> {
+export async function loadDerivativeTicker(options: LoadEventsOptions): Promise<DataFrame> {
   return (await scanEvents("derivative_ticker", options)).collect();
 }
 
@@ -336,7 +337,7 @@ export async function loadDerivativeTicker(options: LoadEventsOptions): Promise<
  * if (!u.columns.includes("px")) throw new Error("decoded price expected");
  * ```
  */
-export async function loadL2Updates(options: LoadEventsOptions): Promise<pl.DataFrame> {
+export async function loadL2Updates(options: LoadEventsOptions): Promise<DataFrame> {
   return (await scanEvents("l2_updates", options)).collect();
 }
 

@@ -13,7 +13,7 @@
  * @module
  */
 import type pl from "nodejs-polars";
-import { type _JupyterApi, _kernelJupyter } from "./_kernel.ts";
+import { _kernelJupyter, type JupyterApi } from "./_kernel.ts";
 import { tableView } from "./table_view.ts";
 
 /** Options of {@linkcode show}. */
@@ -23,7 +23,7 @@ export interface ShowOptions {
    *
    * @default {Deno.jupyter} inside the Deno kernel
    */
-  jupyter?: _JupyterApi;
+  jupyter?: JupyterApi;
   /**
    * Milliseconds to yield after a Jupyter display so the kernel sends it before the cell ends.
    *

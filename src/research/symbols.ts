@@ -8,6 +8,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { ASSET_TYPES, OPEN_END_TS } from "../domain/dim_symbol.ts";
 import { exchangeId } from "../domain/exchanges.ts";
 import type { LakeReadOptions } from "./open_lake.ts";
@@ -50,7 +51,7 @@ export interface FindSymbolsOptions extends LakeReadOptions {
  * if (out.getColumn("valid_until").nullCount() !== 1) throw new Error("open end shows as null");
  * ```
  */
-export function withValidityDates(dim: pl.DataFrame): pl.DataFrame {
+export function withValidityDates(dim: DataFrame): DataFrame {
   return dim.withColumns(
     pl.col("valid_from_ts").cast(pl.Datetime("us")).alias("valid_from"),
     pl.when(pl.col("valid_until_ts").eq(pl.lit(OPEN_END_TS).cast(pl.Int64)))
@@ -82,7 +83,7 @@ export async function symbolHistory(
   exchange: string,
   symbol: string,
   options: LakeReadOptions = {},
-): Promise<pl.DataFrame> {
+): Promise<DataFrame> {
   const dim = await _readDim(options);
   const rows = _matchSymbol(dim, exchange, symbol);
   return withValidityDates(rows.sort("valid_from_ts"));
@@ -103,7 +104,7 @@ export async function symbolHistory(
  * if (perps.getColumn("asset_type").toArray().some((t) => t !== 1)) throw new Error("type");
  * ```
  */
-export async function findSymbols(options: FindSymbolsOptions = {}): Promise<pl.DataFrame> {
+export async function findSymbols(options: FindSymbolsOptions = {}): Promise<DataFrame> {
   let dim = await _readDim(options);
   if (options.exchange !== undefined) {
     const id = exchangeId(options.exchange);

@@ -9,6 +9,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 
 /** Options of {@linkcode tableView}. */
 export interface TableViewOptions {
@@ -38,6 +39,8 @@ export class TableView {
   readonly height: number;
 
   /**
+   * Create a `TableView`.
+   *
    * @param columns Column names.
    * @param dtypes Column data types.
    * @param cells Row-major text cells.
@@ -134,7 +137,7 @@ function _asText(name: string, dtype: pl.DataType): pl.Expr {
  * if (view.cells[0][0] !== "-3012303369023998542") throw new Error("64-bit id must stay exact");
  * ```
  */
-export function tableView(df: pl.DataFrame, options: TableViewOptions = {}): TableView {
+export function tableView(df: DataFrame, options: TableViewOptions = {}): TableView {
   const limit = options.rows ?? 20;
   let head = df.head(limit);
   if (options.times) {

@@ -21,6 +21,7 @@
  */
 import { gunzipSync } from "node:zlib";
 import type pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import type { EventTableSpec } from "../domain/event_table.ts";
 import { transformTardisFile } from "../domain/event_table.ts";
 import { QUARANTINE_SCHEMA } from "../domain/quarantine.ts";
@@ -37,6 +38,8 @@ export class FileIngestError extends Error {
   /** The bronze path. */
   readonly bronzePath: string;
   /**
+   * Create the error.
+   *
    * @param bronzePath The bronze path.
    * @param message What is wrong.
    * @param options Standard error options.
@@ -63,7 +66,7 @@ export interface IngestFileContext {
   /** Older ids of the same path whose rows this file replaces. @default {[]} */
   supersededFileIds?: readonly number[];
   /** The `dim_symbol` table. */
-  dim: pl.DataFrame;
+  dim: DataFrame;
 }
 
 /** What ingesting one file did. */
@@ -168,6 +171,8 @@ export class EventTableService {
   #source: BronzeSource;
 
   /**
+   * Create a `EventTableService`.
+   *
    * @param options Spec, repositories and bronze source.
    * @example
    * ```ts

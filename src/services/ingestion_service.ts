@@ -24,6 +24,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { parseBronzePath } from "../io/bronze_layout.ts";
 import type {
   BronzeFileCandidate,
@@ -46,6 +47,8 @@ export class DuplicateBronzeFileError extends Error {
   /** The path that holds the same logical file. */
   readonly duplicateOf: string;
   /**
+   * Create the error.
+   *
    * @param bronzePath The path not ingested.
    * @param duplicateOf The path ingested instead.
    * @example
@@ -149,7 +152,7 @@ export interface IngestionServiceOptions {
   /** Event-table services by Tardis data type. */
   services: Readonly<Record<string, EventTableService>>;
   /** Loads the `dim_symbol` table (once per run). */
-  loadDim: () => Promise<pl.DataFrame>;
+  loadDim: () => Promise<DataFrame>;
 }
 
 /** The bronze-to-silver ingestion loop. */
@@ -160,6 +163,8 @@ export class IngestionService {
   #loadDim: () => Promise<pl.DataFrame>;
 
   /**
+   * Create a `IngestionService`.
+   *
    * @param options Source, manifest, per-type services and the dim loader.
    * @example
    * ```ts

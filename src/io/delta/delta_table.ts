@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type pl from "nodejs-polars";
+import type { LazyDataFrame } from "../../polars_types.ts";
 import { fileURLToPath } from "node:url";
 import {
   type AddAction,
@@ -177,7 +177,7 @@ export class DeltaTable {
    * @returns A `LazyDataFrame` of the matching rows.
    * @throws {TypeError} For unknown columns or a malformed filter.
    */
-  async scan(options: ScanOptions = {}): Promise<pl.LazyDataFrame> {
+  async scan(options: ScanOptions = {}): Promise<LazyDataFrame> {
     const { frame } = await scanSnapshot(this.storage, this.snapshot, {
       ...options,
       tableRoot: this._tableRoot(),
@@ -268,6 +268,7 @@ export class DeltaTable {
     return await writeCheckpoint(this.storage, this.snapshot);
   }
 
+  /** The table's root folder on the local disk, or its storage root elsewhere (internal). */
   _tableRoot(): string {
     const local = this.storage.localPath?.("");
     if (local !== undefined) return local;

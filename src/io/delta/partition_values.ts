@@ -20,6 +20,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { Expr } from "../../polars_types.ts";
 import { CorruptLogError, UnsupportedFeatureError } from "./errors.ts";
 import { decimalParams, type DeltaDataType, deltaToPolars, type StructType } from "./schema.ts";
 
@@ -351,7 +352,7 @@ function _literal(value: PartitionValue, type: string, dtype: pl.DataType): pl.E
 export function partitionValuesToExprs(
   partitionValues: Record<string, string | null> | undefined,
   options: PartitionValuesToExprsOptions,
-): pl.Expr[] {
+): Expr[] {
   return options.partitionColumns.map((name) => {
     const field = options.schema.fields.find((f) => f.name === name);
     if (!field) {

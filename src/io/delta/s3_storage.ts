@@ -49,6 +49,8 @@ export class S3Error extends Error {
   /** The S3 error code of the last response (`SlowDown`, `AccessDenied`, ...). */
   readonly code?: string;
   /**
+   * Create the error.
+   *
    * @param message The one-line message.
    * @param details Operation, location, status and code.
    * @param options Standard error options (`cause`).
@@ -73,6 +75,8 @@ export class S3ConditionalPutUnsupportedError extends Error {
   /** The bucket. */
   readonly bucket: string;
   /**
+   * Create the error.
+   *
    * @param message The one-line message.
    * @param bucket The bucket.
    */
@@ -187,6 +191,8 @@ export class S3Storage implements ObjectStorage {
   readonly #fetch: typeof fetch;
 
   /**
+   * Create an `S3Storage`.
+   *
    * @param uri `s3://bucket` or `s3://bucket/prefix`.
    * @param options Credentials, endpoint, retry and upload knobs (see
    *   {@linkcode S3StorageOptions}; {@linkcode s3OptionsFrom} resolves them from
@@ -236,7 +242,11 @@ export class S3Storage implements ObjectStorage {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
-  /** @returns The root URI (no secrets). */
+  /**
+   * The storage as text for messages: `S3Storage(<root>)`.
+   *
+   * @returns The root URI (no secrets).
+   */
   toString(): string {
     return `S3Storage(${this.root})`;
   }
