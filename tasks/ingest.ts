@@ -24,7 +24,7 @@ Ingest vendor files from <lake>/bronze (or --bronze) into the silver Delta table
 per file). A lake or bronze root may be an s3://bucket/prefix URI: credentials, region and
 endpoint come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION and
 AWS_ENDPOINT_URL (path-style addressing for a custom endpoint).
-Files already ingested are skipped; failed files are retried. Exit code 1 if any file failed.
+Files already ingested are skipped; failed files are retried. Exit code 1 if any file failed or could not be read.
 Data types: ${Object.keys(EVENT_TABLES).join(", ")}.`,
   flags: {
     lake: { type: "string", value: "DIR|URI", help: LAKE_FLAG_HELP },
@@ -115,7 +115,9 @@ export async function main(args: string[]): Promise<number> {
   bar?.finish();
   if (dryRun) {
     console.log(`Dry run: ${result.pending} of ${result.discovered} file(s) would be ingested.`);
-    for (const f of result.files) console.log(`  ${f.meta.bronze_path}`);
+    for (const f of result.files) {
+      console.log(`  ${f.meta.bronze_path}${f.status === "failed" ? `: ${f.message}` : ""}`);
+    }
     if (result.unmatched.length > 0) {
       console.log(`Not in a bronze layout (${result.unmatched.length}):`);
       for (const u of result.unmatched) console.log(`  ${u.bronze_path}: ${u.reason}`);
@@ -123,7 +125,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   console.log(formatIngestReport(result));
-  return result.byStatus.failed > 0 ? 1 : 0;
+  return result.byStatus.failed > 0 || result.unreadable.length > 0 ? 1 : 0;
 }
 
 function _list(value: string | undefined): string[] | undefined {

@@ -5,7 +5,9 @@
  * The rule is the local source's, over keys instead of folders: one listing of every key
  * under the storage root (sorted), each key recognised with {@linkcode parseBronzePath} (both
  * layouts), instrument metadata under `tardis/instruments/` skipped, every other key reported
- * through `onUnmatched` with its reason. Size and modification time come from the listing;
+ * through `onUnmatched` with its reason, and a key that cannot be read while hashing (removed
+ * since the listing, access denied, the store failing past its retries) through
+ * `onUnreadable`, the listing going on. Size and modification time come from the listing;
  * the SHA-256 is computed while streaming the object (`readStream` where the storage has it,
  * so a file is never held in memory whole for hashing).
  *
@@ -15,6 +17,7 @@ import { createHash } from "node:crypto";
 import { isInstrumentsPath, parseBronzePath } from "./bronze_layout.ts";
 import type { ObjectStorage } from "./delta/storage.ts";
 import { bronzeCandidate, globToRegExp } from "./local_bronze_source.ts";
+import { readErrorReason } from "./read_error_reason.ts";
 import type { BronzeFileMetadata, BronzeSource, ListFilesOptions } from "./protocols.ts";
 
 /**
@@ -79,7 +82,8 @@ export class ObjectStorageBronzeSource implements BronzeSource {
    * Every recognised file whose key matches `glob`, sorted by key.
    *
    * @param glob Pattern over keys relative to the bronze root. @default {"**"}
-   * @param options `onUnmatched` for keys in no layout; `filter` applied before hashing.
+   * @param options `onUnmatched` for keys in no layout, `onUnreadable` for keys that cannot be
+   *   read; `filter` applied before hashing.
    * @returns The files' metadata, with SHA-256 computed while streaming.
    * @throws {SyntaxError} When the glob is malformed.
    */
@@ -96,7 +100,14 @@ export class ObjectStorageBronzeSource implements BronzeSource {
       }
       const candidate = bronzeCandidate(rel, parsed.info, obj.size, obj.lastModified);
       if (options.filter && !options.filter(candidate)) continue;
-      yield { ...candidate, sha256: await sha256Object(this.storage, rel) };
+      let sha256: string;
+      try {
+        sha256 = await sha256Object(this.storage, rel);
+      } catch (err) {
+        options.onUnreadable?.({ bronze_path: rel, reason: readErrorReason(err), candidate });
+        continue;
+      }
+      yield { ...candidate, sha256 };
     }
   }
 
