@@ -33,9 +33,9 @@ export interface _OptionSpec {
 /** The options every lake reader takes: root, storage options and time travel. */
 export const _LAKE_READ_OPTIONS: Record<string, readonly _OptionKind[]> = Object.freeze({
   root: ["string"],
-  storageOptions: ["object"],
   version: ["number"],
   asOf: ["time"],
+  storageOptions: ["object"],
 });
 
 function _kindOf(value: unknown): _OptionKind | "undefined" | "symbol" {
