@@ -8,7 +8,8 @@
  *
  * Open the lake and query it:
  * - {@linkcode openLake} gives a {@linkcode Lake}: `tables()`, `table(name)`, `scan(name)`,
- *   `history(name)` and `sql(query)` over every silver table.
+ *   `history(name)` and `sql(query)` over every silver table ({@linkcode LakeSqlError} carries
+ *   Polars' message and the query when a query fails).
  *
  * Find symbols (the point-in-time `dim_symbol` dimension):
  * - {@linkcode findSymbols} searches by exchange, assets, asset type ({@linkcode assetTypeCode})
@@ -30,9 +31,10 @@
  *
  * Display (in Jupyter on the Deno kernel, or as text elsewhere):
  * - {@linkcode show} displays a frame, a chart or any value;
- * - {@linkcode tableView} renders an exact table, {@linkcode lineChart}, {@linkcode barChart} and
- *   {@linkcode stackCharts} build Vega-Lite charts, {@linkcode progressDisplay} draws a live
- *   progress bar.
+ * - {@linkcode tableView} renders an exact table; {@linkcode lineChart}, {@linkcode barChart},
+ *   {@linkcode candlestickChart}, {@linkcode scatterChart} and {@linkcode stackCharts} build
+ *   charts (Vega-Lite plus a PNG drawn in process by {@linkcode svgToPng}, so exported notebooks
+ *   keep them); {@linkcode progressDisplay} draws a live progress bar.
  *
  * Times: {@linkcode toMicros} turns a date, an ISO-8601 string, a `Date` or microseconds into
  * Int64 microseconds; {@linkcode utcDate} gives a time's UTC day.
@@ -60,12 +62,14 @@
 export type { DataFrame, DataType, Expr, LazyDataFrame, Series } from "./src/polars_types.ts";
 export * from "./src/research/time_like.ts";
 export * from "./src/research/open_lake.ts";
+export * from "./src/research/lake_sql_error.ts";
 export * from "./src/research/symbols.ts";
 export * from "./src/research/symbol_not_found_error.ts";
 export * from "./src/research/load_events.ts";
 export * from "./src/research/as_of_join.ts";
 export * from "./src/research/bars.ts";
 export * from "./src/research/charts.ts";
+export * from "./src/research/svg_to_png.ts";
 export * from "./src/research/progress_display.ts";
 export * from "./src/research/table_view.ts";
 export * from "./src/research/show.ts";

@@ -11,6 +11,7 @@ import type { DataFrame, LazyDataFrame } from "../polars_types.ts";
 import { lakeRoot, TABLE_PATHS, type TableName, tablePath } from "../config.ts";
 import { DeltaTable } from "../io/delta/delta_table.ts";
 import type { Filter } from "../io/delta/predicate.ts";
+import { LakeSqlError } from "./lake_sql_error.ts";
 import { type TimeLike, toMicros } from "./time_like.ts";
 
 /** Time travel: read a table as it was at a version, or at a point in time. */
@@ -34,7 +35,7 @@ export interface LakeReadOptions extends TimeTravelOptions {
   /**
    * The lake root.
    *
-   * @default {lakeRoot()} `LAKE_ROOT`, else `./lake`
+   * @default {lakeRoot()} `LAKE_ROOT`, else the repository's `./lake`
    */
   root?: string;
 }
@@ -200,7 +201,8 @@ export class Lake {
    * @param query A SQL query, e.g. `SELECT exchange, count(*) AS n FROM trades GROUP BY 1`.
    * @param options Time travel per table.
    * @returns The result, collected.
-   * @throws {RangeError} When the query names no existing table.
+   * @throws {LakeSqlError} When Polars rejects the query (syntax, unknown column or table, types):
+   * Polars' message and the query; for an unknown table, also the tables the lake has.
    * @example
    * ```ts ignore
    * import { openLake } from "./open_lake.ts";
@@ -212,26 +214,42 @@ export class Lake {
   async sql(query: string, options: LakeSqlOptions = {}): Promise<DataFrame> {
     const existing = await this.tables();
     const named = existing.filter((name) => new RegExp(`\\b${name}\\b`, "i").test(query));
-    if (named.length === 0) {
-      throw new RangeError(
-        `Query names no table of the lake at "${this.root}": available are ${
-          existing.join(", ") || "none"
-        }`,
-      );
-    }
     const frames: Record<string, pl.LazyDataFrame> = {};
     for (const name of named) {
       frames[name] = await this.scan(name, options.tables?.[name] ?? {});
     }
-    const context = pl.SQLContext(frames);
-    return context.execute(query).collect();
+    const fail = (error: unknown): never => {
+      let message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+      if (/relation '.*' was not found/.test(message)) {
+        message += `; the lake at "${this.root}" has ${
+          existing.length > 0 ? `tables ${existing.join(", ")}` : "no tables"
+        }`;
+      }
+      throw new LakeSqlError(query, message, { cause: error });
+    };
+    // nodejs-polars returns a failed plan as a lazy frame wrapping the error (its collect then
+    // throws an unrelated TypeError), so the error is taken from the plan before collecting.
+    let planned: pl.LazyDataFrame;
+    try {
+      planned = pl.SQLContext(frames).execute(query);
+    } catch (error) {
+      return fail(error);
+    }
+    const inner = (planned as unknown as { _ldf?: unknown })._ldf;
+    if (inner instanceof Error) return fail(inner);
+    try {
+      return await planned.collect();
+    } catch (error) {
+      return fail(error);
+    }
   }
 }
 
 /**
  * Open the lake at `root` for reading.
  *
- * @param root The lake root; defaults to `LAKE_ROOT`, else `./lake`.
+ * @param root The lake root; defaults to `LAKE_ROOT`, else the repository's `./lake` (see
+ * {@linkcode lakeRoot}).
  * @returns A read-only {@linkcode Lake} handle (no IO happens until a method is called).
  * @example
  * ```ts
@@ -240,6 +258,6 @@ export class Lake {
  * if (lake.path("trades") !== "/data/lake/silver/trades") throw new Error("bad path");
  * ```
  */
-export function openLake(root: string = lakeRoot()): Lake {
-  return new Lake(root);
+export function openLake(root?: string): Lake {
+  return new Lake(lakeRoot(root));
 }
