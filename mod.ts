@@ -89,6 +89,7 @@ export * from "./src/domain/ingest_manifest.ts";
 export * from "./src/io/protocols.ts";
 export * from "./src/io/bronze_layout.ts";
 export * from "./src/io/local_bronze_source.ts";
+export * from "./src/io/read_error_reason.ts";
 export * from "./src/io/delta_lake.ts";
 export {
   type AppendOptions,

@@ -21,7 +21,7 @@ const SPEC: CommandSpec = {
   usage: "deno task ingest [options]",
   description: `
 Ingest vendor files from <lake>/bronze into the silver Delta tables (exactly once per file).
-Files already ingested are skipped; failed files are retried. Exit code 1 if any file failed.
+Files already ingested are skipped; failed files are retried. Exit code 1 if any file failed or could not be read.
 Data types: ${Object.keys(EVENT_TABLES).join(", ")}.`,
   flags: {
     lake: { type: "string", value: "DIR", help: "Lake root (default: $LAKE_ROOT or ./lake)" },
@@ -103,7 +103,9 @@ export async function main(args: string[]): Promise<number> {
   bar?.finish();
   if (dryRun) {
     console.log(`Dry run: ${result.pending} of ${result.discovered} file(s) would be ingested.`);
-    for (const f of result.files) console.log(`  ${f.meta.bronze_path}`);
+    for (const f of result.files) {
+      console.log(`  ${f.meta.bronze_path}${f.status === "failed" ? `: ${f.message}` : ""}`);
+    }
     if (result.unmatched.length > 0) {
       console.log(`Not in a bronze layout (${result.unmatched.length}):`);
       for (const u of result.unmatched) console.log(`  ${u.bronze_path}: ${u.reason}`);
@@ -111,7 +113,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   console.log(formatIngestReport(result));
-  return result.byStatus.failed > 0 ? 1 : 0;
+  return result.byStatus.failed > 0 || result.unreadable.length > 0 ? 1 : 0;
 }
 
 function _list(value: string | undefined): string[] | undefined {

@@ -15,6 +15,7 @@ import {
   type ProtocolAction,
 } from "./actions.ts";
 import { LocalStorage } from "./local_storage.ts";
+import { listLogSegment } from "./log_segment.ts";
 import type { Filter } from "./predicate.ts";
 import { type ScanOptions, scanSnapshot, selectFiles } from "./scan.ts";
 import type { StructType } from "./schema.ts";
@@ -191,7 +192,11 @@ export class DeltaTable {
    * @returns One entry per commit whose file still exists.
    */
   async history(limit?: number): Promise<HistoryEntry[]> {
-    const commits = this.snapshot.segment.allCommits
+    // a segment listed from its checkpoint on knows only the newer commits: list them all
+    const segment = this.snapshot.segment.listedFrom === undefined
+      ? this.snapshot.segment
+      : await listLogSegment(this.storage, { version: this.version, fullListing: true });
+    const commits = segment.allCommits
       .filter((c) => c.version <= this.version)
       .reverse()
       .slice(0, limit ?? Infinity);

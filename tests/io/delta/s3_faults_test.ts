@@ -103,6 +103,11 @@ Deno.test("S3 commits survive 500/503, timeouts, dropped connections and lost re
       const [name, fault] of [
         ["HTTP 500", { kind: "status", status: 500 }],
         ["HTTP 503 SlowDown", { kind: "status", status: 503 }],
+        ["HTTP 409 ConditionalRequestConflict", {
+          kind: "status",
+          status: 409,
+          code: "ConditionalRequestConflict",
+        }],
         ["a delay past the client timeout", { kind: "delay", ms: 1_500 }],
         ["a dropped connection", { kind: "reset" }],
         ["a PUT applied whose response is lost", { kind: "drop-response" }],
@@ -240,5 +245,32 @@ Deno.test("S3: multipart parts and completion survive faults", async () => {
     });
     await s.put("data/again.bin", bytes);
     assert.deepEqual(await s.read("data/again.bin"), bytes);
+  });
+});
+
+Deno.test("S3 readStream resumes a body that breaks off, and refuses a replaced object", async () => {
+  await withProxy(async ({ proxy, storage }) => {
+    const s = await storage();
+    const bytes = new Uint8Array(1_000_000).map((_, i) => (i * 7) & 0xff);
+    await s.put("bronze/file.csv.gz", bytes, { overwrite: true });
+    const isGet = (r: ProxiedRequest) => r.method === "GET" && r.path.endsWith("file.csv.gz");
+    proxy.inject({ match: isGet, fault: { kind: "truncate", bytes: 300_000 }, times: 2 });
+    const got = new Uint8Array(
+      await new Response(await s.readStream("bronze/file.csv.gz")).arrayBuffer(),
+    );
+    assert.deepEqual(got, bytes);
+    const ranged = proxy.requests.filter((r) => isGet(r) && r.headers.has("range"));
+    assert.equal(ranged.length, 2, "two resumed reads");
+    assert.match(ranged[0].headers.get("range")!, /^bytes=\d+-$/);
+    assert.ok(ranged[0].headers.has("if-match"), "resumes are pinned to the ETag");
+
+    // the object is replaced between the break and the resume: the stream fails
+    proxy.inject({ match: isGet, fault: { kind: "truncate", bytes: 300_000 } });
+    const stream = await s.readStream("bronze/file.csv.gz");
+    await s.put("bronze/file.csv.gz", bytes.slice(0, 10), { overwrite: true });
+    await assert.rejects(
+      () => new Response(stream).arrayBuffer(),
+      /S3 GET of "s3:\/\/[^"]+\/bronze\/file\.csv\.gz" failed: the object was replaced or deleted while it was read at byte \d+ of 1000000/,
+    );
   });
 });
