@@ -13,6 +13,7 @@ import { DeltaTable } from "../io/delta/delta_table.ts";
 import type { Filter } from "../io/delta/predicate.ts";
 import { LakeSqlError } from "./lake_sql_error.ts";
 import { type TimeLike, toMicros } from "./time_like.ts";
+import { _checkArgument, _checkOptions, _LAKE_READ_OPTIONS } from "./_check_options.ts";
 
 /** Time travel: read a table as it was at a version, or at a point in time. */
 export interface TimeTravelOptions {
@@ -147,6 +148,8 @@ export class Lake {
    * @throws {VersionNotFoundError} When the version or time is outside the table's history.
    */
   table(name: string, options: TimeTravelOptions = {}): Promise<DeltaTable> {
+    const { root: _root, ...travel } = _LAKE_READ_OPTIONS;
+    _checkOptions("Lake.table", options, { optional: travel });
     return DeltaTable.open(this.path(name), _openOptions(options));
   }
 
@@ -160,7 +163,12 @@ export class Lake {
    * @throws {TableNotFoundError} When the table does not exist in this lake.
    */
   async scan(name: string, options: LakeScanOptions = {}): Promise<LazyDataFrame> {
-    const table = await this.table(name, options);
+    const { root: _root, ...travel } = _LAKE_READ_OPTIONS;
+    _checkOptions("Lake.scan", options, {
+      optional: { columns: ["array"], filter: ["array"], ...travel },
+    });
+    const { columns: _columns, filter: _filter, ...at } = options;
+    const table = await this.table(name, at);
     return table.scan({ columns: options.columns, filter: options.filter });
   }
 
@@ -212,9 +220,10 @@ export class Lake {
    * ```
    */
   async sql(query: string, options: LakeSqlOptions = {}): Promise<DataFrame> {
+    _checkOptions("Lake.sql", options, { optional: { tables: ["object"] } });
     const existing = await this.tables();
     const named = existing.filter((name) => new RegExp(`\\b${name}\\b`, "i").test(query));
-    const frames: Record<string, pl.LazyDataFrame> = {};
+    const frames: Record<string, LazyDataFrame> = {};
     for (const name of named) {
       frames[name] = await this.scan(name, options.tables?.[name] ?? {});
     }
@@ -259,5 +268,6 @@ export class Lake {
  * ```
  */
 export function openLake(root?: string): Lake {
+  if (root !== undefined) _checkArgument("openLake", "root", root, ["string"]);
   return new Lake(lakeRoot(root));
 }

@@ -136,3 +136,21 @@ globalThis.addEventListener("unload", () => {
     // already gone
   }
 });
+
+Deno.test("openLake and the Lake methods check their options at run time", async () => {
+  const lake = openLake(await Deno.makeTempDir());
+  assert.throws(() => openLake({ root: "x" } as never), /Invalid argument "root" of openLake/);
+  await assert.rejects(
+    () => lake.scan("trades", { column: ["px_int"] } as never),
+    /Unknown option "column" of Lake.scan \(did you mean "columns"\?\)/,
+  );
+  assert.throws(
+    () => lake.table("trades", { versoin: 1 } as never),
+    /Unknown option "versoin" of Lake.table \(did you mean "version"\?\): allowed are "version", "asOf"/,
+  );
+  await assert.rejects(
+    () => lake.sql("SELECT 1 FROM trades", { table: {} } as never),
+    /Unknown option "table" of Lake.sql \(did you mean "tables"\?\)/,
+  );
+  await Deno.remove(lake.root, { recursive: true });
+});
