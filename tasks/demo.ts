@@ -16,6 +16,7 @@ import { openDeltaLake } from "../src/io/delta_lake.ts";
 import { type CommandSpec, helpText, parseCliArgs } from "../src/cli/args.ts";
 import { formatIngestReport } from "../src/cli/ingest_report.ts";
 import { ProgressBar } from "../src/cli/progress_bar.ts";
+import { LAKE_FLAG_HELP, lakeRootFlag } from "../src/cli/lake_flag.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { formatTable } from "../src/cli/table.ts";
 import { UserError } from "../src/cli/user_error.ts";
@@ -25,7 +26,6 @@ import {
   writeSampleBronze,
 } from "../src/sample/sample_bronze.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
-import { jobLakeRoot, LAKE_FLAG_HELP } from "../src/cli/lake_location.ts";
 
 const SPEC: CommandSpec = {
   usage: "deno task demo [options]",
@@ -53,7 +53,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(helpText(SPEC));
     return 0;
   }
-  const root = jobLakeRoot(v.lake as string | undefined);
+  const root = await lakeRootFlag(v.lake as string | undefined);
   const rows = v.rows === undefined ? 400 : Number(v.rows);
   if (!Number.isSafeInteger(rows) || rows < 1 || rows > 1_000_000) {
     throw new UserError(`Invalid --rows "${v.rows}": expected an integer from 1 to 1000000`);

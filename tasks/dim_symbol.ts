@@ -20,10 +20,10 @@ import { fromTardisInstruments } from "../src/domain/tardis_instruments.ts";
 import { INSTRUMENTS_DIR } from "../src/io/bronze_layout.ts";
 import { openDeltaLake } from "../src/io/delta_lake.ts";
 import { type CommandSpec, helpText, parseCliArgs, parseTimestampFlag } from "../src/cli/args.ts";
+import { LAKE_FLAG_HELP, lakeRootFlag } from "../src/cli/lake_flag.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { UserError } from "../src/cli/user_error.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
-import { jobLakeRoot, LAKE_FLAG_HELP } from "../src/cli/lake_location.ts";
 
 const SPEC: CommandSpec = {
   usage: "deno task dim-symbol <sync|rebuild> [options]",
@@ -56,7 +56,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0];
-  const root = jobLakeRoot(v.lake as string | undefined);
+  const root = await lakeRootFlag(v.lake as string | undefined);
   const { dimSymbol } = buildIngestion(openDeltaLake(root));
   const instrumentsDir = joinUri(joinUri(root, BRONZE_DIR), INSTRUMENTS_DIR);
   const instruments = storageForUri(instrumentsDir);
@@ -89,6 +89,14 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (command === "rebuild") {
+    for (const flag of ["file", "effective-ts"]) {
+      if (v[flag] !== undefined) {
+        throw new UserError(
+          `Option --${flag} does not apply to "rebuild": it replays every instrument file kept ` +
+            `in bronze; use "sync --${flag} ..." to add one`,
+        );
+      }
+    }
     const kept = (await instruments.list(""))
       .filter((o) => !o.path.includes("/") && o.path.endsWith(".json"));
     const names = kept.map((o) => o.path);

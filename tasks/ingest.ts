@@ -10,12 +10,13 @@ import { EVENT_TABLES } from "../src/domain/event_tables.ts";
 import { exchangeId, UnknownExchangeError } from "../src/domain/exchanges.ts";
 import { openDeltaLake } from "../src/io/delta_lake.ts";
 import { type CommandSpec, helpText, parseCliArgs, parseDateFlag } from "../src/cli/args.ts";
+import { checkBronzeExchanges } from "../src/cli/bronze_exchanges.ts";
 import { formatIngestReport } from "../src/cli/ingest_report.ts";
 import { ProgressBar } from "../src/cli/progress_bar.ts";
+import { checkedLocation, LAKE_FLAG_HELP, lakeRootFlag } from "../src/cli/lake_flag.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { UserError } from "../src/cli/user_error.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
-import { checkedLocation, jobLakeRoot, LAKE_FLAG_HELP } from "../src/cli/lake_location.ts";
 
 const SPEC: CommandSpec = {
   usage: "deno task ingest [options]",
@@ -55,7 +56,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(helpText(SPEC));
     return 0;
   }
-  const root = jobLakeRoot(v.lake as string | undefined);
+  const root = await lakeRootFlag(v.lake as string | undefined);
   const dataTypes = _list(v["data-type"] as string | undefined);
   for (const t of dataTypes ?? []) {
     if (!EVENT_TABLES[t]) {
@@ -91,6 +92,7 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   const lake = openDeltaLake(root, { bronzeDir: bronze });
+  if (exchanges) await checkBronzeExchanges(lake.source, exchanges);
   const services = buildIngestion(lake);
   const dryRun = Boolean(v["dry-run"]);
   if (!dryRun && (await lake.dim.readAll()).height === 0) {

@@ -447,6 +447,18 @@ export class S3Storage implements ObjectStorage {
     return out;
   }
 
+  /** A 404: a missing key, or (error code `NoSuchBucket`) a missing bucket. */
+  #notFound(res: _Response, operation: string, key: string, path: string): Error {
+    const code = _tag(new TextDecoder().decode(res.body.subarray(0, 4096)), "Code");
+    if (code !== "NoSuchBucket") return new FileNotFoundError(path);
+    return new S3Error(
+      `S3 ${operation} of "${
+        this.#uri(key)
+      }" failed: HTTP 404 NoSuchBucket: the bucket "${this.bucket}" does not exist`,
+      { operation, bucket: this.bucket, key, status: 404, code },
+    );
+  }
+
   /**
    * The bytes of an object, or of a range of it (a ranged GET).
    *
@@ -474,7 +486,7 @@ export class S3Storage implements ObjectStorage {
       headers,
       accept: [404, 416],
     });
-    if (res.status === 404) throw new FileNotFoundError(path);
+    if (res.status === 404) throw this.#notFound(res, "GET", key, path);
     if (res.status === 416) return new Uint8Array(0);
     return res.body;
   }
@@ -500,7 +512,7 @@ export class S3Storage implements ObjectStorage {
       accept: [404],
       stream: true,
     });
-    if (first.status === 404) throw new FileNotFoundError(path);
+    if (first.status === 404) throw this.#notFound(first, "GET", key, path);
     const etag = first.headers.get("etag");
     const total = Number(first.headers.get("content-length") ?? Number.NaN);
     const idle = this.#opts.requestTimeoutMs ?? 30_000;
@@ -678,6 +690,13 @@ export class S3Storage implements ObjectStorage {
           this.bucket,
         );
       }
+    } catch (e) {
+      if (!(e instanceof S3Error)) throw e;
+      throw new S3Error(
+        `Cannot write to "${this.root}": the check that the store honours If-None-Match failed: ${e.message}`,
+        { operation: e.operation, bucket: e.bucket, key: e.key, status: e.status, code: e.code },
+        { cause: e },
+      );
     } finally {
       await this.#request({ method: "DELETE", key, operation: "DELETE", accept: [404] })
         .catch(() => {});
