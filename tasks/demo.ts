@@ -9,12 +9,13 @@
  */
 import { rm } from "node:fs/promises";
 import pl from "nodejs-polars";
-import { BRONZE_DIR, lakeRoot } from "../src/config.ts";
+import { BRONZE_DIR } from "../src/config.ts";
 import { decodeFixedPoint } from "../src/domain/fixed_point.ts";
 import { openDeltaLake } from "../src/io/delta_lake.ts";
 import { type CommandSpec, helpText, parseCliArgs } from "../src/cli/args.ts";
 import { formatIngestReport } from "../src/cli/ingest_report.ts";
 import { ProgressBar } from "../src/cli/progress_bar.ts";
+import { lakeRootFlag } from "../src/cli/lake_flag.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { formatTable } from "../src/cli/table.ts";
 import { UserError } from "../src/cli/user_error.ts";
@@ -50,7 +51,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(helpText(SPEC));
     return 0;
   }
-  const root = lakeRoot(v.lake as string | undefined);
+  const root = await lakeRootFlag(v.lake as string | undefined);
   const rows = v.rows === undefined ? 400 : Number(v.rows);
   if (!Number.isSafeInteger(rows) || rows < 1 || rows > 1_000_000) {
     throw new UserError(`Invalid --rows "${v.rows}": expected an integer from 1 to 1000000`);

@@ -13,11 +13,12 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import pl from "nodejs-polars";
-import { BRONZE_DIR, lakeRoot } from "../src/config.ts";
+import { BRONZE_DIR } from "../src/config.ts";
 import { fromTardisInstruments } from "../src/domain/tardis_instruments.ts";
 import { INSTRUMENTS_DIR } from "../src/io/bronze_layout.ts";
 import { openDeltaLake } from "../src/io/delta_lake.ts";
 import { type CommandSpec, helpText, parseCliArgs, parseTimestampFlag } from "../src/cli/args.ts";
+import { lakeRootFlag } from "../src/cli/lake_flag.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { UserError } from "../src/cli/user_error.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
@@ -53,7 +54,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0];
-  const root = lakeRoot(v.lake as string | undefined);
+  const root = await lakeRootFlag(v.lake as string | undefined);
   const { dimSymbol } = buildIngestion(openDeltaLake(root));
   const instrumentsDir = join(root, BRONZE_DIR, INSTRUMENTS_DIR);
   if (command === "sync") {
@@ -85,6 +86,14 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (command === "rebuild") {
+    for (const flag of ["file", "effective-ts"]) {
+      if (v[flag] !== undefined) {
+        throw new UserError(
+          `Option --${flag} does not apply to "rebuild": it replays every instrument file kept ` +
+            `in bronze; use "sync --${flag} ..." to add one`,
+        );
+      }
+    }
     const names = (await readdir(instrumentsDir).catch(() => [] as string[]))
       .filter((n) => n.endsWith(".json")).sort();
     if (names.length === 0) {

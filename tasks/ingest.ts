@@ -4,13 +4,15 @@
  * @module
  */
 import { stat } from "node:fs/promises";
-import { BRONZE_DIR, lakeRoot } from "../src/config.ts";
+import { BRONZE_DIR } from "../src/config.ts";
 import { EVENT_TABLES } from "../src/domain/event_tables.ts";
 import { exchangeId, UnknownExchangeError } from "../src/domain/exchanges.ts";
 import { openDeltaLake } from "../src/io/delta_lake.ts";
 import { type CommandSpec, helpText, parseCliArgs, parseDateFlag } from "../src/cli/args.ts";
+import { checkBronzeExchanges } from "../src/cli/bronze_exchanges.ts";
 import { formatIngestReport } from "../src/cli/ingest_report.ts";
 import { ProgressBar } from "../src/cli/progress_bar.ts";
+import { lakeRootFlag } from "../src/cli/lake_flag.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { UserError } from "../src/cli/user_error.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
@@ -45,7 +47,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(helpText(SPEC));
     return 0;
   }
-  const root = lakeRoot(v.lake as string | undefined);
+  const root = await lakeRootFlag(v.lake as string | undefined);
   const dataTypes = _list(v["data-type"] as string | undefined);
   for (const t of dataTypes ?? []) {
     if (!EVENT_TABLES[t]) {
@@ -76,6 +78,7 @@ export async function main(args: string[]): Promise<number> {
     );
   }
   const lake = openDeltaLake(root);
+  if (exchanges) await checkBronzeExchanges(lake.source, exchanges);
   const services = buildIngestion(lake);
   const dryRun = Boolean(v["dry-run"]);
   if (!dryRun && (await lake.dim.readAll()).height === 0) {
