@@ -335,27 +335,37 @@ export class S3Storage implements ObjectStorage {
             stream: res.body ?? undefined,
           };
         }
-        // read the body under an idle timeout: a stalled transfer counts as a timeout
-        const chunks: Uint8Array[] = [];
-        let size = 0;
+        // read the body under an idle timeout: a stalled transfer counts as a timeout; with a
+        // known length it is read straight into one buffer
+        const length = Number(res.headers.get("content-length") ?? Number.NaN);
+        let body = new Uint8Array(Number.isFinite(length) && req.method !== "HEAD" ? length : 0);
+        const overflow: Uint8Array[] = [];
+        let filled = 0;
         if (res.body) {
           const reader = res.body.getReader();
           for (;;) {
             const { done, value } = await reader.read();
             if (done) break;
             bump();
-            chunks.push(value);
-            size += value.length;
+            if (overflow.length === 0 && filled + value.length <= body.length) {
+              body.set(value, filled);
+              filled += value.length;
+            } else {
+              overflow.push(value);
+            }
           }
         }
         clearTimeout(timer);
-        const body = chunks.length === 1 ? chunks[0] : new Uint8Array(size);
-        if (chunks.length !== 1) {
-          let off = 0;
-          for (const c of chunks) {
-            body.set(c, off);
+        if (overflow.length > 0 || filled < body.length) {
+          // no (or a wrong) length header: assemble what arrived
+          const all = new Uint8Array(filled + overflow.reduce((n, c) => n + c.length, 0));
+          all.set(body.subarray(0, filled));
+          let off = filled;
+          for (const c of overflow) {
+            all.set(c, off);
             off += c.length;
           }
+          body = all;
         }
         if (ok) return { status: res.status, headers: res.headers, body };
         const text = new TextDecoder().decode(body.subarray(0, 4096));
