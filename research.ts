@@ -21,13 +21,14 @@
  * increments in force at each row's time, partitions pruned):
  * - {@linkcode loadTrades}, {@linkcode loadQuotes}, {@linkcode loadBookSnapshot25},
  *   {@linkcode loadDerivativeTicker}, {@linkcode loadL2Updates};
- * - {@linkcode scanEvents} (lazy) and {@linkcode planEvents} (what would be read) for any
- *   event table.
+ * - {@linkcode scanTrades}, {@linkcode scanQuotes} and {@linkcode scanEvents} (any event
+ *   table): the same rows lazily, for ranges too large to hold (streaming, `sinkParquet`);
+ *   {@linkcode planEvents} shows what would be read.
  *
  * Analyse:
  * - {@linkcode asOfJoin} attaches to each trade the quote in force at its time;
- * - {@linkcode bars} aggregates trades into OHLCV bars ({@linkcode intervalMicros} parses the
- *   interval).
+ * - {@linkcode bars} aggregates trades into OHLCV bars, optionally filling empty intervals
+ *   ({@linkcode intervalMicros} parses the interval); it and `asOfJoin` keep a lazy input lazy.
  *
  * Display (in Jupyter on the Deno kernel, or as text elsewhere):
  * - {@linkcode show} displays a frame, a chart or any value;
@@ -37,7 +38,12 @@
  *   keep them); {@linkcode progressDisplay} draws a live progress bar.
  *
  * Times: {@linkcode toMicros} turns a date, an ISO-8601 string, a `Date` or microseconds into
- * Int64 microseconds; {@linkcode utcDate} gives a time's UTC day.
+ * Int64 microseconds; {@linkcode utcDate} gives a time's UTC day. Loaders return time columns
+ * as `Datetime("us", "UTC")` (`timeAs: "int64"` keeps the stored Int64).
+ *
+ * Exact 64-bit values: {@linkcode exactRecords} gives rows with Int64 ids and times as
+ * `bigint`; {@linkcode int64Values} reads one column exactly; {@linkcode int64Lit} and
+ * {@linkcode int64Series} put bigints into Polars without losing the sign.
  *
  * The nodejs-polars types these functions take and return ({@linkcode DataFrame},
  * {@linkcode LazyDataFrame}, {@linkcode Expr}, {@linkcode Series}, {@linkcode DataType}) are
@@ -72,5 +78,7 @@ export * from "./src/research/charts.ts";
 export * from "./src/research/svg_to_png.ts";
 export * from "./src/research/progress_display.ts";
 export * from "./src/research/table_view.ts";
+export * from "./src/research/exact_records.ts";
+export { type Int64Like, int64Lit, int64Series, int64Values } from "./src/domain/int64.ts";
 export * from "./src/research/show.ts";
 export type { JupyterApi } from "./src/research/_kernel.ts";

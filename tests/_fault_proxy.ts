@@ -37,7 +37,9 @@ export type Fault =
   /** Forward (the request is applied), then close the connection without answering. */
   | { kind: "drop-response" }
   /** Forward without this request header (lower case). */
-  | { kind: "strip-header"; header: string };
+  | { kind: "strip-header"; header: string }
+  /** Forward, then send only the first `bytes` bytes of the raw response and close. */
+  | { kind: "truncate"; bytes: number };
 
 /** A fault rule: applied to the next `times` requests that match. */
 export interface FaultRule {
@@ -221,7 +223,7 @@ export function startFaultProxy(upstream: string): FaultProxy {
       if (fault?.kind === "delay") await new Promise((r) => setTimeout(r, fault.ms));
       const res = await _forward(upstreamPort, head, req.body);
       if (fault?.kind === "drop-response") return;
-      await _writeAll(conn, res);
+      await _writeAll(conn, fault?.kind === "truncate" ? res.subarray(0, fault.bytes) : res);
     } catch {
       // the client went away (it timed out): nothing to answer
     } finally {

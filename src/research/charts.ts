@@ -17,6 +17,7 @@
 import { Buffer } from "node:buffer";
 import pl from "nodejs-polars";
 import { type PngImage, svgToPng } from "./svg_to_png.ts";
+import { _checkOptions } from "./_check_options.ts";
 import type { DataFrame } from "../polars_types.ts";
 
 /** A Vega-Lite specification (a plain JSON object). */
@@ -378,7 +379,19 @@ const _MARKS: Record<_Kind, Record<string, unknown>> = {
 
 const _KIND_NAMES: Record<_Kind, string> = { line: "line", bar: "bar", point: "scatter" };
 
+/** The size, title and thinning options every chart takes. */
+const _FRAME_OPTIONS = {
+  title: ["string"],
+  width: ["number"],
+  height: ["number"],
+  maxPoints: ["number"],
+} as const;
+
 function _chart(df: pl.DataFrame, options: ChartOptions, kind: _Kind): Chart {
+  _checkOptions(`${kind === "point" ? "scatter" : kind}Chart`, options, {
+    required: { x: ["string"], y: ["string", "array"] },
+    optional: { ..._FRAME_OPTIONS, zero: ["boolean"] },
+  });
   const zero = options.zero ?? kind === "bar";
   const ys = Array.isArray(options.y) ? options.y : [options.y];
   const points = _points(df, options.x, ys, options.maxPoints);
@@ -537,6 +550,16 @@ const _DOWN = "#e45756";
  * ```
  */
 export function candlestickChart(bars: DataFrame, options: CandlestickOptions = {}): Chart {
+  _checkOptions("candlestickChart", options, {
+    optional: {
+      x: ["string"],
+      open: ["string"],
+      high: ["string"],
+      low: ["string"],
+      close: ["string"],
+      ..._FRAME_OPTIONS,
+    },
+  });
   const x = options.x ?? (bars.columns.includes("bar_time") ? "bar_time" : "bar_start_us");
   const [open, high, low, close] = [
     options.open ?? "open",

@@ -9,7 +9,8 @@
  * @module
  */
 import pl from "nodejs-polars";
-import type { DataFrame } from "../polars_types.ts";
+import { _checkOptions } from "./_check_options.ts";
+import type { DataFrame, DataType, Expr } from "../polars_types.ts";
 
 /** Options of {@linkcode tableView}. */
 export interface TableViewOptions {
@@ -100,7 +101,7 @@ export class TableView {
   }
 }
 
-function _dtypeName(dtype: pl.DataType): string {
+function _dtypeName(dtype: DataType): string {
   // nodejs-polars prints e.g. "DataType(List(DataType(Float64)))"; keep "List(Float64)".
   let name = String(dtype);
   for (let i = 0; i < 4 && name.includes("DataType("); i++) {
@@ -110,7 +111,7 @@ function _dtypeName(dtype: pl.DataType): string {
 }
 
 /** A text expression for one column, exact for 64-bit integers and temporal types. */
-function _asText(name: string, dtype: pl.DataType): pl.Expr {
+function _asText(name: string, dtype: DataType): Expr {
   const variant = String(dtype.variant);
   const col = pl.col(name);
   if (variant === "List") {
@@ -138,10 +139,11 @@ function _asText(name: string, dtype: pl.DataType): pl.Expr {
  * ```
  */
 export function tableView(df: DataFrame, options: TableViewOptions = {}): TableView {
+  _checkOptions("tableView", options, { optional: { rows: ["number"], times: ["boolean"] } });
   const limit = options.rows ?? 20;
   let head = df.head(limit);
   if (options.times) {
-    const extra: pl.Expr[] = [];
+    const extra: Expr[] = [];
     const order: string[] = [];
     for (const name of head.columns) {
       order.push(name);

@@ -134,3 +134,15 @@ Deno.test("stackCharts stacks specs and SVGs; a missing column is a RangeError",
   assert.throws(() => lineChart(bars, { x: "bar_start_us", y: "vwap" }), RangeError);
   assert.throws(() => stackCharts([]), RangeError);
 });
+
+Deno.test("chart options are checked at run time", () => {
+  const df = pl.DataFrame({ t_us: [0, 60_000_000], close: [10, 11] });
+  assert.throws(
+    () => lineChart(df, { x: "t_us", y: "close", tittle: "x" } as never),
+    /Unknown option "tittle" of lineChart \(did you mean "title"\?\)/,
+  );
+  assert.throws(
+    () => lineChart(df, { x: "t_us" } as never),
+    /Missing option "y" of lineChart: required are "x", "y"/,
+  );
+});

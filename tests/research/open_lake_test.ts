@@ -84,6 +84,16 @@ Deno.test("sql without a table still runs (Polars SQL needs none)", async () => 
   assert.equal(Number(df.getColumn("one").get(0)), 1);
 });
 
+Deno.test("findSymbols on an unknown exchange lists the known ones, not source code to edit", async () => {
+  await assert.rejects(
+    () => findSymbols({ root, exchange: "nope" }),
+    (e: Error) =>
+      /Unknown exchange "nope": expected a Tardis exchange name, one of binance,/.test(
+        e.message,
+      ) && !/src\/|EXCHANGE_IDS/.test(e.message),
+  );
+});
+
 Deno.test("history lists commits newest first with operations", async () => {
   const h = await lake.history("trades");
   assert.deepEqual(h.getColumn("version").toArray().map(Number), [2, 1, 0]);
@@ -135,4 +145,22 @@ globalThis.addEventListener("unload", () => {
   } catch {
     // already gone
   }
+});
+
+Deno.test("openLake and the Lake methods check their options at run time", async () => {
+  const lake = openLake(await Deno.makeTempDir());
+  assert.throws(() => openLake({ root: "x" } as never), /Invalid argument "root" of openLake/);
+  await assert.rejects(
+    () => lake.scan("trades", { column: ["px_int"] } as never),
+    /Unknown option "column" of Lake.scan \(did you mean "columns"\?\)/,
+  );
+  assert.throws(
+    () => lake.table("trades", { versoin: 1 } as never),
+    /Unknown option "versoin" of Lake.table \(did you mean "version"\?\): allowed are "version", "asOf"/,
+  );
+  await assert.rejects(
+    () => lake.sql("SELECT 1 FROM trades", { table: {} } as never),
+    /Unknown option "table" of Lake.sql \(did you mean "tables"\?\)/,
+  );
+  await Deno.remove(lake.root, { recursive: true });
 });

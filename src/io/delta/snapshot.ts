@@ -23,6 +23,7 @@ import { LogReplay } from "./log_replay.ts";
 import {
   buildLogSegment,
   DELTA_LOG_DIR,
+  listLogSegment,
   type LogSegment,
   readLastCheckpoint,
 } from "./log_segment.ts";
@@ -174,6 +175,12 @@ export async function loadSnapshot(
   if (options.version !== undefined && options.timestamp !== undefined) {
     throw new TypeError("Cannot load a snapshot: give either version or timestamp, not both");
   }
+  if (options.timestamp === undefined) {
+    // newest or a given version: listed from the last checkpoint on when it covers the version
+    const segment = await listLogSegment(storage, { version: options.version, tableName: name });
+    return await replaySegment(storage, segment, options);
+  }
+  toMillis(options.timestamp);
   const listing = await storage.list(DELTA_LOG_DIR);
   if (listing.length === 0) {
     throw new TableNotFoundError(`No Delta table at "${name}": "_delta_log" is missing or empty`);
@@ -181,14 +188,10 @@ export async function loadSnapshot(
   const lastCheckpoint = listing.some((m) => m.path === `${DELTA_LOG_DIR}_last_checkpoint`)
     ? await readLastCheckpoint(storage)
     : undefined;
-  let version = options.version;
-  if (options.timestamp !== undefined) {
-    toMillis(options.timestamp);
-    const probe = buildLogSegment(listing, { tableName: name });
-    version = await versionAtTimestamp(storage, probe.allCommits, options.timestamp, {
-      tableName: name,
-    });
-  }
+  const probe = buildLogSegment(listing, { tableName: name });
+  const version = await versionAtTimestamp(storage, probe.allCommits, options.timestamp, {
+    tableName: name,
+  });
   const segment = buildLogSegment(listing, { version, lastCheckpoint, tableName: name });
   return await replaySegment(storage, segment, options);
 }
