@@ -34,6 +34,7 @@ export * from "./src/io/delta/vacuum.ts";
 export * from "./src/io/delta/checkpoint_writer.ts";
 export * from "./src/io/delta/schema.ts";
 export * from "./src/io/delta/partition_values.ts";
+export * from "./src/io/delta/binary_column.ts";
 export { loadSnapshot, type Snapshot } from "./src/io/delta/snapshot.ts";
 export type { Filter, Predicate, PredicateValue } from "./src/io/delta/predicate.ts";
 export type {
