@@ -74,7 +74,7 @@ export async function readDataFile(
       : pl.readParquet(Buffer.from(await storage.read(add.path)));
   } catch (e) {
     const table = storage.localPath?.("") ?? storage.root;
-    throw asMissingDataFile(e, add.path, { table, version: options.version });
+    throw await asMissingDataFile(e, storage, add.path, { table, version: options.version });
   }
   const partExprs = partitionValuesToExprs(add.partitionValues, {
     schema: options.schema,
