@@ -50,7 +50,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(helpText(SPEC));
     return 0;
   }
-  const root = (v.lake as string | undefined) ?? lakeRoot();
+  const root = lakeRoot(v.lake as string | undefined);
   const rows = v.rows === undefined ? 400 : Number(v.rows);
   if (!Number.isSafeInteger(rows) || rows < 1 || rows > 1_000_000) {
     throw new UserError(`Invalid --rows "${v.rows}": expected an integer from 1 to 1000000`);

@@ -53,7 +53,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0];
-  const root = (v.lake as string | undefined) ?? lakeRoot();
+  const root = lakeRoot(v.lake as string | undefined);
   const { dimSymbol } = buildIngestion(openDeltaLake(root));
   const instrumentsDir = join(root, BRONZE_DIR, INSTRUMENTS_DIR);
   if (command === "sync") {

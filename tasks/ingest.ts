@@ -19,7 +19,7 @@ const SPEC: CommandSpec = {
   usage: "deno task ingest [options]",
   description: `
 Ingest vendor files from <lake>/bronze into the silver Delta tables (exactly once per file).
-Files already ingested are skipped; failed files are retried. Exit code 1 if any file failed.
+Files already ingested are skipped; failed files are retried. Exit code 1 if any file failed or could not be read.
 Data types: ${Object.keys(EVENT_TABLES).join(", ")}.`,
   flags: {
     lake: { type: "string", value: "DIR", help: "Lake root (default: $LAKE_ROOT or ./lake)" },
@@ -45,7 +45,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(helpText(SPEC));
     return 0;
   }
-  const root = (v.lake as string | undefined) ?? lakeRoot();
+  const root = lakeRoot(v.lake as string | undefined);
   const dataTypes = _list(v["data-type"] as string | undefined);
   for (const t of dataTypes ?? []) {
     if (!EVENT_TABLES[t]) {
@@ -100,7 +100,9 @@ export async function main(args: string[]): Promise<number> {
   bar?.finish();
   if (dryRun) {
     console.log(`Dry run: ${result.pending} of ${result.discovered} file(s) would be ingested.`);
-    for (const f of result.files) console.log(`  ${f.meta.bronze_path}`);
+    for (const f of result.files) {
+      console.log(`  ${f.meta.bronze_path}${f.status === "failed" ? `: ${f.message}` : ""}`);
+    }
     if (result.unmatched.length > 0) {
       console.log(`Not in a bronze layout (${result.unmatched.length}):`);
       for (const u of result.unmatched) console.log(`  ${u.bronze_path}: ${u.reason}`);
@@ -108,7 +110,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   console.log(formatIngestReport(result));
-  return result.byStatus.failed > 0 ? 1 : 0;
+  return result.byStatus.failed > 0 || result.unreadable.length > 0 ? 1 : 0;
 }
 
 function _list(value: string | undefined): string[] | undefined {

@@ -69,7 +69,7 @@ export async function main(args: string[]): Promise<number> {
       `Unknown table "${table}": expected one of ${Object.keys(TABLE_PATHS).join(", ")}`,
     );
   }
-  const uri = tablePath(table as TableName, (v.lake as string | undefined) ?? lakeRoot());
+  const uri = tablePath(table as TableName, lakeRoot(v.lake as string | undefined));
   try {
     return await _run(command, uri, v);
   } catch (err) {

@@ -51,6 +51,8 @@ export class UnknownExchangeError extends Error {
   /** The name as given. */
   readonly exchange: string;
   /**
+   * Create the error.
+   *
    * @param exchange The unknown name.
    * @param options Standard error options.
    */

@@ -20,6 +20,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { Buffer } from "node:buffer";
 
 /** How a Tardis column is read. */
@@ -38,6 +39,8 @@ export class TardisCsvError extends Error {
   /** The header columns that are missing or duplicated. */
   readonly columns: string[];
   /**
+   * Create the error.
+   *
    * @param message What is wrong.
    * @param dataType The Tardis data type being parsed.
    * @param columns The offending header columns.
@@ -63,13 +66,13 @@ export interface ParseTardisCsvOptions {
 /** The result of {@linkcode parseTardisCsv}. */
 export interface ParsedTardisCsv {
   /** `file_line_number` (Int64) then the required columns, typed. */
-  rows: pl.DataFrame;
+  rows: DataFrame;
   /**
    * Rows with a cell that could not be read as its type: `file_line_number` Int64, `rule`
    * (`"parse_error"`), `detail` (the offending columns) and `raw` (the required fields as
    * text, comma-joined in header order).
    */
-  rejected: pl.DataFrame;
+  rejected: DataFrame;
   /** The header columns as found (BOM and CR stripped). */
   header: string[];
 }

@@ -13,6 +13,8 @@ import { DeltaTableRepo } from "./delta_table_repo.ts";
 /** The `dim_symbol` table of a lake. */
 export class DeltaDimSymbolRepo extends DeltaTableRepo {
   /**
+   * Create a `DeltaDimSymbolRepo`.
+   *
    * @param root The lake root. @default {lakeRoot()}
    * @example
    * ```ts

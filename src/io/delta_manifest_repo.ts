@@ -36,6 +36,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { filterPending, INGEST_MANIFEST_SCHEMA } from "../domain/ingest_manifest.ts";
 import { conformToSchema } from "../domain/table_schema.ts";
 import { DeltaTableRepo } from "./delta_table_repo.ts";
@@ -126,6 +127,8 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
   #seen: { version: number; small: number } | undefined;
 
   /**
+   * Create a `DeltaManifestRepo`.
+   *
    * @param uri Location of the manifest table.
    * @param options Mint retries and clock.
    * @example
@@ -250,7 +253,7 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    *
    * @returns The log, conformed to the manifest schema.
    */
-  async readLog(): Promise<pl.DataFrame> {
+  async readLog(): Promise<DataFrame> {
     return (await this.#readLogAndCounter()).log;
   }
 
@@ -266,7 +269,7 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    *
    * @returns One row per file id.
    */
-  async readAll(): Promise<pl.DataFrame> {
+  async readAll(): Promise<DataFrame> {
     return _latest(await this.readLog());
   }
 

@@ -31,6 +31,7 @@
  * @module
  */
 import type pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { conformToSchema, emptyFrame, type TableSchema } from "../domain/table_schema.ts";
 import { DeltaTable } from "./delta/delta_table.ts";
 import { CommitConflictError, TableNotFoundError } from "./delta/errors.ts";
@@ -81,6 +82,8 @@ export class DeltaTableRepo implements EventTableRepository {
   #serialSeen: number | undefined;
 
   /**
+   * Create a `DeltaTableRepo`.
+   *
    * @param uri Table location.
    * @param schema The table's schema; its `partitionBy` sets the physical layout.
    * @param options Write serialisation and app-id prefix.
@@ -116,7 +119,7 @@ export class DeltaTableRepo implements EventTableRepository {
    *
    * @returns The table, or an empty frame with the schema's columns when it does not exist.
    */
-  async readAll(): Promise<pl.DataFrame> {
+  async readAll(): Promise<DataFrame> {
     const table = await this.open();
     if (this.#serialize) this.#serialSeen = table?.transactionVersion(this._serialAppId()) ?? 0;
     return await this.readSnapshot(table);
@@ -137,7 +140,7 @@ export class DeltaTableRepo implements EventTableRepository {
    * if (rows.height !== 0 || rows.width !== INGEST_MANIFEST_SCHEMA.columns.length) throw new Error();
    * ```
    */
-  async readSnapshot(table: DeltaTable | undefined): Promise<pl.DataFrame> {
+  async readSnapshot(table: DeltaTable | undefined): Promise<DataFrame> {
     if (!table) return emptyFrame(this.schema);
     const df = await (await table.scan()).collect();
     if (df.height === 0) return emptyFrame(this.schema);
@@ -150,7 +153,7 @@ export class DeltaTableRepo implements EventTableRepository {
    * @param df Rows conforming to the schema.
    * @throws {CommitConflictError} When `serializeWrites` is on and another write won the race.
    */
-  async writeFull(df: pl.DataFrame): Promise<void> {
+  async writeFull(df: DataFrame): Promise<void> {
     const rows = this._prepare(df);
     const serial = await this._serialTxn();
     const res = await writeDelta(this.uri, rows, {
@@ -175,7 +178,7 @@ export class DeltaTableRepo implements EventTableRepository {
    * @param keys Key columns.
    * @throws {CommitConflictError} When a concurrent commit conflicts.
    */
-  async merge(df: pl.DataFrame, keys: string[]): Promise<void> {
+  async merge(df: DataFrame, keys: string[]): Promise<void> {
     const rows = this._prepare(df);
     if (!(await this.exists())) {
       try {
@@ -206,7 +209,7 @@ export class DeltaTableRepo implements EventTableRepository {
    * @returns The committed version, and `skipped: true` (nothing written) when the table
    * already records a `txn` of the same app id at this version or later.
    */
-  async append(df: pl.DataFrame, options: AppendOptions = {}): Promise<AppendResult> {
+  async append(df: DataFrame, options: AppendOptions = {}): Promise<AppendResult> {
     const res = await writeDelta(this.uri, this._prepare(df), {
       mode: "append",
       partitionBy: [...this.schema.partitionBy],
@@ -246,7 +249,7 @@ export class DeltaTableRepo implements EventTableRepository {
    * the same attempt) wins.
    */
   async writeFileRows(
-    df: pl.DataFrame,
+    df: DataFrame,
     options: WriteFileRowsOptions,
   ): Promise<WriteFileRowsResult> {
     const { fileId } = options;
@@ -309,6 +312,7 @@ export class DeltaTableRepo implements EventTableRepository {
     return df.height;
   }
 
+  /** Conform `df` to the table schema and sort it by the schema's sort columns. */
   private _prepare(df: pl.DataFrame, sort = true): pl.DataFrame {
     const rows = conformToSchema(df, this.schema);
     return sort && this.schema.sortBy.length > 0 && rows.height > 1
@@ -316,6 +320,7 @@ export class DeltaTableRepo implements EventTableRepository {
       : rows;
   }
 
+  /** The `txn` app id of this table's serial writer. */
   private _serialAppId(): string {
     return `pointline:${this.schema.name}:writer`;
   }

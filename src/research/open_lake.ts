@@ -7,10 +7,13 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, LazyDataFrame } from "../polars_types.ts";
 import { lakeRoot, TABLE_PATHS, type TableName, tablePath } from "../config.ts";
 import { DeltaTable } from "../io/delta/delta_table.ts";
 import type { Filter } from "../io/delta/predicate.ts";
+import { LakeSqlError } from "./lake_sql_error.ts";
 import { type TimeLike, toMicros } from "./time_like.ts";
+import { _checkArgument, _checkOptions, _LAKE_READ_OPTIONS } from "./_check_options.ts";
 
 /** Time travel: read a table as it was at a version, or at a point in time. */
 export interface TimeTravelOptions {
@@ -33,7 +36,7 @@ export interface LakeReadOptions extends TimeTravelOptions {
   /**
    * The lake root.
    *
-   * @default {lakeRoot()} `LAKE_ROOT`, else `./lake`
+   * @default {lakeRoot()} `LAKE_ROOT`, else the repository's `./lake`
    */
   root?: string;
 }
@@ -90,6 +93,8 @@ export class Lake {
   readonly root: string;
 
   /**
+   * Create a `Lake`.
+   *
    * @param root The lake root.
    */
   constructor(root: string) {
@@ -143,6 +148,8 @@ export class Lake {
    * @throws {VersionNotFoundError} When the version or time is outside the table's history.
    */
   table(name: string, options: TimeTravelOptions = {}): Promise<DeltaTable> {
+    const { root: _root, ...travel } = _LAKE_READ_OPTIONS;
+    _checkOptions("Lake.table", options, { optional: travel });
     return DeltaTable.open(this.path(name), _openOptions(options));
   }
 
@@ -155,8 +162,13 @@ export class Lake {
    * @throws {RangeError} When `name` is not a registered table.
    * @throws {TableNotFoundError} When the table does not exist in this lake.
    */
-  async scan(name: string, options: LakeScanOptions = {}): Promise<pl.LazyDataFrame> {
-    const table = await this.table(name, options);
+  async scan(name: string, options: LakeScanOptions = {}): Promise<LazyDataFrame> {
+    const { root: _root, ...travel } = _LAKE_READ_OPTIONS;
+    _checkOptions("Lake.scan", options, {
+      optional: { columns: ["array"], filter: ["array"], ...travel },
+    });
+    const { columns: _columns, filter: _filter, ...at } = options;
+    const table = await this.table(name, at);
     return table.scan({ columns: options.columns, filter: options.filter });
   }
 
@@ -169,7 +181,7 @@ export class Lake {
    * (JSON text), `engine`.
    * @throws {TableNotFoundError} When the table does not exist in this lake.
    */
-  async history(name: string, limit?: number): Promise<pl.DataFrame> {
+  async history(name: string, limit?: number): Promise<DataFrame> {
     const table = await this.table(name);
     const entries = (await table.history(limit)) as unknown as Record<string, unknown>[];
     const rows = entries.map((e) => ({
@@ -197,7 +209,8 @@ export class Lake {
    * @param query A SQL query, e.g. `SELECT exchange, count(*) AS n FROM trades GROUP BY 1`.
    * @param options Time travel per table.
    * @returns The result, collected.
-   * @throws {RangeError} When the query names no existing table.
+   * @throws {LakeSqlError} When Polars rejects the query (syntax, unknown column or table, types):
+   * Polars' message and the query; for an unknown table, also the tables the lake has.
    * @example
    * ```ts ignore
    * import { openLake } from "./open_lake.ts";
@@ -206,29 +219,46 @@ export class Lake {
    * if (df.height !== 1) throw new Error("one row expected");
    * ```
    */
-  async sql(query: string, options: LakeSqlOptions = {}): Promise<pl.DataFrame> {
+  async sql(query: string, options: LakeSqlOptions = {}): Promise<DataFrame> {
+    _checkOptions("Lake.sql", options, { optional: { tables: ["object"] } });
     const existing = await this.tables();
     const named = existing.filter((name) => new RegExp(`\\b${name}\\b`, "i").test(query));
-    if (named.length === 0) {
-      throw new RangeError(
-        `Query names no table of the lake at "${this.root}": available are ${
-          existing.join(", ") || "none"
-        }`,
-      );
-    }
-    const frames: Record<string, pl.LazyDataFrame> = {};
+    const frames: Record<string, LazyDataFrame> = {};
     for (const name of named) {
       frames[name] = await this.scan(name, options.tables?.[name] ?? {});
     }
-    const context = pl.SQLContext(frames);
-    return context.execute(query).collect();
+    const fail = (error: unknown): never => {
+      let message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+      if (/relation '.*' was not found/.test(message)) {
+        message += `; the lake at "${this.root}" has ${
+          existing.length > 0 ? `tables ${existing.join(", ")}` : "no tables"
+        }`;
+      }
+      throw new LakeSqlError(query, message, { cause: error });
+    };
+    // nodejs-polars returns a failed plan as a lazy frame wrapping the error (its collect then
+    // throws an unrelated TypeError), so the error is taken from the plan before collecting.
+    let planned: pl.LazyDataFrame;
+    try {
+      planned = pl.SQLContext(frames).execute(query);
+    } catch (error) {
+      return fail(error);
+    }
+    const inner = (planned as unknown as { _ldf?: unknown })._ldf;
+    if (inner instanceof Error) return fail(inner);
+    try {
+      return await planned.collect();
+    } catch (error) {
+      return fail(error);
+    }
   }
 }
 
 /**
  * Open the lake at `root` for reading.
  *
- * @param root The lake root; defaults to `LAKE_ROOT`, else `./lake`.
+ * @param root The lake root; defaults to `LAKE_ROOT`, else the repository's `./lake` (see
+ * {@linkcode lakeRoot}).
  * @returns A read-only {@linkcode Lake} handle (no IO happens until a method is called).
  * @example
  * ```ts
@@ -237,6 +267,7 @@ export class Lake {
  * if (lake.path("trades") !== "/data/lake/silver/trades") throw new Error("bad path");
  * ```
  */
-export function openLake(root: string = lakeRoot()): Lake {
-  return new Lake(root);
+export function openLake(root?: string): Lake {
+  if (root !== undefined) _checkArgument("openLake", "root", root, ["string"]);
+  return new Lake(lakeRoot(root));
 }

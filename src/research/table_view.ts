@@ -11,6 +11,8 @@
  */
 import pl from "nodejs-polars";
 import { binaryAsHex, polarsTypesOf } from "../io/delta/binary_column.ts";
+import { _checkOptions } from "./_check_options.ts";
+import type { DataFrame, DataType, Expr } from "../polars_types.ts";
 
 /** Options of {@linkcode tableView}. */
 export interface TableViewOptions {
@@ -40,6 +42,8 @@ export class TableView {
   readonly height: number;
 
   /**
+   * Create a `TableView`.
+   *
    * @param columns Column names.
    * @param dtypes Column data types.
    * @param cells Row-major text cells.
@@ -99,7 +103,7 @@ export class TableView {
   }
 }
 
-function _dtypeName(dtype: pl.DataType): string {
+function _dtypeName(dtype: DataType): string {
   // nodejs-polars prints e.g. "DataType(List(DataType(Float64)))"; keep "List(Float64)".
   let name = String(dtype);
   for (let i = 0; i < 4 && name.includes("DataType("); i++) {
@@ -109,7 +113,7 @@ function _dtypeName(dtype: pl.DataType): string {
 }
 
 /** A text expression for one column, exact for 64-bit integers and temporal types. */
-function _asText(name: string, dtype: pl.DataType): pl.Expr {
+function _asText(name: string, dtype: DataType): Expr {
   const variant = String(dtype.variant);
   const col = pl.col(name);
   if (variant === "Binary") return binaryAsHex(name);
@@ -138,12 +142,13 @@ import { binaryAsHex, polarsTypesOf } from "../io/delta/binary_column.ts";
  * if (view.cells[0][0] !== "-3012303369023998542") throw new Error("64-bit id must stay exact");
  * ```
  */
-export function tableView(df: pl.DataFrame, options: TableViewOptions = {}): TableView {
+export function tableView(df: DataFrame, options: TableViewOptions = {}): TableView {
+  _checkOptions("tableView", options, { optional: { rows: ["number"], times: ["boolean"] } });
   const limit = options.rows ?? 20;
   let head = df.head(limit);
   let types = polarsTypesOf(head);
   if (options.times) {
-    const extra: pl.Expr[] = [];
+    const extra: Expr[] = [];
     const order: string[] = [];
     for (const name of head.columns) {
       order.push(name);

@@ -21,6 +21,7 @@
  */
 import { gunzipSync } from "node:zlib";
 import type pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import type { EventTableSpec } from "../domain/event_table.ts";
 import { transformTardisFile } from "../domain/event_table.ts";
 import { QUARANTINE_SCHEMA } from "../domain/quarantine.ts";
@@ -37,6 +38,8 @@ export class FileIngestError extends Error {
   /** The bronze path. */
   readonly bronzePath: string;
   /**
+   * Create the error.
+   *
    * @param bronzePath The bronze path.
    * @param message What is wrong.
    * @param options Standard error options.
@@ -63,7 +66,7 @@ export interface IngestFileContext {
   /** Older ids of the same path whose rows this file replaces. @default {[]} */
   supersededFileIds?: readonly number[];
   /** The `dim_symbol` table. */
-  dim: pl.DataFrame;
+  dim: DataFrame;
 }
 
 /** What ingesting one file did. */
@@ -80,7 +83,7 @@ export interface FileIngestOutcome {
   tsLocalMinUs: number | null;
   /** Largest `ts_local_us` of the written rows, or null. */
   tsLocalMaxUs: number | null;
-  /** A one-line reason when status is `quarantined` (the most frequent rule). */
+  /** A one-line summary when rows were quarantined: counts by rule, every rule named. */
   message: string | null;
   /** True when the commit had already landed (a re-run after a crash). */
   skipped: boolean;
@@ -168,6 +171,8 @@ export class EventTableService {
   #source: BronzeSource;
 
   /**
+   * Create a `EventTableService`.
+   *
    * @param options Spec, repositories and bronze source.
    * @example
    * ```ts
@@ -275,7 +280,12 @@ function _outcome(
   };
 }
 
-/** `3 of 10 rows quarantined: symbol_resolved (2: <detail>), price_positive (1)`. */
+/**
+ * `5 of 10 rows quarantined: symbol_resolved (2: <detail>), price_positive (1: <detail>),
+ * side_known (1: <detail>), and 1 more rule: amount_on_grid (1)`: the three most frequent
+ * rules with a sample detail, then every other rule with its count (up to
+ * {@linkcode _MAX_OTHER_RULES} names, then how many more), so no rule is hidden.
+ */
 function _rejectionSummary(q: pl.DataFrame, rejected: number, read: number): string {
   const counts = new Map<string, number>();
   const details = new Map<string, string>();
@@ -287,8 +297,21 @@ function _rejectionSummary(q: pl.DataFrame, rejected: number, read: number): str
     counts.set(rule, (counts.get(rule) ?? 0) + 1);
     if (!details.has(rule) && det[i]) details.set(rule, String(det[i]));
   });
-  const parts = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([rule, n]) =>
+  const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const parts = sorted.slice(0, 3).map(([rule, n]) =>
     `${rule} (${n}${details.has(rule) ? `: ${details.get(rule)!.slice(0, 120)}` : ""})`
   );
+  const others = sorted.slice(3);
+  if (others.length > 0) {
+    const named = others.slice(0, _MAX_OTHER_RULES).map(([rule, n]) => `${rule} (${n})`);
+    const unnamed = others.length - named.length;
+    parts.push(
+      `and ${others.length} more rule${others.length === 1 ? "" : "s"}: ${named.join(", ")}` +
+        (unnamed > 0 ? ` and ${unnamed} others` : ""),
+    );
+  }
   return `${rejected} of ${read} rows quarantined: ${parts.join(", ")}`;
 }
+
+/** Most rules named after the first three in a quarantine summary. */
+const _MAX_OTHER_RULES = 20;

@@ -3,7 +3,11 @@
  *
  * 1. **Discover**: `source.listFiles(glob)`, narrowed by exchange / data type / date range
  *    before hashing. Files in no layout, and files whose data type has no event table, are
- *    reported in the result (never silently dropped) and not ingested.
+ *    reported in the result (never silently dropped) and not ingested. A file that cannot be
+ *    stat'ed, opened or hashed (see `UnreadableBronzeFile`) ends `failed` in the result with
+ *    its reason, and the run goes on; as its content, so its identity `(bronze_path,
+ *    sha256)`, is unknown, it gets no id and no manifest row, and the next run tries it again.
+ *    A folder that cannot be listed is reported in `unreadable` too.
  * 2. **Filter**: `manifest.filterPending` — one batch anti-join on `(bronze_path, sha256)`.
  * 3. **Resolve ids**: `manifest.resolveFileIds` mints every new id in one commit (ids are the
  *    same for the same bronze set in every clean run, and unique across concurrent runs).
@@ -24,6 +28,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { parseBronzePath } from "../io/bronze_layout.ts";
 import type {
   BronzeFileCandidate,
@@ -32,6 +37,7 @@ import type {
   IngestionManifestRepository,
   IngestStatus,
   UnmatchedBronzeFile,
+  UnreadableBronzeFile,
 } from "../io/protocols.ts";
 import type { EventTableService } from "./event_table_service.ts";
 
@@ -46,6 +52,8 @@ export class DuplicateBronzeFileError extends Error {
   /** The path that holds the same logical file. */
   readonly duplicateOf: string;
   /**
+   * Create the error.
+   *
    * @param bronzePath The path not ingested.
    * @param duplicateOf The path ingested instead.
    * @example
@@ -106,9 +114,9 @@ export interface IngestRunOptions {
 
 /** What happened to one file. */
 export interface FileResult {
-  /** The file. */
+  /** The file (`sha256` empty when it could not be read). */
   meta: BronzeFileMetadata;
-  /** Its id (undefined in a dry run). */
+  /** Its id (undefined in a dry run, and for a file that could not be read to hash it). */
   fileId?: number;
   /** Final status (`pending` in a dry run). */
   status: IngestStatus;
@@ -124,7 +132,7 @@ export interface FileResult {
 
 /** The outcome of a run. */
 export interface IngestRunResult {
-  /** Recognised files matching the filters. */
+  /** Recognised files matching the filters (readable or not). */
   discovered: number;
   /** Files the manifest said were pending. */
   pending: number;
@@ -132,6 +140,11 @@ export interface IngestRunResult {
   files: FileResult[];
   /** Files in no layout (or with an unsafe path), with the reason. */
   unmatched: UnmatchedBronzeFile[];
+  /**
+   * Entries found but unreadable, with the reason: files (also in `files` as `failed`, without
+   * a file id) and folders that cannot be listed (path ending in `/`).
+   */
+  unreadable: UnreadableBronzeFile[];
   /** Recognised files whose data type has no event table. */
   unsupported: BronzeFileMetadata[];
   /** Counts by status. */
@@ -149,7 +162,7 @@ export interface IngestionServiceOptions {
   /** Event-table services by Tardis data type. */
   services: Readonly<Record<string, EventTableService>>;
   /** Loads the `dim_symbol` table (once per run). */
-  loadDim: () => Promise<pl.DataFrame>;
+  loadDim: () => Promise<DataFrame>;
 }
 
 /** The bronze-to-silver ingestion loop. */
@@ -160,6 +173,8 @@ export class IngestionService {
   #loadDim: () => Promise<pl.DataFrame>;
 
   /**
+   * Create a `IngestionService`.
+   *
    * @param options Source, manifest, per-type services and the dim loader.
    * @example
    * ```ts
@@ -191,6 +206,7 @@ export class IngestionService {
    */
   async run(options: IngestRunOptions = {}): Promise<IngestRunResult> {
     const unmatched: UnmatchedBronzeFile[] = [];
+    const unreadable: UnreadableBronzeFile[] = [];
     const unsupported: BronzeFileMetadata[] = [];
     const candidates: BronzeFileMetadata[] = [];
     const exchanges = options.exchanges?.map((e) => e.trim().toLowerCase());
@@ -202,6 +218,7 @@ export class IngestionService {
     for await (
       const meta of this.#source.listFiles(options.glob ?? "**", {
         onUnmatched: (u) => unmatched.push(u),
+        onUnreadable: (u) => unreadable.push(u),
         filter: keep,
       })
     ) {
@@ -219,10 +236,11 @@ export class IngestionService {
       retryQuarantined: options.retryQuarantined,
     });
     const result: IngestRunResult = {
-      discovered: candidates.length,
+      discovered: candidates.length + unreadable.filter((u) => u.candidate).length,
       pending: pending.length,
       files: [],
       unmatched,
+      unreadable,
       unsupported,
       byStatus: { pending: 0, success: 0, failed: 0, quarantined: 0 },
       rowsByTable: {},
@@ -233,9 +251,13 @@ export class IngestionService {
         result.files.push(_fileResult(meta, undefined, "pending", 0, 0, 0, null));
         result.byStatus.pending++;
       }
+      _addUnreadable(result, unreadable);
       return result;
     }
-    if (pending.length === 0) return result;
+    if (pending.length === 0) {
+      _addUnreadable(result, unreadable);
+      return result;
+    }
     const entries = await this.#manifest.resolveFileIds(pending);
     const owners = await this._logicalOwners(candidates);
     const dim = await this.#loadDim();
@@ -299,6 +321,7 @@ export class IngestionService {
         rows: file.rowsWritten,
       });
     }
+    _addUnreadable(result, unreadable);
     return result;
   }
 
@@ -338,6 +361,21 @@ export class IngestionService {
       if (!owners.has(key)) owners.set(key, m.bronze_path);
     }
     return owners;
+  }
+}
+
+/**
+ * Unreadable files end `failed` in the result (after the ingested ones), with no file id: the
+ * message says why. Folders stay in `result.unreadable` only.
+ */
+function _addUnreadable(result: IngestRunResult, unreadable: readonly UnreadableBronzeFile[]) {
+  for (const u of unreadable) {
+    if (u.candidate === undefined) continue;
+    const message = `Cannot read "${u.bronze_path}": ${u.reason}`;
+    result.files.push(
+      _fileResult({ ...u.candidate, sha256: "" }, undefined, "failed", 0, 0, 0, message),
+    );
+    result.byStatus.failed++;
   }
 }
 

@@ -9,7 +9,8 @@ import pl from "nodejs-polars";
 import type { BronzeFileMetadata, BronzeSource, ListFilesOptions } from "../../src/io/protocols.ts";
 import { IngestionService } from "../../src/services/ingestion_service.ts";
 import { TARDIS_FIXTURES } from "../_fixtures.ts";
-import { makeLake, putBronze, sampleFile } from "./_lake.ts";
+import { mkfifo } from "../_special_files.ts";
+import { makeLake, putBronze, sampleFile, taskCommand } from "./_lake.ts";
 
 const DAY = "2024-07-30";
 const HEADER = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount";
@@ -317,6 +318,47 @@ Deno.test("bad-input set: every broken file gets the right status and message, g
 
     // The run's exit rule: failures make the job fail.
     assert.ok(result.byStatus.failed > 0);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+Deno.test("ingest goes on past bronze entries it cannot read and prints its summary", async () => {
+  const t = await makeLake();
+  try {
+    const good = sampleFile("trades", "BTCUSDT", DAY, 5);
+    await putBronze(t.root, good.path, good.csv);
+    const flat = (date: string) => `datasets/binance-futures_trades_${date}_BTCUSDT.csv.gz`;
+    await Deno.mkdir(`${t.root}/bronze/datasets`);
+    await Deno.symlink("/proc/self/mem", `${t.root}/bronze/${flat("2024-07-01")}`); // EIO
+    await Deno.symlink(`${t.root}/gone`, `${t.root}/bronze/${flat("2024-07-02")}`);
+    await mkfifo(`${t.root}/bronze/${flat("2024-07-03")}`);
+    await putBronze(t.root, "datasets/binance-futures_trades_2024-07-04_BTC\nUSDT.csv.gz", "x");
+    const out = await taskCommand("ingest.ts", ["--lake", t.root]).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, stderr);
+    assert.doesNotMatch(stderr, /error|\n\s+at /, "no error line or stack trace");
+    assert.match(stdout, /^Discovered 4 file\(s\), 1 pending, 4 processed\./);
+    assert.match(stdout, /\nsuccess +1\nfailed +3\n/);
+    assert.match(stdout, /\ntrades +5\n/);
+    for (
+      const [date, reason] of [
+        ["2024-07-01", "I/O error \\(EIO\\)"],
+        ["2024-07-02", `dangling symbolic link \\(target ".+/gone" does not exist\\)`],
+        ["2024-07-03", "not a regular file \\(a FIFO\\)"],
+      ]
+    ) {
+      const path = flat(date).replaceAll(".", "\\.");
+      assert.match(stdout, new RegExp(`\n  ${path}: Cannot read "${path}": ${reason}\n`));
+    }
+    assert.match(
+      stdout,
+      /Not in a bronze layout \(1\):\n {2}"datasets\/binance-futures_trades_2024-07-04_BTC\\nUSDT\.csv\.gz": .*control character \(U\+000A\)/,
+    );
+    // Unreadable files have no identity yet: no manifest row, tried again on the next run.
+    const manifest = await t.lake.manifest.readAll();
+    assert.deepEqual(manifest.getColumn("bronze_path").toArray(), [good.path]);
   } finally {
     await t.cleanup();
   }

@@ -17,6 +17,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, DataType, Expr } from "../../polars_types.ts";
 import { BINARY_DTYPE } from "./schema.ts";
 
 const _HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
@@ -36,7 +37,7 @@ const _BYTES = Array.from({ length: 256 }, (_, i) => i);
  * if (JSON.stringify(back) !== '["00ff",null,""]') throw new Error(JSON.stringify(back));
  * ```
  */
-export function binaryAsHex(column: string | pl.Expr): pl.Expr {
+export function binaryAsHex(column: string | Expr): Expr {
   const e = typeof column === "string" ? pl.col(column) : column;
   const hex = e.cast(pl.List(pl.UInt8))
     .lst.eval(pl.element().replaceStrict(_BYTES, _HEX, undefined, pl.Utf8))
@@ -57,7 +58,7 @@ export function binaryAsHex(column: string | pl.Expr): pl.Expr {
  * if (df.height !== 1) throw new Error("one row");
  * ```
  */
-export function hexAsBinary(expr: pl.Expr): pl.Expr {
+export function hexAsBinary(expr: Expr): Expr {
   return expr.str.decode("hex", true);
 }
 
@@ -74,7 +75,7 @@ export function hexAsBinary(expr: pl.Expr): pl.Expr {
  * if (df.select(binaryAsHex("b")).getColumn("b").get(0) !== "01ab") throw new Error("01ab");
  * ```
  */
-export function binaryLiteral(bytes: Uint8Array | null): pl.Expr {
+export function binaryLiteral(bytes: Uint8Array | null): Expr {
   const hex = bytes === null ? null : Array.from(bytes, (b) => _HEX[b]).join("");
   return hexAsBinary(pl.lit(hex).cast(pl.Utf8));
 }
@@ -97,11 +98,11 @@ export function binaryLiteral(bytes: Uint8Array | null): pl.Expr {
  * if (!isBinaryDtype(types.b) || types.n.variant !== "Float64") throw new Error("types");
  * ```
  */
-export function polarsTypesOf(df: pl.DataFrame): Record<string, pl.DataType> {
+export function polarsTypesOf(df: DataFrame): Record<string, DataType> {
   try {
-    return df.schema as Record<string, pl.DataType>;
+    return df.schema as Record<string, DataType>;
   } catch { /* a column nodejs-polars cannot name: find it */ }
-  const out: Record<string, pl.DataType> = {};
+  const out: Record<string, DataType> = {};
   const empty = df.head(0);
   for (const name of df.columns) {
     try {

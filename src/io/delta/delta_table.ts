@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type pl from "nodejs-polars";
+import type { LazyDataFrame } from "../../polars_types.ts";
 import { fileURLToPath } from "node:url";
 import {
   type AddAction,
@@ -15,6 +15,7 @@ import {
   type ProtocolAction,
 } from "./actions.ts";
 import { LocalStorage } from "./local_storage.ts";
+import { listLogSegment } from "./log_segment.ts";
 import type { Filter } from "./predicate.ts";
 import { type ScanOptions, scanSnapshot, selectFiles } from "./scan.ts";
 import type { StructType } from "./schema.ts";
@@ -176,7 +177,7 @@ export class DeltaTable {
    * @returns A `LazyDataFrame` of the matching rows.
    * @throws {TypeError} For unknown columns or a malformed filter.
    */
-  async scan(options: ScanOptions = {}): Promise<pl.LazyDataFrame> {
+  async scan(options: ScanOptions = {}): Promise<LazyDataFrame> {
     const { frame } = await scanSnapshot(this.storage, this.snapshot, {
       ...options,
       tableRoot: this._tableRoot(),
@@ -191,7 +192,11 @@ export class DeltaTable {
    * @returns One entry per commit whose file still exists.
    */
   async history(limit?: number): Promise<HistoryEntry[]> {
-    const commits = this.snapshot.segment.allCommits
+    // a segment listed from its checkpoint on knows only the newer commits: list them all
+    const segment = this.snapshot.segment.listedFrom === undefined
+      ? this.snapshot.segment
+      : await listLogSegment(this.storage, { version: this.version, fullListing: true });
+    const commits = segment.allCommits
       .filter((c) => c.version <= this.version)
       .reverse()
       .slice(0, limit ?? Infinity);
@@ -263,6 +268,7 @@ export class DeltaTable {
     return await writeCheckpoint(this.storage, this.snapshot);
   }
 
+  /** The table's root folder on the local disk, or its storage root elsewhere (internal). */
   _tableRoot(): string {
     const local = this.storage.localPath?.("");
     if (local !== undefined) return local;

@@ -9,6 +9,8 @@
 /** Base class of every Delta-layer error. */
 export class DeltaError extends Error {
   /**
+   * Create the error.
+   *
    * @param message Sentence case, no trailing period, values quoted.
    * @param options Standard error options (`cause`).
    */
@@ -21,6 +23,8 @@ export class DeltaError extends Error {
 /** The location holds no Delta table (no `_delta_log`, or an empty one). */
 export class TableNotFoundError extends DeltaError {
   /**
+   * Create the error.
+   *
    * @param message What was looked for and where.
    * @param options Standard error options.
    */
@@ -33,6 +37,8 @@ export class TableNotFoundError extends DeltaError {
 /** The log is inconsistent: a version gap, a corrupt or empty commit, missing protocol or metadata. */
 export class CorruptLogError extends DeltaError {
   /**
+   * Create the error.
+   *
    * @param message What is wrong, naming the file.
    * @param options Standard error options.
    */
@@ -47,6 +53,8 @@ export class UnsupportedFeatureError extends DeltaError {
   /** The feature name, or `readerVersion=N` / `writerVersion=N`. */
   readonly feature: string;
   /**
+   * Create the error.
+   *
    * @param feature The unsupported feature.
    * @param message Optional detail; a default message names the feature.
    * @param options Standard error options.
@@ -61,6 +69,8 @@ export class UnsupportedFeatureError extends DeltaError {
 /** A requested version or timestamp does not exist in the table's history. */
 export class VersionNotFoundError extends DeltaError {
   /**
+   * Create the error.
+   *
    * @param message Which version or timestamp, and what range exists.
    * @param options Standard error options.
    */
@@ -75,6 +85,8 @@ export class SchemaMismatchError extends DeltaError {
   /** The differing columns. */
   readonly columns: string[];
   /**
+   * Create the error.
+   *
    * @param message What differs.
    * @param columns The differing columns.
    * @param options Standard error options.
@@ -93,6 +105,8 @@ export class CommitConflictError extends DeltaError {
   /** Why the two transactions conflict, for example `concurrent metadata change`. */
   readonly reason: string;
   /**
+   * Create the error.
+   *
    * @param winningVersion The version that conflicts.
    * @param reason Why.
    * @param options Standard error options.
@@ -108,6 +122,8 @@ export class CommitConflictError extends DeltaError {
 /** A write in mode `error` found a table already at the location. */
 export class TableAlreadyExistsError extends DeltaError {
   /**
+   * Create the error.
+   *
    * @param message Which table exists, and at what version.
    * @param options Standard error options.
    */
@@ -130,6 +146,8 @@ export class MissingDataFileError extends CorruptLogError {
   /** The file's path as the log gives it (decoded, relative to the table root or absolute). */
   readonly path: string;
   /**
+   * Create the error.
+   *
    * @param table The table root.
    * @param version The version read, when known.
    * @param path The missing file.
@@ -164,6 +182,8 @@ export class ValueOutOfRangeError extends SchemaMismatchError {
   /** One value that does not fit, as text. */
   readonly sample: string;
   /**
+   * Create the error.
+   *
    * @param column The column.
    * @param tableType The table's type of the column (Delta type name).
    * @param sample One value that does not fit, as text.

@@ -76,6 +76,8 @@ export class LocalStorage implements ObjectStorage {
   readonly root: string;
 
   /**
+   * Create a `LocalStorage`.
+   *
    * @param rootDir A folder path or a `file://` URI. It need not exist yet.
    */
   constructor(rootDir: string) {
@@ -169,6 +171,7 @@ export class LocalStorage implements ObjectStorage {
     await this._publish(tmp, target, path, options);
   }
 
+  /** Collect into `out` the files under folder `dirKey` whose keys start with `prefix` (internal). */
   _walk(dirKey: string, prefix: string, out: ObjectMeta[]): Promise<void> {
     // Synchronous file-system calls on purpose: a log folder holds thousands of small files,
     // and per-call overhead of async ops dominates (10,000 async stats take several times

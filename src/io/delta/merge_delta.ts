@@ -18,6 +18,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../../polars_types.ts";
 import type { AddAction } from "./actions.ts";
 import type { CommitRetryOptions } from "./commit.ts";
 import { type ParquetCompression, writeDataFiles } from "./data_file_writer.ts";
@@ -135,7 +136,7 @@ const _HIT = "__pointline_hit";
  */
 export async function mergeDelta(
   uri: string,
-  source: pl.DataFrame,
+  source: DataFrame,
   options: MergeDeltaOptions,
 ): Promise<MergeResult> {
   const whenMatched = options.whenMatched ?? "update";

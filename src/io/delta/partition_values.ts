@@ -26,6 +26,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { Expr } from "../../polars_types.ts";
 import { CorruptLogError, UnsupportedFeatureError } from "./errors.ts";
 import { binaryLiteral } from "./binary_column.ts";
 import { decimalParams, type DeltaDataType, deltaToPolars, type StructType } from "./schema.ts";
@@ -367,7 +368,7 @@ function _literal(value: PartitionValue, type: string, dtype: pl.DataType): pl.E
 export function partitionValuesToExprs(
   partitionValues: Record<string, string | null> | undefined,
   options: PartitionValuesToExprsOptions,
-): pl.Expr[] {
+): Expr[] {
   return options.partitionColumns.map((name) => {
     const field = options.schema.fields.find((f) => f.name === name);
     if (!field) {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type pl from "nodejs-polars";
+import type { DataFrame, LazyDataFrame } from "../../polars_types.ts";
 import { DeltaTable, type OpenOptions } from "./delta_table.ts";
 import type { ScanOptions } from "./scan.ts";
 
@@ -32,7 +32,7 @@ export interface ReadDeltaOptions extends OpenOptions, ScanOptions {}
 export async function scanDelta(
   uri: string,
   options: ReadDeltaOptions = {},
-): Promise<pl.LazyDataFrame> {
+): Promise<LazyDataFrame> {
   const table = await DeltaTable.open(uri, options);
   return await table.scan({ columns: options.columns, filter: options.filter });
 }
@@ -54,6 +54,6 @@ export async function scanDelta(
 export async function readDelta(
   uri: string,
   options: ReadDeltaOptions = {},
-): Promise<pl.DataFrame> {
+): Promise<DataFrame> {
   return await (await scanDelta(uri, options)).collect();
 }

@@ -49,6 +49,8 @@ export class S3Error extends Error {
   /** The S3 error code of the last response (`SlowDown`, `AccessDenied`, ...). */
   readonly code?: string;
   /**
+   * Create the error.
+   *
    * @param message The one-line message.
    * @param details Operation, location, status and code.
    * @param options Standard error options (`cause`).
@@ -73,6 +75,8 @@ export class S3ConditionalPutUnsupportedError extends Error {
   /** The bucket. */
   readonly bucket: string;
   /**
+   * Create the error.
+   *
    * @param message The one-line message.
    * @param bucket The bucket.
    */
@@ -187,6 +191,8 @@ export class S3Storage implements ObjectStorage {
   readonly #fetch: typeof fetch;
 
   /**
+   * Create an `S3Storage`.
+   *
    * @param uri `s3://bucket` or `s3://bucket/prefix`.
    * @param options Credentials, endpoint, retry and upload knobs (see
    *   {@linkcode S3StorageOptions}; {@linkcode s3OptionsFrom} resolves them from
@@ -236,7 +242,11 @@ export class S3Storage implements ObjectStorage {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
-  /** @returns The root URI (no secrets). */
+  /**
+   * The storage as text for messages: `S3Storage(<root>)`.
+   *
+   * @returns The root URI (no secrets).
+   */
   toString(): string {
     return `S3Storage(${this.root})`;
   }
@@ -470,23 +480,95 @@ export class S3Storage implements ObjectStorage {
   }
 
   /**
-   * The bytes of an object as a stream (the body of one GET).
+   * The bytes of an object as a stream. A body that breaks off or stalls (longer than
+   * `requestTimeoutMs`) is resumed with a ranged GET from the next byte, pinned to the
+   * object's ETag (`If-Match`), up to `maxRetries` times; an object replaced meanwhile fails
+   * the stream instead of mixing two versions.
    *
    * @param path The key.
-   * @returns The response body.
+   * @returns The object's bytes.
    * @throws {FileNotFoundError} When the key does not exist.
-   * @throws {S3Error} For other failures before the body starts.
+   * @throws {S3Error} For other failures before the body starts; later failures error the
+   *   stream with an {@linkcode S3Error}.
    */
   async readStream(path: string): Promise<ReadableStream<Uint8Array>> {
-    const res = await this.#request({
+    const key = this.#fullKey(path);
+    const first = await this.#request({
       method: "GET",
-      key: this.#fullKey(path),
+      key,
       operation: "GET",
       accept: [404],
       stream: true,
     });
-    if (res.status === 404) throw new FileNotFoundError(path);
-    return res.stream ?? new ReadableStream({ start: (c) => c.close() });
+    if (first.status === 404) throw new FileNotFoundError(path);
+    const etag = first.headers.get("etag");
+    const total = Number(first.headers.get("content-length") ?? Number.NaN);
+    const idle = this.#opts.requestTimeoutMs ?? 30_000;
+    const maxResumes = this.#opts.maxRetries ?? 10;
+    let reader = first.stream?.getReader();
+    let offset = 0;
+    let resumes = 0;
+    const fail = (detail: string, extra: { status?: number; cause?: unknown } = {}) =>
+      new S3Error(
+        `S3 GET of "${this.#uri(key)}" failed: ${detail} at byte ${offset}${
+          Number.isFinite(total) ? ` of ${total}` : ""
+        }${resumes > 0 ? ` (after ${resumes} resumed reads)` : ""}`,
+        { operation: "GET", bucket: this.bucket, key, status: extra.status },
+        extra.cause !== undefined ? { cause: extra.cause } : undefined,
+      );
+    const readChunk = (r: ReadableStreamDefaultReader<Uint8Array>) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no data within ${idle} ms`)), idle);
+      });
+      return Promise.race([r.read(), stalled]).finally(() => clearTimeout(timer));
+    };
+    return new ReadableStream<Uint8Array>({
+      pull: async (c) => {
+        for (;;) {
+          if (!reader) return c.close();
+          let chunk: ReadableStreamReadResult<Uint8Array>;
+          try {
+            chunk = await readChunk(reader);
+            if (chunk.done && Number.isFinite(total) && offset < total) {
+              throw new Error("the body ended early");
+            }
+          } catch (e) {
+            reader.cancel().catch(() => {});
+            reader = undefined;
+            if (resumes >= maxResumes) {
+              return c.error(fail(`the body broke off (${(e as Error).message})`, { cause: e }));
+            }
+            resumes++;
+            try {
+              const res = await this.#request({
+                method: "GET",
+                key,
+                operation: "ranged GET",
+                headers: { Range: `bytes=${offset}-`, ...(etag ? { "If-Match": etag } : {}) },
+                accept: [404, 412],
+                stream: true,
+              });
+              if (res.status === 404 || res.status === 412) {
+                return c.error(
+                  fail("the object was replaced or deleted while it was read", {
+                    status: res.status,
+                  }),
+                );
+              }
+              reader = res.stream?.getReader();
+            } catch (err) {
+              return c.error(err);
+            }
+            continue;
+          }
+          if (chunk.done) return c.close();
+          offset += chunk.value.length;
+          return c.enqueue(chunk.value);
+        }
+      },
+      cancel: (reason) => reader?.cancel(reason),
+    });
   }
 
   /**
@@ -672,9 +754,11 @@ export class S3Storage implements ObjectStorage {
       const inflight = new Set<Promise<void>>();
       let failure: unknown;
       let n = 0;
+      let total = 0;
       for (let part: Uint8Array | undefined = first; part; part = await nextPart()) {
         const number = ++n;
         const bytes = part;
+        total += bytes.length;
         const p: Promise<void> = this.#request({
           method: "PUT",
           key,
@@ -703,9 +787,25 @@ export class S3Storage implements ObjectStorage {
         query: { uploadId },
         headers: exclusive ? { "If-None-Match": "*" } : {},
         body: new TextEncoder().encode(xml),
-        accept: exclusive ? [412] : [],
+        accept: exclusive ? [404, 412] : [404],
         retry409: true,
       });
+      if (res.status === 404) {
+        // NoSuchUpload: a completion whose response was lost already consumed the upload;
+        // the object is ours when it has exactly our size and part count
+        const meta = await this.#request({ method: "HEAD", key, operation: "HEAD", accept: [404] });
+        const etag = meta.headers.get("etag") ?? "";
+        if (
+          meta.status !== 200 || Number(meta.headers.get("content-length")) !== total ||
+          !etag.replace(/"/g, "").endsWith(`-${etags.length}`)
+        ) {
+          throw new S3Error(
+            `S3 CompleteMultipartUpload of "${this.#uri(key)}" failed: HTTP 404 NoSuchUpload`,
+            { operation: "CompleteMultipartUpload", bucket: this.bucket, key, status: 404 },
+          );
+        }
+        return;
+      }
       // S3 may report a failed completion inside a 200 response
       const text = new TextDecoder().decode(res.body);
       if (res.status === 412) throw new FileAlreadyExistsError(path);

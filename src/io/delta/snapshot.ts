@@ -34,6 +34,7 @@ import { LogReplay } from "./log_replay.ts";
 import {
   buildLogSegment,
   DELTA_LOG_DIR,
+  listLogSegment,
   type LogSegment,
   readLastCheckpoint,
 } from "./log_segment.ts";
@@ -193,53 +194,79 @@ export async function loadSnapshot(
   if (options.version !== undefined && options.timestamp !== undefined) {
     throw new TypeError("Cannot load a snapshot: give either version or timestamp, not both");
   }
-  const listing = await storage.list(DELTA_LOG_DIR);
-  if (listing.length === 0) {
-    throw new TableNotFoundError(`No Delta table at "${name}": "_delta_log" is missing or empty`);
-  }
-  const lastCheckpoint = listing.some((m) => m.path === `${DELTA_LOG_DIR}_last_checkpoint`)
-    ? await readLastCheckpoint(storage)
-    : undefined;
-  let version = options.version;
-  if (options.timestamp !== undefined) {
+  let segment: LogSegment;
+  if (options.timestamp === undefined) {
+    // newest or a given version: listed from the last checkpoint on when it covers the version
+    segment = await listLogSegment(storage, { version: options.version, tableName: name });
+  } else {
     toMillis(options.timestamp);
+    const listing = await storage.list(DELTA_LOG_DIR);
+    if (listing.length === 0) {
+      throw new TableNotFoundError(
+        `No Delta table at "${name}": "_delta_log" is missing or empty`,
+      );
+    }
+    const lastCheckpoint = listing.some((m) => m.path === `${DELTA_LOG_DIR}_last_checkpoint`)
+      ? await readLastCheckpoint(storage)
+      : undefined;
     const probe = buildLogSegment(listing, { tableName: name });
-    version = await versionAtTimestamp(storage, probe.allCommits, options.timestamp, {
+    const version = await versionAtTimestamp(storage, probe.allCommits, options.timestamp, {
       tableName: name,
     });
+    segment = buildLogSegment(listing, { version, lastCheckpoint, tableName: name });
   }
-  let usable = listing;
-  let hint = lastCheckpoint;
-  let segment = buildLogSegment(usable, { version, lastCheckpoint: hint, tableName: name });
+  try {
+    return await replaySegment(storage, segment, options);
+  } catch (e) {
+    if (!(e instanceof CorruptCheckpointError) || !segment.checkpoint) throw e;
+    return await _avoidingBadCheckpoints(storage, segment, e, options);
+  }
+}
+
+/**
+ * The snapshot of `first.version` rebuilt without the checkpoint that failed (and any other
+ * that fails after it), from the whole log's listing: an older checkpoint or the commits.
+ */
+async function _avoidingBadCheckpoints(
+  storage: ObjectStorage,
+  first: LogSegment,
+  error: CorruptCheckpointError,
+  options: LoadSnapshotOptions,
+): Promise<Snapshot> {
+  const name = storage.root;
+  const version = first.version;
+  let usable = await storage.list(DELTA_LOG_DIR);
+  let hint = await readLastCheckpoint(storage);
+  let segment = first;
+  let e = error;
   for (;;) {
+    const bad = segment.checkpoint!;
+    const badFiles = new Set(bad.files.map((f) => f.path));
+    usable = usable.filter((m) => !badFiles.has(m.path));
+    if (hint?.version === bad.version) hint = undefined;
+    try {
+      segment = buildLogSegment(usable, { version, lastCheckpoint: hint, tableName: name });
+    } catch (e2) {
+      if (!(e2 instanceof VersionNotFoundError || e2 instanceof CorruptLogError)) throw e2;
+      throw new CorruptLogError(
+        `Cannot load version ${version} of "${name}": checkpoint "${e.path}" is unreadable (${
+          e.message.replace(/^Cannot read checkpoint "[^"]*": /, "")
+        }) and no older checkpoint or complete run of commits can replace it (${e2.message})`,
+        { cause: e },
+      );
+    }
+    (options.onWarning ?? console.warn)(
+      `Warning: ${e.message}; reading version ${version} of "${name}" from ${
+        segment.checkpoint
+          ? `the older checkpoint at version ${segment.checkpoint.version}`
+          : "the JSON commits"
+      } instead`,
+    );
     try {
       return await replaySegment(storage, segment, options);
-    } catch (e) {
-      const bad = segment.checkpoint;
-      if (!bad || !(e instanceof CorruptCheckpointError)) throw e;
-      // fall back: the same version without that checkpoint (an older one, or the commits)
-      const badFiles = new Set(bad.files.map((f) => f.path));
-      usable = usable.filter((m) => !badFiles.has(m.path));
-      if (hint?.version === bad.version) hint = undefined;
-      try {
-        segment = buildLogSegment(usable, { version, lastCheckpoint: hint, tableName: name });
-      } catch (e2) {
-        if (!(e2 instanceof VersionNotFoundError || e2 instanceof CorruptLogError)) throw e2;
-        throw new CorruptLogError(
-          `Cannot load ${version === undefined ? "the latest version" : `version ${version}`} ` +
-            `of "${name}": checkpoint "${e.path}" is unreadable (${
-              e.message.replace(/^Cannot read checkpoint "[^"]*": /, "")
-            }) and no older checkpoint or complete run of commits can replace it (${e2.message})`,
-          { cause: e },
-        );
-      }
-      (options.onWarning ?? console.warn)(
-        `Warning: ${e.message}; reading version ${segment.version} of "${name}" from ${
-          segment.checkpoint
-            ? `the older checkpoint at version ${segment.checkpoint.version}`
-            : "the JSON commits"
-        } instead`,
-      );
+    } catch (e3) {
+      if (!(e3 instanceof CorruptCheckpointError) || !segment.checkpoint) throw e3;
+      e = e3;
     }
   }
 }

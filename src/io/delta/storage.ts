@@ -122,6 +122,8 @@ export class FileNotFoundError extends Error {
   /** The missing key. */
   readonly path: string;
   /**
+   * Create the error.
+   *
    * @param path The missing key.
    * @param options Standard error options (`cause`).
    */
@@ -137,6 +139,8 @@ export class FileAlreadyExistsError extends Error {
   /** The key that exists. */
   readonly path: string;
   /**
+   * Create the error.
+   *
    * @param path The key that exists.
    * @param options Standard error options (`cause`).
    */

@@ -26,6 +26,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../../polars_types.ts";
 import type { AddAction, MetadataAction, ProtocolAction } from "./actions.ts";
 import { type CommitRetryOptions, type IsolationLevel, resolveIsolationLevel } from "./commit.ts";
 import { binaryLiteral, polarsTypesOf } from "./binary_column.ts";
@@ -241,7 +242,7 @@ export async function tryLoadSnapshot(storage: ObjectStorage): Promise<Snapshot 
  */
 export async function writeDelta(
   uri: string,
-  df: pl.DataFrame,
+  df: DataFrame,
   options: WriteDeltaOptions = {},
 ): Promise<WriteResult> {
   const mode = options.mode ?? "error";
@@ -438,9 +439,9 @@ export interface ReconcileSchemaOptions {
  */
 export function reconcileSchema(
   schema: StructType,
-  df: pl.DataFrame,
+  df: DataFrame,
   options: ReconcileSchemaOptions = {},
-): { schema: StructType; df: pl.DataFrame; changed: boolean } {
+): { schema: StructType; df: DataFrame; changed: boolean } {
   const problems: string[] = [];
   const bad: string[] = [];
   const fields: StructField[] = [...schema.fields];
