@@ -11,9 +11,9 @@ import { DeltaTable } from "../src/io/delta/delta_table.ts";
 import { TableNotFoundError } from "../src/io/delta/errors.ts";
 import { optimize } from "../src/io/delta/optimize.ts";
 import { vacuum } from "../src/io/delta/vacuum.ts";
-import { storageForUri } from "../src/io/delta/write_delta.ts";
+import { storageForUri } from "../src/io/delta/storage_for_uri.ts";
 import { type CommandSpec, helpText, parseCliArgs } from "../src/cli/args.ts";
-import { lakeRootFlag } from "../src/cli/lake_flag.ts";
+import { LAKE_FLAG_HELP, lakeRootFlag } from "../src/cli/lake_flag.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { formatTable } from "../src/cli/table.ts";
 import { UserError } from "../src/cli/user_error.ts";
@@ -39,7 +39,7 @@ optimize    Compact small files (no data change)
 checkpoint  Write a checkpoint of the latest version
 Tables: ${Object.keys(TABLE_PATHS).join(", ")}.`,
   flags: {
-    lake: { type: "string", value: "DIR", help: "Lake root (default: $LAKE_ROOT or ./lake)" },
+    lake: { type: "string", value: "DIR|URI", help: LAKE_FLAG_HELP },
     limit: { type: "string", value: "N", help: "history: newest N commits (default 20)" },
     "retention-hours": {
       type: "string",
