@@ -33,14 +33,6 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (closed again; the caller binds it soon after). */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 let _buckets = 0;
 
 /**
