@@ -299,7 +299,7 @@ function _rejectionSummary(q: pl.DataFrame, rejected: number, read: number): str
   });
   const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const parts = sorted.slice(0, 3).map(([rule, n]) =>
-    `${rule} (${n}${details.has(rule) ? `: ${details.get(rule)!.slice(0, 120)}` : ""})`
+    `${rule} (${n}${details.has(rule) ? `: ${_clip(details.get(rule)!, 120)}` : ""})`
   );
   const others = sorted.slice(3);
   if (others.length > 0) {
@@ -311,6 +311,11 @@ function _rejectionSummary(q: pl.DataFrame, rejected: number, read: number): str
     );
   }
   return `${rejected} of ${read} rows quarantined: ${parts.join(", ")}`;
+}
+
+/** `text` cut to `max` characters, with `...` when cut. */
+function _clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}...`;
 }
 
 /** Most rules named after the first three in a quarantine summary. */
