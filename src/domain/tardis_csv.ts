@@ -11,11 +11,13 @@
  * Tolerated: a UTF-8 byte-order mark, CRLF line endings, a missing trailing newline, an
  * empty buffer or a header with no rows (zero rows). Rejected with {@linkcode TardisCsvError}:
  * a header that lacks a required column or names one twice (the message shows the header, cut
- * to 200 characters), a UTF-16 file (by its byte-order mark) and bare-CR line endings (both
+ * to 200 characters and JSON-escaped), a UTF-16 file (by its byte-order mark) and bare-CR line endings (both
  * would need the whole file re-encoded; the message says so). A cell that cannot be read as
  * its type does not fail the file: its row is returned in `rejected` with rule `parse_error`;
  * so does a row with bytes that are not UTF-8 (e.g. Latin-1) in a column the table reads
- * (detail `"<column>" is not valid UTF-8`); such bytes in a column it ignores are harmless.
+ * (detail `"<column>" is not valid UTF-8`; such bytes in a column it ignores are harmless), and,
+ * when an unbalanced `"` would make the reader fail, a row with a `"` in a column the table
+ * reads (the file is then read without quote handling).
  *
  * Limits (documented choices): Tardis never quotes fields, so a quoted field spanning lines
  * would shift the line numbers of the rows after it; extra fields on a line are ignored and
@@ -199,9 +201,9 @@ function _checkHeader(header: string[], wanted: string[], dataType: string): voi
   if (missing.length > 0) {
     const list = missing.map((name) => `"${name}"`).join(", ");
     throw new TardisCsvError(
-      `Cannot parse "${dataType}" file: header lacks ${list} (header is "${
-        _clip(header.join(","))
-      }")`,
+      `Cannot parse "${dataType}" file: header lacks ${list} (header is ${
+        JSON.stringify(_clip(header.join(",")))
+      })`,
       dataType,
       missing,
     );
@@ -250,32 +252,41 @@ function _parseLeniently(
   dataType: string,
 ): ParsedTardisCsv {
   const wanted = Object.keys(columns);
-  let all: pl.DataFrame;
-  let lossy = false;
-  try {
-    all = _readText(buffer, false);
-  } catch (first) {
+  // Ever more lenient reads: as is; bytes that are not UTF-8 (e.g. Latin-1) as U+FFFD; and,
+  // when a stray quote still breaks the reader, without quote handling. The rows holding what
+  // the leniency let through are rejected below.
+  let all: pl.DataFrame | undefined;
+  let mode: _TextMode | undefined;
+  let firstError: unknown;
+  for (const candidate of _TEXT_MODES) {
     try {
-      // Bytes that are not UTF-8 (e.g. Latin-1): read them as U+FFFD and reject those rows.
-      all = _readText(buffer, true);
-      lossy = true;
-    } catch (cause) {
-      // Not a cell problem (e.g. an unclosed quote): the file as a whole cannot be read.
-      const reason = _clip(String((first as Error)?.message ?? first).split("\n")[0]);
-      throw new TardisCsvError(`Cannot parse "${dataType}" file: ${reason}`, dataType, [], {
-        cause,
-      });
+      all = _readText(buffer, candidate);
+      mode = candidate;
+      break;
+    } catch (err) {
+      firstError ??= err;
     }
+  }
+  if (all === undefined || mode === undefined) {
+    const reason = _clip(String((firstError as Error)?.message ?? firstError).split("\n")[0]);
+    throw new TardisCsvError(`Cannot parse "${dataType}" file: ${reason}`, dataType, [], {
+      cause: firstError,
+    });
   }
   const text = all.select(_lineNumbers(all.height), ...wanted.map((name) => pl.col(name)));
   const casts = wanted.map((name) => _castText(name, columns[name]).alias(name));
-  const notUtf8 = (name: string) =>
-    lossy ? pl.col(name).str.contains(_REPLACEMENT, true).fillNull(false) : pl.lit(false);
+  const holds = (name: string, what: string, when: boolean) =>
+    when ? pl.col(name).str.contains(what, true).fillNull(false) : pl.lit(false);
+  const notUtf8 = (name: string) => holds(name, _REPLACEMENT, mode.lossy);
+  const quote = (name: string) => holds(name, '"', !mode.quotes);
   const bad = wanted.map((name) =>
-    notUtf8(name).or(pl.col(name).isNotNull().and(_castText(name, columns[name]).isNull()))
+    notUtf8(name).or(quote(name)).or(
+      pl.col(name).isNotNull().and(_castText(name, columns[name]).isNull()),
+    )
   );
   const detailParts = wanted.map((name, i) =>
     pl.when(notUtf8(name)).then(pl.lit(`"${name}" is not valid UTF-8`))
+      .when(quote(name)).then(pl.lit(`"${name}" holds an unbalanced quote`))
       .when(bad[i]).then(pl.lit(`"${name}" is not ${columns[name]}`))
       .otherwise(pl.lit(null))
   );
@@ -299,12 +310,26 @@ function _parseLeniently(
 /** U+FFFD, what a lossy read puts in place of bytes that are not UTF-8. */
 const _REPLACEMENT = "\uFFFD";
 
-/** Every column as text; `lossy` reads bytes that are not UTF-8 as U+FFFD instead of failing. */
-function _readText(buffer: Buffer, lossy: boolean): pl.DataFrame {
+/** How `_readText` reads: `lossy` reads bytes that are not UTF-8 as U+FFFD; `quotes` off
+ * takes `"` as a plain character. */
+interface _TextMode {
+  lossy: boolean;
+  quotes: boolean;
+}
+
+const _TEXT_MODES: readonly _TextMode[] = [
+  { lossy: false, quotes: true },
+  { lossy: true, quotes: true },
+  { lossy: true, quotes: false },
+];
+
+/** Every column as text. */
+function _readText(buffer: Buffer, mode: _TextMode): pl.DataFrame {
   return pl.readCSV(buffer, {
     hasHeader: true,
     inferSchemaLength: 0,
-    ...(lossy ? { encoding: "utf8-lossy" as const } : {}),
+    ...(mode.lossy ? { encoding: "utf8-lossy" as const } : {}),
+    ...(mode.quotes ? {} : { quoteChar: "" }),
   });
 }
 

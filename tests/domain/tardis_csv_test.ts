@@ -195,3 +195,18 @@ Deno.test("parseTardisCsv fails UTF-16 and bare-CR files with the reason", () =>
       err.message.endsWith('... (5000 characters)")'),
   );
 });
+
+Deno.test("parseTardisCsv rejects a line with an unbalanced quote and keeps the rest", () => {
+  const row = "binance-futures,BTCUSDT,1,2,7,buy,9682,1";
+  // (Two stray quotes would pair up into one field spanning lines: the documented limit.)
+  const text = [TRADES_HEADER, row, row.replace(",buy,", ',"buy,'), row, row].join("\n");
+  const { rows, rejected } = parseTardisCsv(enc(text), TRADES.csvColumns, { dataType: "trades" });
+  assert.deepEqual(rows.getColumn("file_line_number").toArray(), [2, 4, 5]);
+  assert.deepEqual(rejected.select("file_line_number", "detail").toRecords(), [
+    { file_line_number: 3, detail: '"side" holds an unbalanced quote' },
+  ]);
+  // Balanced quotes are read as quotes.
+  const quoted = row.split(",").map((c) => `"${c}"`).join(",");
+  const ok = parseTardisCsv(enc(`${TRADES_HEADER}\n${quoted}\n`), TRADES.csvColumns);
+  assert.equal(ok.rows.getColumn("side").get(0), "buy");
+});

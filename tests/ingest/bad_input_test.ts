@@ -133,6 +133,21 @@ Deno.test("bad-input set: every kind of broken file gets its status, message and
       2,
     );
     await flat("plain .csv, not compressed", three, "success", null, 3, 0, { ext: ".csv" });
+    await flat(
+      "gzip content named .csv",
+      (d) => gzipSync(enc(three(d))),
+      "failed",
+      /^Cannot parse ".+\.csv": it is gzip-compressed but not named \.gz; rename it$/,
+      0,
+      0,
+      { ext: ".csv" },
+    );
+    await flat(
+      "binary content",
+      () => gzipSync(new Uint8Array(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))),
+      "failed",
+      /^TardisCsvError: Cannot parse "trades" file: header lacks .*\(header is ".*\\u0000.*"\)$/,
+    );
     // --- Header ---
     await flat("header only", () => `${HEADER}\n`, "success", null);
     await flat(
@@ -216,10 +231,12 @@ Deno.test("bad-input set: every kind of broken file gets its status, message and
       1,
     );
     await flat(
-      "unclosed quote",
+      "unbalanced quote on a line",
       (d) => csv([line(d, 1), line(d, 2).replace(",buy,", ',"buy,'), line(d, 3)]),
-      "failed",
-      /TardisCsvError: Cannot parse "trades" file: /,
+      "success",
+      /^1 of 3 rows quarantined: parse_error \(1: "side" holds an unbalanced quote\)$/,
+      2,
+      1,
     );
     // --- Lines ---
     await flat(
