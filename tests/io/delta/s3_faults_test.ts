@@ -15,6 +15,7 @@ import {
   type S3StorageOptions,
 } from "../../../src/io/delta/s3_storage.ts";
 import { loadSnapshot } from "../../../src/io/delta/snapshot.ts";
+import { FileNotFoundError } from "../../../src/io/delta/storage.ts";
 import { writeDelta } from "../../../src/io/delta/write_delta.ts";
 import { type FaultProxy, type ProxiedRequest, startFaultProxy } from "../../_fault_proxy.ts";
 import { type Moto, startMoto } from "../../_moto.ts";
@@ -167,12 +168,14 @@ scenario(
 );
 
 scenario("S3: retries are bounded in time as well as in count", async ({ proxy, storage }) => {
-  const s = await storage({ maxRetries: 1000, retryTimeoutMs: 300, retryBaseMs: 50 });
+  // a count bound far out of reach: only the time budget can end the retries
+  const s = await storage({ maxRetries: 100_000, retryTimeoutMs: 1_500, retryBaseMs: 50 });
   proxy.inject({ fault: { kind: "status", status: 500 }, times: Infinity });
   const err = await s.read("k").then(() => undefined, (e) => e);
   assert.ok(err instanceof S3Error);
+  assert.equal(err.status, 500);
   const attempts = Number(/after (\d+) attempts/.exec(err.message)?.[1]);
-  assert.ok(attempts > 1 && attempts < 100, err.message);
+  assert.ok(attempts >= 2 && attempts < 100_001, err.message);
 });
 
 scenario(
@@ -213,7 +216,7 @@ scenario("S3: list pages through ListObjectsV2 with start-after", async ({ proxy
   assert.equal(first.query.get("start-after"), `tables/t/${keys[5]}`);
 });
 
-scenario("S3: multipart parts and completion survive faults", async ({ proxy, storage }) => {
+scenario("S3: multipart parts and completion survive faults", async ({ moto, proxy, storage }) => {
   const s = await storage({ partSize: 5 * 1024 * 1024, requestTimeoutMs: 5_000 });
   const bytes = new Uint8Array(11 * 1024 * 1024).map((_, i) => (i * 13) & 0xff);
   const isPart = (r: ProxiedRequest) => r.method === "PUT" && r.query.has("partNumber");
@@ -231,6 +234,15 @@ scenario("S3: multipart parts and completion survive faults", async ({ proxy, st
   });
   await s.put("data/again.bin", bytes);
   assert.deepEqual(await s.read("data/again.bin"), bytes);
+  // a part that keeps failing: one clear error naming the part, the upload aborted
+  proxy.inject({ match: isPart, fault: { kind: "status", status: 503 }, times: Infinity });
+  await assert.rejects(
+    () => s.put("data/never.bin", bytes),
+    /^S3Error: S3 UploadPart \d of "s3:\/\/[^"]+\/data\/never\.bin" failed: HTTP 503 SlowDown/,
+  );
+  proxy.clear();
+  await assert.rejects(() => s.head("data/never.bin"), FileNotFoundError);
+  assert.equal(await moto.openUploads(s.bucket), 0, "the upload was aborted");
 });
 
 scenario(

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { S3Error, s3OptionsFrom, S3Storage } from "../../../src/io/delta/s3_storage.ts";
 import { FileAlreadyExistsError, FileNotFoundError } from "../../../src/io/delta/storage.ts";
-import { startMoto } from "../../_moto.ts";
+import { type Moto, startMoto } from "../../_moto.ts";
 import { runStorageContract } from "./storage_contract.ts";
 
-Deno.test("S3Storage obeys the storage contract on moto", async (t) => {
+Deno.test("S3Storage on moto: the storage contract, multipart uploads, errors", async (t) => {
   const moto = await startMoto();
   try {
+    await t.step("multipart uploads", (st) => multipartCases(st, moto));
+    await t.step("errors", (st) => errorCases(st, moto));
     await runStorageContract(t, async () => ({ storage: await moto.storage() }));
     await runStorageContract(t, async () => ({
       storage: new S3Storage(`s3://${await moto.createBucket()}/a/prefix`, moto.options()),
@@ -24,25 +26,16 @@ function _pattern(n: number, seed: number): Uint8Array {
   return out;
 }
 
-/** The multipart uploads in progress in a bucket (ListMultipartUploads). */
-async function _openUploads(s: S3Storage, endpoint: string): Promise<number> {
-  const { AwsClient } = await import("aws4fetch");
-  const { MOTO_CREDENTIALS } = await import("../../_moto.ts");
-  const c = new AwsClient({ ...MOTO_CREDENTIALS, service: "s3", retries: 0 });
-  const xml = await (await c.fetch(`${endpoint}/${s.bucket}?uploads`)).text();
-  return [...xml.matchAll(/<Upload>/g)].length;
-}
-
-Deno.test("S3Storage uploads large objects as multipart and aborts failed uploads", async (t) => {
-  const moto = await startMoto();
-  try {
+/** Large objects upload as multipart; failed uploads are aborted. */
+async function multipartCases(t: Deno.TestContext, moto: Moto): Promise<void> {
+  {
     const s = await moto.storage(undefined, { partSize: 5 * MiB, partConcurrency: 2 });
     await t.step("a put above the threshold is stored whole, in parts", async () => {
       const bytes = _pattern(11 * MiB + 17, 3);
       await s.put("data/big.parquet", bytes);
       assert.deepEqual(await s.read("data/big.parquet"), bytes);
       assert.equal((await s.head("data/big.parquet")).size, bytes.length);
-      assert.equal(await _openUploads(s, moto.endpoint), 0);
+      assert.equal(await moto.openUploads(s.bucket), 0);
     });
     await t.step("an exclusive multipart put of an existing key fails", async () => {
       await assert.rejects(
@@ -50,7 +43,7 @@ Deno.test("S3Storage uploads large objects as multipart and aborts failed upload
         FileAlreadyExistsError,
       );
       assert.deepEqual(await s.read("data/big.parquet", { start: 0, end: 4 }), _pattern(4, 3));
-      assert.equal(await _openUploads(s, moto.endpoint), 0);
+      assert.equal(await moto.openUploads(s.bucket), 0);
     });
     await t.step("putStream in parts; a body failing after two parts is aborted", async () => {
       let sent = 0;
@@ -63,12 +56,10 @@ Deno.test("S3Storage uploads large objects as multipart and aborts failed upload
       });
       await assert.rejects(() => s.putStream("data/broken.bin", failing), /the source broke/);
       await assert.rejects(() => s.head("data/broken.bin"), FileNotFoundError);
-      assert.equal(await _openUploads(s, moto.endpoint), 0);
+      assert.equal(await moto.openUploads(s.bucket), 0);
     });
-  } finally {
-    await moto.stop();
   }
-});
+}
 
 Deno.test("S3Storage never prints its secrets", () => {
   const s = new S3Storage("s3://b/p", { accessKeyId: "AKID", secretAccessKey: "TOPSECRET" });
@@ -90,7 +81,7 @@ Deno.test("S3Storage never prints its secrets", () => {
   );
 });
 
-Deno.test("S3Storage errors name the location, the status and what to do", async (t) => {
+Deno.test("S3Storage refuses bad URIs and plain-HTTP endpoints up front", async (t) => {
   await t.step("bad URIs and plain-HTTP endpoints are refused up front", () => {
     assert.throws(() => new S3Storage("lake/t"), /^TypeError: Invalid S3 URI "lake\/t"/);
     assert.throws(
@@ -98,8 +89,11 @@ Deno.test("S3Storage errors name the location, the status and what to do", async
       /Refusing plain-HTTP S3 endpoint "http:\/\/127\.0\.0\.1:9": set AWS_ALLOW_HTTP=true/,
     );
   });
-  const moto = await startMoto();
-  try {
+});
+
+/** Errors name the location, the status and what to do. */
+async function errorCases(t: Deno.TestContext, moto: Moto): Promise<void> {
+  {
     await t.step("a missing bucket is not a missing file", async () => {
       const s = new S3Storage("s3://no-such-bucket-here/t", moto.options());
       await assert.rejects(
@@ -122,7 +116,5 @@ Deno.test("S3Storage errors name the location, the status and what to do", async
           e.message.includes("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
       );
     });
-  } finally {
-    await moto.stop();
   }
-});
+}
