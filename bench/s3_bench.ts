@@ -18,22 +18,12 @@ import { readDelta } from "../src/io/delta/read_delta.ts";
 import { storageForUri } from "../src/io/delta/storage_for_uri.ts";
 import { writeDelta } from "../src/io/delta/write_delta.ts";
 import { startMoto } from "../tests/_moto.ts";
+import { mean, timed, timings } from "./_timings.ts";
 
 const moto = await startMoto();
 const storageOptions = moto.storageOptions();
 const bucket = await moto.createBucket();
 const tmp = await Deno.makeTempDir({ prefix: "pointline_s3_bench_" });
-const timings: Record<string, number[]> = {};
-
-function timed(name: string, fn: () => Promise<unknown>): () => Promise<void> {
-  return async () => {
-    const t0 = performance.now();
-    await fn();
-    (timings[name] ??= []).push(performance.now() - t0);
-  };
-}
-
-const mean = (xs: number[] = []) => xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 
 const N = 2_000_000;
 const FILES = 20;

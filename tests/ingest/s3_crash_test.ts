@@ -13,7 +13,7 @@ import pl from "nodejs-polars";
 import { openDeltaLake } from "../../src/io/delta_lake.ts";
 import { buildIngestion } from "../../src/services/build_ingestion.ts";
 import { startMoto } from "../_moto.ts";
-import { diffTables, sampleFile, snapshotTables, taskCommand } from "./_lake.ts";
+import { diffTables, killIngestAfter, sampleFile, snapshotTables, taskCommand } from "./_lake.ts";
 import { copyS3Prefix, makeS3Lake, putS3Bronze } from "./_s3_lake.ts";
 
 const TRIALS = Number(Deno.env.get("S3_CRASH_TRIALS") ?? 12);
@@ -61,32 +61,10 @@ Deno.test(`S3 crash consistency: ${TRIALS} kill -9 trials of ingest on an s3:// 
     const trial = async (i: number) => {
       const root = await fresh(`trial${i}`);
       const child = job(root).spawn();
-      const kill = () => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already exited */ }
-      };
-      // kill point: after k finished files (progress lines on stderr) plus a random delay
-      // within one file's time; k = 0 kills anywhere from start-up on
+      // kill point: after k finished files plus a random delay within one file's time;
+      // k = 0 kills anywhere from start-up on
       const k = Math.floor(Math.random() * FILES);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      if (k === 0) timer = setTimeout(kill, Math.random() * cleanMs);
-      const watch = (async () => {
-        let seen = 0;
-        let text = "";
-        for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-          text += chunk;
-          const lines = text.split("\n");
-          text = lines.pop()!;
-          seen += lines.filter((l) => l.startsWith("ingest [")).length;
-          if (k > 0 && seen >= k && timer === undefined) {
-            timer = setTimeout(kill, Math.random() * perFileMs);
-          }
-        }
-      })();
-      const [status] = await Promise.all([child.status, child.stdout.cancel()]);
-      clearTimeout(timer);
-      await watch;
+      const status = await killIngestAfter(child, k, { perFileMs, anyMs: cleanMs });
       if (status.signal === "SIGKILL") killedMidway++;
       const partial = await lakeOf(root).manifest.readAll();
       doneAtKill.push(
