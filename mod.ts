@@ -29,6 +29,7 @@ export * from "./src/io/delta/local_storage.ts";
 export * from "./src/io/delta/memory_storage.ts";
 export * from "./src/io/delta/s3_options.ts";
 export * from "./src/io/delta/s3_storage.ts";
+export * from "./src/io/delta/storage_for_uri.ts";
 export * from "./src/io/delta/delta_table.ts";
 export * from "./src/io/delta/read_delta.ts";
 export * from "./src/io/delta/write_delta.ts";
@@ -89,6 +90,7 @@ export * from "./src/domain/ingest_manifest.ts";
 export * from "./src/io/protocols.ts";
 export * from "./src/io/bronze_layout.ts";
 export * from "./src/io/local_bronze_source.ts";
+export * from "./src/io/object_storage_bronze_source.ts";
 export * from "./src/io/read_error_reason.ts";
 export * from "./src/io/delta_lake.ts";
 export {

@@ -53,6 +53,10 @@ console.log(
     `(1 _last_checkpoint GET, 1 listing page, 1 checkpoint GET, ${tail.length} commit GETs)`,
 );
 
+requests = 0;
+await storage.list("_delta_log/");
+console.log(`listing the whole log instead would take ${requests} ListObjectsV2 pages`);
+
 Deno.bench({
   name: "raw requests of the same objects",
   group: "open-10k-commit-s3-table",

@@ -4,13 +4,16 @@
  * @module
  */
 import { stat } from "node:fs/promises";
-import { BRONZE_DIR, lakeRoot } from "../src/config.ts";
+import { BRONZE_DIR } from "../src/config.ts";
+import { isRemoteUri, joinUri } from "../src/io/delta/storage_for_uri.ts";
 import { EVENT_TABLES } from "../src/domain/event_tables.ts";
 import { exchangeId, UnknownExchangeError } from "../src/domain/exchanges.ts";
 import { openDeltaLake } from "../src/io/delta_lake.ts";
 import { type CommandSpec, helpText, parseCliArgs, parseDateFlag } from "../src/cli/args.ts";
+import { checkBronzeExchanges } from "../src/cli/bronze_exchanges.ts";
 import { formatIngestReport } from "../src/cli/ingest_report.ts";
 import { ProgressBar } from "../src/cli/progress_bar.ts";
+import { checkedLocation, LAKE_FLAG_HELP, lakeRootFlag } from "../src/cli/lake_flag.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { UserError } from "../src/cli/user_error.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
@@ -18,11 +21,19 @@ import { buildIngestion } from "../src/services/build_ingestion.ts";
 const SPEC: CommandSpec = {
   usage: "deno task ingest [options]",
   description: `
-Ingest vendor files from <lake>/bronze into the silver Delta tables (exactly once per file).
+Ingest vendor files from <lake>/bronze (or --bronze) into the silver Delta tables (exactly once
+per file). A lake or bronze root may be an s3://bucket/prefix URI: credentials, region and
+endpoint come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION and
+AWS_ENDPOINT_URL (path-style addressing for a custom endpoint).
 Files already ingested are skipped; failed files are retried. Exit code 1 if any file failed or could not be read.
 Data types: ${Object.keys(EVENT_TABLES).join(", ")}.`,
   flags: {
-    lake: { type: "string", value: "DIR", help: "Lake root (default: $LAKE_ROOT or ./lake)" },
+    lake: { type: "string", value: "DIR|URI", help: LAKE_FLAG_HELP },
+    bronze: {
+      type: "string",
+      value: "DIR|URI",
+      help: "Bronze root: a folder or s3://bucket/prefix (default: <lake>/bronze)",
+    },
     "data-type": { type: "string", value: "T", help: "Only this Tardis data type (comma list ok)" },
     exchange: { type: "string", value: "E", help: "Only this exchange (comma list ok)" },
     since: { type: "string", value: "D", help: "First day, YYYY-MM-DD (inclusive)" },
@@ -45,7 +56,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(helpText(SPEC));
     return 0;
   }
-  const root = lakeRoot(v.lake as string | undefined);
+  const root = await lakeRootFlag(v.lake as string | undefined);
   const dataTypes = _list(v["data-type"] as string | undefined);
   for (const t of dataTypes ?? []) {
     if (!EVENT_TABLES[t]) {
@@ -68,14 +79,20 @@ export async function main(args: string[]): Promise<number> {
   if (since && until && since > until) {
     throw new UserError(`Invalid range: --since "${since}" is after --until "${until}"`);
   }
-  const bronze = `${root}/${BRONZE_DIR}`;
-  const st = await stat(bronze).catch(() => undefined);
-  if (!st?.isDirectory()) {
-    throw new UserError(
-      `No bronze folder at "${bronze}": put vendor files there, or run "deno task demo"`,
-    );
+  const bronze = v.bronze !== undefined
+    ? checkedLocation("bronze", v.bronze as string)
+    : joinUri(root, BRONZE_DIR);
+  if (!isRemoteUri(bronze)) {
+    // a remote prefix has no folder to check: an empty one simply holds no files
+    const st = await stat(bronze).catch(() => undefined);
+    if (!st?.isDirectory()) {
+      throw new UserError(
+        `No bronze folder at "${bronze}": put vendor files there, or run "deno task demo"`,
+      );
+    }
   }
-  const lake = openDeltaLake(root);
+  const lake = openDeltaLake(root, { bronzeDir: bronze });
+  if (exchanges) await checkBronzeExchanges(lake.source, exchanges);
   const services = buildIngestion(lake);
   const dryRun = Boolean(v["dry-run"]);
   if (!dryRun && (await lake.dim.readAll()).height === 0) {

@@ -5,19 +5,29 @@
  *
  * @module
  */
-import { lakeRoot, TABLE_PATHS, type TableName, tablePath } from "../src/config.ts";
+import { TABLE_PATHS, type TableName, tablePath } from "../src/config.ts";
 import { createCheckpoint } from "../src/io/delta/checkpoint_writer.ts";
 import { DeltaTable } from "../src/io/delta/delta_table.ts";
 import { TableNotFoundError } from "../src/io/delta/errors.ts";
 import { optimize } from "../src/io/delta/optimize.ts";
 import { vacuum } from "../src/io/delta/vacuum.ts";
-import { storageForUri } from "../src/io/delta/write_delta.ts";
+import { storageForUri } from "../src/io/delta/storage_for_uri.ts";
 import { type CommandSpec, helpText, parseCliArgs } from "../src/cli/args.ts";
+import { LAKE_FLAG_HELP, lakeRootFlag } from "../src/cli/lake_flag.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { formatTable } from "../src/cli/table.ts";
 import { UserError } from "../src/cli/user_error.ts";
 
 const COMMANDS = ["history", "files", "vacuum", "optimize", "checkpoint"] as const;
+
+/** The flags each command reads besides `--lake`; any other is an error, never ignored. */
+const COMMAND_FLAGS: Record<(typeof COMMANDS)[number], string[]> = {
+  history: ["limit"],
+  files: [],
+  vacuum: ["retention-hours", "apply", "ignore-retention-check"],
+  optimize: ["target-size"],
+  checkpoint: [],
+};
 
 const SPEC: CommandSpec = {
   usage: "deno task lake <history|files|vacuum|optimize|checkpoint> <table> [options]",
@@ -29,7 +39,7 @@ optimize    Compact small files (no data change)
 checkpoint  Write a checkpoint of the latest version
 Tables: ${Object.keys(TABLE_PATHS).join(", ")}.`,
   flags: {
-    lake: { type: "string", value: "DIR", help: "Lake root (default: $LAKE_ROOT or ./lake)" },
+    lake: { type: "string", value: "DIR|URI", help: LAKE_FLAG_HELP },
     limit: { type: "string", value: "N", help: "history: newest N commits (default 20)" },
     "retention-hours": {
       type: "string",
@@ -37,6 +47,11 @@ Tables: ${Object.keys(TABLE_PATHS).join(", ")}.`,
       help: "vacuum: keep unreferenced files younger than H hours (default 168)",
     },
     apply: { type: "boolean", help: "vacuum: really delete (default: dry run)" },
+    "ignore-retention-check": {
+      type: "boolean",
+      help: "vacuum: allow --retention-hours below the table's retention (unsafe for readers " +
+        "and writers of older versions)",
+    },
     "target-size": {
       type: "string",
       value: "BYTES",
@@ -63,13 +78,25 @@ export async function main(args: string[]): Promise<number> {
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new UserError(`Unknown command "${command}": expected one of ${COMMANDS.join(", ")}`);
   }
+  const allowed = COMMAND_FLAGS[command as (typeof COMMANDS)[number]];
+  for (const [flag, value] of Object.entries(v)) {
+    if (value === undefined || flag === "lake" || flag === "help" || allowed.includes(flag)) {
+      continue;
+    }
+    throw new UserError(
+      `Option --${flag} does not apply to "${command}"` +
+        (allowed.length > 0
+          ? `: it takes ${allowed.map((f) => `--${f}`).join(", ")}`
+          : ": it takes only --lake"),
+    );
+  }
   if (!table) throw new UserError(`Missing table: one of ${Object.keys(TABLE_PATHS).join(", ")}`);
   if (!(table in TABLE_PATHS)) {
     throw new UserError(
       `Unknown table "${table}": expected one of ${Object.keys(TABLE_PATHS).join(", ")}`,
     );
   }
-  const uri = tablePath(table as TableName, lakeRoot(v.lake as string | undefined));
+  const uri = tablePath(table as TableName, await lakeRootFlag(v.lake as string | undefined));
   try {
     return await _run(command, uri, v);
   } catch (err) {
@@ -112,7 +139,20 @@ async function _run(
     }
     case "vacuum": {
       const retentionHours = _int("retention-hours", v["retention-hours"], 168);
-      const res = await vacuum(uri, { retentionHours, dryRun: !v.apply });
+      const enforceRetention = !v["ignore-retention-check"];
+      const res = await vacuum(uri, { retentionHours, dryRun: !v.apply, enforceRetention })
+        .catch((err) => {
+          if (!(err instanceof RangeError) || !enforceRetention) throw err;
+          // The API's override is the enforceRetention option; the CLI's is a flag.
+          throw new UserError(
+            `${
+              err.message.replace(/; pass enforceRetention: false to override$/, "")
+                .replace("with retentionHours ", "with --retention-hours ")
+            }; ` +
+              "add --ignore-retention-check to override",
+            { cause: err },
+          );
+        });
       const verb = res.dryRun ? "Would delete" : "Deleted";
       console.log(
         `${verb} ${res.files.length} file(s)${res.dryRun ? " (dry run; --apply to delete)" : ""}`,

@@ -18,9 +18,11 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type CommandSpec, helpText, parseCliArgs } from "../src/cli/args.ts";
+import { runCli } from "../src/cli/run_cli.ts";
+import { UserError } from "../src/cli/user_error.ts";
 
 /** The repository's notebook folder. */
 export const NOTEBOOK_DIR: string = resolve(
@@ -298,26 +300,34 @@ async function _exportHtml(
   return await Deno.readTextFile(htmlPath);
 }
 
-async function _main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      "check-clean": { type: "boolean", default: false },
-      keep: { type: "boolean", default: false },
-      only: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
+const SPEC: CommandSpec = {
+  usage: "deno task notebooks [--only TEXT] [--keep] [--check-clean]",
+  description: "Executes notebooks/*.ipynb on the Deno Jupyter kernel against a temporary lake.",
+  flags: {
+    only: {
+      type: "string",
+      value: "TEXT",
+      help: "Run only notebooks whose file name contains TEXT",
     },
-  });
-  if (values.help) {
-    console.log(
-      "Usage: deno task notebooks [--only TEXT] [--keep] [--check-clean]\n" +
-        "  Executes notebooks/*.ipynb on the Deno Jupyter kernel against a temporary lake.\n" +
-        "  --only TEXT     run only notebooks whose file name contains TEXT\n" +
-        "  --keep          keep the executed notebooks and the lake (prints the folder)\n" +
-        "  --check-clean   only check that committed notebooks have no outputs",
-    );
+    keep: { type: "boolean", help: "Keep the executed notebooks and the lake (prints the folder)" },
+    "check-clean": { type: "boolean", help: "Only check that committed notebooks have no outputs" },
+  },
+};
+
+/**
+ * Run the notebooks job.
+ *
+ * @param args Command-line arguments.
+ * @returns The exit code.
+ * @throws {UserError} On a bad flag, a filter that matches no notebook, or missing Jupyter.
+ */
+export async function main(args: string[]): Promise<number> {
+  const { values, help } = parseCliArgs(args, SPEC);
+  if (help) {
+    console.log(helpText(SPEC));
     return 0;
   }
+  const only = values.only as string | undefined;
   const clean = await checkClean();
   if (values["check-clean"]) {
     if (clean.length > 0) {
@@ -331,15 +341,15 @@ async function _main(args: string[]): Promise<number> {
   }
   const available = await jupyterAvailable();
   if (!available.ok) {
-    console.error(`Cannot run notebooks: ${available.reason}: ${INSTALL_HINT}`);
-    return 1;
+    throw new UserError(`Cannot run notebooks: ${available.reason}: ${INSTALL_HINT}`, {
+      exitCode: 1,
+    });
   }
   const notebooks = (await listNotebooks()).filter((p) =>
-    values.only === undefined || basename(p).includes(values.only)
+    only === undefined || basename(p).includes(only)
   );
   if (notebooks.length === 0) {
-    console.error(`No notebook matches "${values.only}" in ${NOTEBOOK_DIR}`);
-    return 1;
+    throw new UserError(`No notebook matches --only "${only}" in "${NOTEBOOK_DIR}"`);
   }
   const tmp = await Deno.makeTempDir({ prefix: "pointline-notebooks-" });
   const lakeRoot = join(tmp, "lake");
@@ -369,11 +379,4 @@ async function _main(args: string[]): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await _main(Deno.args));
-  } catch (error) {
-    console.error(`notebooks: ${(error as Error).message}`);
-    Deno.exit(2);
-  }
-}
+if (import.meta.main) await runCli(main);

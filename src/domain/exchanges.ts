@@ -58,7 +58,9 @@ export class UnknownExchangeError extends Error {
    */
   constructor(exchange: string, options?: ErrorOptions) {
     super(
-      `Unknown exchange "${exchange}": add it to EXCHANGE_IDS in src/domain/exchanges.ts`,
+      `Unknown exchange "${exchange}": expected a Tardis exchange name, one of ${
+        Object.keys(EXCHANGE_IDS).join(", ")
+      }`,
       options,
     );
     this.name = "UnknownExchangeError";

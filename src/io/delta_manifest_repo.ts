@@ -40,6 +40,7 @@ import type { DataFrame } from "../polars_types.ts";
 import { filterPending, INGEST_MANIFEST_SCHEMA } from "../domain/ingest_manifest.ts";
 import { conformToSchema } from "../domain/table_schema.ts";
 import { DeltaTableRepo } from "./delta_table_repo.ts";
+import type { StorageOptions } from "./delta/storage_for_uri.ts";
 import type { DeltaTable } from "./delta/delta_table.ts";
 import { CommitConflictError } from "./delta/errors.ts";
 import { optimize } from "./delta/optimize.ts";
@@ -67,6 +68,11 @@ export const MANIFEST_COMPACT_TARGET_BYTES = 16 * 1024 * 1024;
 
 /** Options of {@linkcode DeltaManifestRepo}. */
 export interface DeltaManifestRepoOptions {
+  /**
+   * Storage options of a remote manifest URI (`s3://`), keyed as in delta-rs.
+   * @default {undefined}
+   */
+  storageOptions?: StorageOptions;
   /** Mint attempts before giving up under contention. @default {50} */
   maxMintAttempts?: number;
   /** Clock, microseconds since the epoch. @default {() => Date.now() * 1000} */
@@ -148,7 +154,9 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    * ```
    */
   constructor(uri: string, options: DeltaManifestRepoOptions = {}) {
-    this.table = new DeltaTableRepo(uri, INGEST_MANIFEST_SCHEMA);
+    this.table = new DeltaTableRepo(uri, INGEST_MANIFEST_SCHEMA, {
+      storageOptions: options.storageOptions,
+    });
     this.#maxAttempts = options.maxMintAttempts ?? 50;
     this.#now = options.nowUs ?? (() => Date.now() * 1000);
     this.#threshold = options.compactThreshold ?? MANIFEST_COMPACT_THRESHOLD;
@@ -189,7 +197,10 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
   async #compact(smallFiles: number): Promise<ManifestCompaction> {
     if (smallFiles < 2) return { smallFiles, committed: false, filesRemoved: 0, filesAdded: 0 };
     try {
-      const r = await optimize(this.table.uri, { targetSize: this.#targetBytes });
+      const r = await optimize(this.table.uri, {
+        targetSize: this.#targetBytes,
+        storageOptions: this.table.storageOptions,
+      });
       return {
         smallFiles,
         committed: r.committed,

@@ -40,6 +40,7 @@ import type { Filter } from "./delta/predicate.ts";
 import { readDelta } from "./delta/read_delta.ts";
 import { TableAlreadyExistsError } from "./delta/errors.ts";
 import { writeDelta } from "./delta/write_delta.ts";
+import type { StorageOptions } from "./delta/storage_for_uri.ts";
 import type {
   EventTableRepository,
   WriteFileRowsOptions,
@@ -55,6 +56,11 @@ export interface DeltaTableRepoOptions {
   serializeWrites?: boolean;
   /** Prefix of the per-file `txn` app ids. @default {"pointline-ingest"} */
   appIdPrefix?: string;
+  /**
+   * Storage options of a remote table URI (`s3://`), keyed as in delta-rs; missing keys come
+   * from the AWS environment variables. @default {undefined}
+   */
+  storageOptions?: StorageOptions;
 }
 
 /** Options of {@linkcode DeltaTableRepo.append}. */
@@ -80,6 +86,8 @@ export class DeltaTableRepo implements EventTableRepository {
   #serialize: boolean;
   #prefix: string;
   #serialSeen: number | undefined;
+  /** Where the table lives, spread into every Delta call. */
+  #io: { storageOptions?: StorageOptions };
 
   /**
    * Create a `DeltaTableRepo`.
@@ -103,6 +111,12 @@ export class DeltaTableRepo implements EventTableRepository {
     this.schema = schema;
     this.#serialize = options.serializeWrites ?? false;
     this.#prefix = options.appIdPrefix ?? "pointline-ingest";
+    this.#io = options.storageOptions ? { storageOptions: options.storageOptions } : {};
+  }
+
+  /** The storage options the repository opens its table with (`undefined`: none given). */
+  get storageOptions(): StorageOptions | undefined {
+    return this.#io.storageOptions;
   }
 
   /**
@@ -157,6 +171,7 @@ export class DeltaTableRepo implements EventTableRepository {
     const rows = this._prepare(df);
     const serial = await this._serialTxn();
     const res = await writeDelta(this.uri, rows, {
+      ...this.#io,
       mode: "overwrite",
       partitionBy: [...this.schema.partitionBy],
       ...serial,
@@ -183,6 +198,7 @@ export class DeltaTableRepo implements EventTableRepository {
     if (!(await this.exists())) {
       try {
         await writeDelta(this.uri, rows, {
+          ...this.#io,
           mode: "error",
           partitionBy: [...this.schema.partitionBy],
           ...(await this._serialTxn()),
@@ -195,6 +211,7 @@ export class DeltaTableRepo implements EventTableRepository {
       }
     }
     await mergeDelta(this.uri, rows, {
+      ...this.#io,
       on: keys,
       whenMatched: "update",
       whenNotMatched: "insert",
@@ -211,6 +228,7 @@ export class DeltaTableRepo implements EventTableRepository {
    */
   async append(df: DataFrame, options: AppendOptions = {}): Promise<AppendResult> {
     const res = await writeDelta(this.uri, this._prepare(df), {
+      ...this.#io,
       mode: "append",
       partitionBy: [...this.schema.partitionBy],
       ...(options.txn ? { txn: options.txn } : {}),
@@ -300,6 +318,7 @@ export class DeltaTableRepo implements EventTableRepository {
     const present = await this._countFiles(fileIds);
     if (present === 0) return 0;
     await writeDelta(this.uri, emptyFrame(this.schema), {
+      ...this.#io,
       mode: "overwrite",
       predicate: _fileIdFilter(fileIds),
     });
@@ -308,7 +327,11 @@ export class DeltaTableRepo implements EventTableRepository {
 
   /** Rows whose `file_id` is in `fileIds` (statistics prune the files read). */
   private async _countFiles(fileIds: readonly number[]): Promise<number> {
-    const df = await readDelta(this.uri, { columns: ["file_id"], filter: _fileIdFilter(fileIds) });
+    const df = await readDelta(this.uri, {
+      columns: ["file_id"],
+      filter: _fileIdFilter(fileIds),
+      ...this.#io,
+    });
     return df.height;
   }
 
@@ -354,7 +377,7 @@ export class DeltaTableRepo implements EventTableRepository {
    */
   async open(): Promise<DeltaTable | undefined> {
     try {
-      return await DeltaTable.open(this.uri);
+      return await DeltaTable.open(this.uri, this.#io);
     } catch (err) {
       if (err instanceof TableNotFoundError) return undefined;
       throw err;

@@ -20,7 +20,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { lstat, readdir, readFile, readlink, stat } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
-import { isInstrumentsPath, parseBronzePath } from "./bronze_layout.ts";
+import { type BronzePathInfo, isInstrumentsPath, parseBronzePath } from "./bronze_layout.ts";
 import type {
   BronzeFileCandidate,
   BronzeFileMetadata,
@@ -100,6 +100,43 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
+/**
+ * The metadata of a recognised bronze file known before hashing it.
+ *
+ * @param rel Path relative to the bronze root.
+ * @param info What {@linkcode parseBronzePath} read from the path.
+ * @param sizeBytes Size in bytes.
+ * @param mtimeMs Last modification time, milliseconds since the epoch.
+ * @returns The candidate (`last_modified_ts` in microseconds).
+ * @example
+ * ```ts
+ * import { parseBronzePath } from "./bronze_layout.ts";
+ * import { bronzeCandidate } from "./local_bronze_source.ts";
+ * const rel = "deribit_trades_2024-07-30_BTC-PERPETUAL.csv.gz";
+ * const parsed = parseBronzePath(rel);
+ * if (!parsed.ok) throw new Error(parsed.reason);
+ * const c = bronzeCandidate(rel, parsed.info, 10, 1.5);
+ * if (c.last_modified_ts !== 1500 || c.exchange !== "deribit") throw new Error("candidate");
+ * ```
+ */
+export function bronzeCandidate(
+  rel: string,
+  info: BronzePathInfo,
+  sizeBytes: number,
+  mtimeMs: number,
+): BronzeFileCandidate {
+  return {
+    vendor: info.vendor,
+    exchange: info.exchange,
+    data_type: info.data_type,
+    symbol: info.symbol,
+    date: info.date,
+    bronze_path: rel,
+    file_size_bytes: sizeBytes,
+    last_modified_ts: Math.round(mtimeMs * 1000),
+  };
+}
+
 /** Bronze files in a local folder. */
 export class LocalBronzeSource implements BronzeSource {
   /** Absolute path of the bronze root. */
@@ -155,17 +192,7 @@ export class LocalBronzeSource implements BronzeSource {
         options.onUnmatched?.({ bronze_path: rel, reason: parsed.reason });
         continue;
       }
-      const { info } = parsed;
-      const candidate: BronzeFileCandidate = {
-        vendor: info.vendor,
-        exchange: info.exchange,
-        data_type: info.data_type,
-        symbol: info.symbol,
-        date: info.date,
-        bronze_path: rel,
-        file_size_bytes: 0,
-        last_modified_ts: 0,
-      };
+      const candidate = bronzeCandidate(rel, parsed.info, 0, 0);
       if (options.filter && !options.filter(candidate)) continue;
       const unreadable = (reason: string) =>
         options.onUnreadable?.({ bronze_path: rel, reason, candidate });

@@ -30,11 +30,12 @@ export interface _OptionSpec {
   optional?: Record<string, readonly _OptionKind[]>;
 }
 
-/** The options every lake reader takes: root and time travel. */
+/** The options every lake reader takes: root, storage options and time travel. */
 export const _LAKE_READ_OPTIONS: Record<string, readonly _OptionKind[]> = Object.freeze({
   root: ["string"],
   version: ["number"],
   asOf: ["time"],
+  storageOptions: ["object"],
 });
 
 function _kindOf(value: unknown): _OptionKind | "undefined" | "symbol" {

@@ -7,7 +7,12 @@
 import pl from "nodejs-polars";
 import type { DataFrame } from "../polars_types.ts";
 import { exchangeId } from "../domain/exchanges.ts";
-import { type LakeReadOptions, openLake, type TimeTravelOptions } from "./open_lake.ts";
+import {
+  type LakeReadOptions,
+  openLake,
+  type OpenLakeOptions,
+  type TimeTravelOptions,
+} from "./open_lake.ts";
 import { SymbolNotFoundError } from "./symbol_not_found_error.ts";
 
 /**
@@ -17,8 +22,18 @@ import { SymbolNotFoundError } from "./symbol_not_found_error.ts";
  * @returns Every row of `dim_symbol`.
  */
 export function _readDim(options: LakeReadOptions): Promise<DataFrame> {
-  return openLake(options.root).scan("dim_symbol", _timeTravel(options))
+  return openLake(options.root, _lakeOptions(options)).scan("dim_symbol", _timeTravel(options))
     .then((lf) => lf.collect());
+}
+
+/**
+ * Only the storage keys of some lake read options (`storageOptions`), as `openLake` takes them.
+ *
+ * @param options Lake read options.
+ * @returns The keys that are set.
+ */
+export function _lakeOptions(options: LakeReadOptions): OpenLakeOptions {
+  return options.storageOptions !== undefined ? { storageOptions: options.storageOptions } : {};
 }
 
 /**

@@ -33,7 +33,7 @@ import { decodeFixedPoint } from "../domain/fixed_point.ts";
 import { int64Series, int64Values } from "../domain/int64.ts";
 import type { Filter } from "../io/delta/predicate.ts";
 import { _checkOptions, _LAKE_READ_OPTIONS } from "./_check_options.ts";
-import { _matchSymbol, _readDim, _timeTravel } from "./_dim_lookup.ts";
+import { _lakeOptions, _matchSymbol, _readDim, _timeTravel } from "./_dim_lookup.ts";
 import { type LakeReadOptions, openLake } from "./open_lake.ts";
 import { SymbolNotFoundError } from "./symbol_not_found_error.ts";
 import { type TimeLike, toMicros, utcDate } from "./time_like.ts";
@@ -403,9 +403,16 @@ async function _prepare(table: EventTableName, options: LoadEventsOptions) {
     );
   }
   const dimOptions = options.asOf !== undefined ? { asOf: options.asOf } : {};
-  const dim = await _readDim({ root: options.root, ...dimOptions });
+  const dim = await _readDim({
+    root: options.root,
+    storageOptions: options.storageOptions,
+    ...dimOptions,
+  });
   const versions = _resolveVersions(dim, exchange, exId, options, start, end);
-  const eventTable = await openLake(options.root).table(table, _timeTravel(options));
+  const eventTable = await openLake(options.root, _lakeOptions(options)).table(
+    table,
+    _timeTravel(options),
+  );
   const filter: Filter = [
     ["exchange", "=", exchange],
     ["date", ">=", utcDate(start)],

@@ -10,6 +10,7 @@ import pl from "nodejs-polars";
 import type { DataFrame, LazyDataFrame } from "../polars_types.ts";
 import { lakeRoot, TABLE_PATHS, type TableName, tablePath } from "../config.ts";
 import { DeltaTable } from "../io/delta/delta_table.ts";
+import { isRemoteUri, storageForUri, type StorageOptions } from "../io/delta/storage_for_uri.ts";
 import type { Filter } from "../io/delta/predicate.ts";
 import { LakeSqlError } from "./lake_sql_error.ts";
 import { type TimeLike, toMicros } from "./time_like.ts";
@@ -39,6 +40,25 @@ export interface LakeReadOptions extends TimeTravelOptions {
    * @default {lakeRoot()} `LAKE_ROOT`, else the repository's `./lake`
    */
   root?: string;
+  /**
+   * Storage options of an `s3://` lake, keyed as in delta-rs / Python polars
+   * (`AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, ...); missing keys come from the AWS
+   * environment variables.
+   *
+   * @default {undefined}
+   */
+  storageOptions?: StorageOptions;
+}
+
+/** Options of {@linkcode openLake}. */
+export interface OpenLakeOptions {
+  /**
+   * Storage options of an `s3://` lake, keyed as in delta-rs / Python polars; missing keys
+   * come from the AWS environment variables.
+   *
+   * @default {undefined}
+   */
+  storageOptions?: StorageOptions;
 }
 
 /** Options of {@linkcode Lake.scan}.*/
@@ -89,20 +109,24 @@ function _openOptions(options: TimeTravelOptions): { version?: number; timestamp
 
 /** A read-only view of the silver tables under one lake root. */
 export class Lake {
-  /** The lake root (the folder holding `bronze/` and `silver/`). */
+  /** The lake root (the folder or `s3://` prefix holding `bronze/` and `silver/`). */
   readonly root: string;
+  /** Where the tables live, passed to every open. */
+  #io: { storageOptions?: StorageOptions };
 
   /**
    * Create a `Lake`.
    *
-   * @param root The lake root.
+   * @param root The lake root: a folder or an `s3://bucket/prefix` URI.
+   * @param options Storage options of an `s3://` lake.
    */
-  constructor(root: string) {
+  constructor(root: string, options: OpenLakeOptions = {}) {
     this.root = root.replace(/\/+$/, "");
+    this.#io = options.storageOptions ? { storageOptions: options.storageOptions } : {};
   }
 
   /**
-   * The filesystem path of a registered table in this lake.
+   * The path (or URI) of a registered table in this lake.
    *
    * @param name A registered table name.
    * @returns The table's folder.
@@ -127,8 +151,14 @@ export class Lake {
   async tables(): Promise<TableName[]> {
     const found: TableName[] = [];
     for (const name of Object.keys(TABLE_PATHS) as TableName[]) {
+      const path = tablePath(name, this.root);
+      if (isRemoteUri(path)) {
+        const log = await storageForUri(path, this.#io).list("_delta_log/");
+        if (log.length > 0) found.push(name);
+        continue;
+      }
       try {
-        const info = await Deno.stat(`${tablePath(name, this.root)}/_delta_log`);
+        const info = await Deno.stat(`${path}/_delta_log`);
         if (info.isDirectory) found.push(name);
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -148,9 +178,9 @@ export class Lake {
    * @throws {VersionNotFoundError} When the version or time is outside the table's history.
    */
   table(name: string, options: TimeTravelOptions = {}): Promise<DeltaTable> {
-    const { root: _root, ...travel } = _LAKE_READ_OPTIONS;
+    const { root: _root, storageOptions: _storage, ...travel } = _LAKE_READ_OPTIONS;
     _checkOptions("Lake.table", options, { optional: travel });
-    return DeltaTable.open(this.path(name), _openOptions(options));
+    return DeltaTable.open(this.path(name), { ..._openOptions(options), ...this.#io });
   }
 
   /**
@@ -163,7 +193,7 @@ export class Lake {
    * @throws {TableNotFoundError} When the table does not exist in this lake.
    */
   async scan(name: string, options: LakeScanOptions = {}): Promise<LazyDataFrame> {
-    const { root: _root, ...travel } = _LAKE_READ_OPTIONS;
+    const { root: _root, storageOptions: _storage, ...travel } = _LAKE_READ_OPTIONS;
     _checkOptions("Lake.scan", options, {
       optional: { columns: ["array"], filter: ["array"], ...travel },
     });
@@ -257,17 +287,21 @@ export class Lake {
 /**
  * Open the lake at `root` for reading.
  *
- * @param root The lake root; defaults to `LAKE_ROOT`, else the repository's `./lake` (see
- * {@linkcode lakeRoot}).
+ * @param root The lake root, a folder or an `s3://bucket/prefix` URI; defaults to
+ * `LAKE_ROOT`, else the repository's `./lake` (see {@linkcode lakeRoot}).
+ * @param options Storage options of an `s3://` lake.
  * @returns A read-only {@linkcode Lake} handle (no IO happens until a method is called).
  * @example
  * ```ts
  * import { openLake } from "./open_lake.ts";
  * const lake = openLake("/data/lake/");
  * if (lake.path("trades") !== "/data/lake/silver/trades") throw new Error("bad path");
+ * const remote = openLake("s3://research/pointline", { storageOptions: { AWS_REGION: "eu-west-1" } });
+ * if (remote.path("trades") !== "s3://research/pointline/silver/trades") throw new Error("uri");
  * ```
  */
-export function openLake(root?: string): Lake {
+export function openLake(root?: string, options: OpenLakeOptions = {}): Lake {
   if (root !== undefined) _checkArgument("openLake", "root", root, ["string"]);
-  return new Lake(lakeRoot(root));
+  _checkOptions("openLake", options, { optional: { storageOptions: ["object"] } });
+  return new Lake(lakeRoot(root), options);
 }

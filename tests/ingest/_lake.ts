@@ -112,8 +112,12 @@ export function diffTables(
   return bad;
 }
 
-/** Run a task script as a child process. */
-export function taskCommand(script: string, args: string[]): Deno.Command {
+/** Run a task script as a child process (with extra environment variables when given). */
+export function taskCommand(
+  script: string,
+  args: string[],
+  env?: Record<string, string>,
+): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -122,6 +126,7 @@ export function taskCommand(script: string, args: string[]): Deno.Command {
       new URL(`../../tasks/${script}`, import.meta.url).pathname,
       ...args,
     ],
+    ...(env ? { env } : {}),
     stdout: "piped",
     stderr: "piped",
   });

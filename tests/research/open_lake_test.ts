@@ -84,6 +84,16 @@ Deno.test("sql without a table still runs (Polars SQL needs none)", async () => 
   assert.equal(Number(df.getColumn("one").get(0)), 1);
 });
 
+Deno.test("findSymbols on an unknown exchange lists the known ones, not source code to edit", async () => {
+  await assert.rejects(
+    () => findSymbols({ root, exchange: "nope" }),
+    (e: Error) =>
+      /Unknown exchange "nope": expected a Tardis exchange name, one of binance,/.test(
+        e.message,
+      ) && !/src\/|EXCHANGE_IDS/.test(e.message),
+  );
+});
+
 Deno.test("history lists commits newest first with operations", async () => {
   const h = await lake.history("trades");
   assert.deepEqual(h.getColumn("version").toArray().map(Number), [2, 1, 0]);

@@ -3,6 +3,10 @@
  * attached and every table column present, typed as in the table schema. The writer needs this
  * to rewrite files (overwrite with a row predicate, merge, delete, optimize).
  *
+ * Polars reads the file itself where it can: in place on local storage, or through its own
+ * object store (`s3://` URI and `cloudOptions` from the storage's `polarsSource`); other
+ * storages hand over the bytes.
+ *
  * @module
  */
 import pl from "nodejs-polars";
@@ -66,10 +70,17 @@ export async function readDataFile(
     );
   }
   const local = storage.localPath?.(add.path);
+  const remote = local === undefined ? storage.polarsSource?.(add.path) : undefined;
   let raw: pl.DataFrame;
   try {
     raw = local !== undefined
       ? pl.readParquet(local)
+      : remote !== undefined
+      ? await pl.scanParquet(remote.path, {
+        glob: false,
+        hivePartitioning: false,
+        ...(remote.cloudOptions ? { cloudOptions: remote.cloudOptions } : {}),
+      }).collect()
       : pl.readParquet(Buffer.from(await storage.read(add.path)));
   } catch (e) {
     const table = storage.localPath?.("") ?? storage.root;

@@ -13,8 +13,8 @@ export interface ReadDeltaOptions extends OpenOptions, ScanOptions {}
 /**
  * A lazy scan of a Delta table.
  *
- * @param uri A local path or `file://` URI.
- * @param options Version or timestamp, storage, columns, filter.
+ * @param uri A local path, a `file://` or `s3://` URI.
+ * @param options Version or timestamp, storage or storage options, columns, filter.
  * @returns The lazy frame.
  * @throws {TableNotFoundError} When there is no table.
  * @throws {VersionNotFoundError} For a version or time outside the log.
@@ -40,8 +40,8 @@ export async function scanDelta(
 /**
  * Read a Delta table into a DataFrame (`scanDelta(...)` collected).
  *
- * @param uri A local path or `file://` URI.
- * @param options Version or timestamp, storage, columns, filter.
+ * @param uri A local path, a `file://` or `s3://` URI.
+ * @param options Version or timestamp, storage or storage options, columns, filter.
  * @returns The rows.
  * @throws See {@linkcode scanDelta}.
  *

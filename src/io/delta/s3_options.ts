@@ -133,6 +133,8 @@ const _KEYS: Record<string, keyof S3StorageOptions | "ignore"> = {
   aws_virtual_hosted_style_request: "forcePathStyle",
   virtual_hosted_style_request: "forcePathStyle",
   timeout: "requestTimeoutMs",
+  max_retries: "maxRetries",
+  aws_max_attempts: "maxRetries",
   // delta-rs options with no meaning here: accepted so one map serves both engines
   conditional_put: "ignore",
   aws_conditional_put: "ignore",
@@ -184,6 +186,19 @@ function _bool(key: string, value: string): boolean {
   throw new TypeError(`Invalid S3 storage option "${key}": expected true or false, got "${value}"`);
 }
 
+/** Retries from `max_retries`, or from `AWS_MAX_ATTEMPTS` (attempts in all, so one more). */
+function _retries(key: string, value: string, attempts: boolean): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || (attempts && n < 1)) {
+    throw new TypeError(
+      `Invalid S3 storage option "${key}": expected ${
+        attempts ? "a positive" : "a non-negative"
+      } integer, got "${value}"`,
+    );
+  }
+  return attempts ? n - 1 : n;
+}
+
 function _millis(key: string, value: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(value);
   if (!m) {
@@ -206,6 +221,9 @@ function _set(out: S3StorageOptions, key: string, field: keyof S3StorageOptions,
       break;
     case "requestTimeoutMs":
       out.requestTimeoutMs = _millis(key, value);
+      break;
+    case "maxRetries":
+      out.maxRetries = _retries(key, value, k === "aws_max_attempts");
       break;
     case "accessKeyId":
     case "secretAccessKey":
@@ -233,11 +251,13 @@ function _envGet(env: EnvSource, name: string): string | undefined {
  * `AWS_SECRET_ACCESS_KEY` / `secret_access_key`, `AWS_SESSION_TOKEN` / `session_token` /
  * `token`, `AWS_REGION` / `region` / `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL` /
  * `AWS_ENDPOINT_URL_S3` / `endpoint_url` / `endpoint`, `AWS_ALLOW_HTTP` / `allow_http`,
- * `AWS_FORCE_PATH_STYLE`, `AWS_VIRTUAL_HOSTED_STYLE_REQUEST` and `timeout` (`"30s"`).
+ * `AWS_FORCE_PATH_STYLE`, `AWS_VIRTUAL_HOSTED_STYLE_REQUEST`, `timeout` (`"30s"`),
+ * `max_retries` (retries after the first attempt) and `AWS_MAX_ATTEMPTS` (attempts in all).
  * delta-rs keys without meaning here (`conditional_put`, `AWS_S3_LOCKING_PROVIDER`, ...) are
  * accepted and ignored. Environment variables: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
  * `AWS_SESSION_TOKEN`, `AWS_REGION` then `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL_S3` then
- * `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`. Credentials are taken as a pair from one source: an
+ * `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`, `AWS_MAX_ATTEMPTS` (the AWS SDKs' variable: attempts per
+ * request, so a job can bound its retries). Credentials are taken as a pair from one source: an
  * explicit access key id is never combined with a secret from the environment.
  *
  * @param storageOptions Explicit options (delta-rs / polars style keys).
@@ -290,6 +310,10 @@ export function s3OptionsFrom(
   if (out.allowHttp === undefined) {
     const h = _envGet(env, "AWS_ALLOW_HTTP");
     if (h !== undefined) out.allowHttp = _bool("AWS_ALLOW_HTTP", h);
+  }
+  if (out.maxRetries === undefined) {
+    const a = _envGet(env, "AWS_MAX_ATTEMPTS");
+    if (a !== undefined) out.maxRetries = _retries("AWS_MAX_ATTEMPTS", a, true);
   }
   for (const k of Object.keys(out) as (keyof S3StorageOptions)[]) {
     if (out[k] === undefined) delete out[k];

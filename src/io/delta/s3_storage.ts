@@ -335,27 +335,37 @@ export class S3Storage implements ObjectStorage {
             stream: res.body ?? undefined,
           };
         }
-        // read the body under an idle timeout: a stalled transfer counts as a timeout
-        const chunks: Uint8Array[] = [];
-        let size = 0;
+        // read the body under an idle timeout: a stalled transfer counts as a timeout; with a
+        // known length it is read straight into one buffer
+        const length = Number(res.headers.get("content-length") ?? Number.NaN);
+        let body = new Uint8Array(Number.isFinite(length) && req.method !== "HEAD" ? length : 0);
+        const overflow: Uint8Array[] = [];
+        let filled = 0;
         if (res.body) {
           const reader = res.body.getReader();
           for (;;) {
             const { done, value } = await reader.read();
             if (done) break;
             bump();
-            chunks.push(value);
-            size += value.length;
+            if (overflow.length === 0 && filled + value.length <= body.length) {
+              body.set(value, filled);
+              filled += value.length;
+            } else {
+              overflow.push(value);
+            }
           }
         }
         clearTimeout(timer);
-        const body = chunks.length === 1 ? chunks[0] : new Uint8Array(size);
-        if (chunks.length !== 1) {
-          let off = 0;
-          for (const c of chunks) {
-            body.set(c, off);
+        if (overflow.length > 0 || filled < body.length) {
+          // no (or a wrong) length header: assemble what arrived
+          const all = new Uint8Array(filled + overflow.reduce((n, c) => n + c.length, 0));
+          all.set(body.subarray(0, filled));
+          let off = filled;
+          for (const c of overflow) {
+            all.set(c, off);
             off += c.length;
           }
+          body = all;
         }
         if (ok) return { status: res.status, headers: res.headers, body };
         const text = new TextDecoder().decode(body.subarray(0, 4096));
@@ -447,6 +457,18 @@ export class S3Storage implements ObjectStorage {
     return out;
   }
 
+  /** A 404: a missing key, or (error code `NoSuchBucket`) a missing bucket. */
+  #notFound(res: _Response, operation: string, key: string, path: string): Error {
+    const code = _tag(new TextDecoder().decode(res.body.subarray(0, 4096)), "Code");
+    if (code !== "NoSuchBucket") return new FileNotFoundError(path);
+    return new S3Error(
+      `S3 ${operation} of "${
+        this.#uri(key)
+      }" failed: HTTP 404 NoSuchBucket: the bucket "${this.bucket}" does not exist`,
+      { operation, bucket: this.bucket, key, status: 404, code },
+    );
+  }
+
   /**
    * The bytes of an object, or of a range of it (a ranged GET).
    *
@@ -474,7 +496,7 @@ export class S3Storage implements ObjectStorage {
       headers,
       accept: [404, 416],
     });
-    if (res.status === 404) throw new FileNotFoundError(path);
+    if (res.status === 404) throw this.#notFound(res, "GET", key, path);
     if (res.status === 416) return new Uint8Array(0);
     return res.body;
   }
@@ -500,7 +522,7 @@ export class S3Storage implements ObjectStorage {
       accept: [404],
       stream: true,
     });
-    if (first.status === 404) throw new FileNotFoundError(path);
+    if (first.status === 404) throw this.#notFound(first, "GET", key, path);
     const etag = first.headers.get("etag");
     const total = Number(first.headers.get("content-length") ?? Number.NaN);
     const idle = this.#opts.requestTimeoutMs ?? 30_000;
@@ -678,6 +700,13 @@ export class S3Storage implements ObjectStorage {
           this.bucket,
         );
       }
+    } catch (e) {
+      if (!(e instanceof S3Error)) throw e;
+      throw new S3Error(
+        `Cannot write to "${this.root}": the check that the store honours If-None-Match failed: ${e.message}`,
+        { operation: e.operation, bucket: e.bucket, key: e.key, status: e.status, code: e.code },
+        { cause: e },
+      );
     } finally {
       await this.#request({ method: "DELETE", key, operation: "DELETE", accept: [404] })
         .catch(() => {});

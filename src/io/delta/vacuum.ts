@@ -19,11 +19,11 @@
  */
 import { TableNotFoundError } from "./errors.ts";
 import { parseInterval } from "./snapshot.ts";
-import type { ObjectStorage } from "./storage.ts";
-import { storageForUri, tryLoadSnapshot } from "./write_delta.ts";
+import { tryLoadSnapshot } from "./write_delta.ts";
+import { storageForUri, type StorageLocationOptions } from "./storage_for_uri.ts";
 
 /** Options of {@linkcode vacuum}. */
-export interface VacuumOptions {
+export interface VacuumOptions extends StorageLocationOptions {
   /**
    * Keep unreferenced files younger than this many hours.
    *
@@ -42,12 +42,6 @@ export interface VacuumOptions {
    * @default {true}
    */
   enforceRetention?: boolean;
-  /**
-   * Storage rooted at the table; by default a `LocalStorage` of `uri`.
-   *
-   * @default {undefined}
-   */
-  storage?: ObjectStorage;
   /**
    * "Now" in milliseconds (tests).
    *
@@ -91,7 +85,7 @@ const _DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
  * ```
  */
 export async function vacuum(uri: string, options: VacuumOptions = {}): Promise<VacuumResult> {
-  const storage = storageForUri(uri, options.storage);
+  const storage = storageForUri(uri, options);
   const snapshot = await tryLoadSnapshot(storage);
   if (!snapshot) {
     throw new TableNotFoundError(`Cannot vacuum "${storage.root}": no Delta table there`);

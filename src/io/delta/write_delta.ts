@@ -38,7 +38,6 @@ import {
   ValueOutOfRangeError,
 } from "./errors.ts";
 import { fileMayMatch } from "./file_skipping.ts";
-import { LocalStorage } from "./local_storage.ts";
 import { partitionValuesToExprs } from "./partition_values.ts";
 import { type Filter, filterToExpr } from "./predicate.ts";
 import {
@@ -52,12 +51,13 @@ import {
 import { loadSnapshot, type Snapshot } from "./snapshot.ts";
 import type { ObjectStorage } from "./storage.ts";
 import { Transaction } from "./transaction.ts";
+import { storageForUri, type StorageLocationOptions } from "./storage_for_uri.ts";
 
 /** Save modes of {@linkcode writeDelta}. */
 export type WriteMode = "error" | "append" | "overwrite" | "ignore";
 
 /** Options of {@linkcode writeDelta}. */
-export interface WriteDeltaOptions {
+export interface WriteDeltaOptions extends StorageLocationOptions {
   /**
    * What to do when the table exists.
    *
@@ -125,12 +125,6 @@ export interface WriteDeltaOptions {
    */
   description?: string;
   /**
-   * Storage rooted at the table; by default a `LocalStorage` of `uri`.
-   *
-   * @default {undefined}
-   */
-  storage?: ObjectStorage;
-  /**
    * Commit retry policy.
    *
    * @default {{}}
@@ -164,31 +158,6 @@ export interface WriteResult {
 }
 
 /**
- * The storage of a table URI: `options.storage` when given, else a {@linkcode LocalStorage}
- * (a local path or a `file://` URI).
- *
- * @param uri Table location.
- * @param storage An explicit storage, which wins.
- * @returns Storage rooted at the table.
- * @throws {TypeError} For a non-file URI scheme without an explicit storage.
- * @example
- * ```ts
- * import { storageForUri } from "./write_delta.ts";
- * if (!storageForUri("/tmp/t").root.endsWith("/tmp/t")) throw new Error("bad root");
- * ```
- */
-export function storageForUri(uri: string, storage?: ObjectStorage): ObjectStorage {
-  if (storage) return storage;
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1];
-  if (scheme && scheme.toLowerCase() !== "file") {
-    throw new TypeError(
-      `Cannot open "${uri}": scheme "${scheme}" needs an explicit storage option`,
-    );
-  }
-  return new LocalStorage(uri);
-}
-
-/**
  * Load the newest snapshot, or `undefined` when there is no table yet.
  *
  * @param storage Storage rooted at the table.
@@ -213,7 +182,8 @@ export async function tryLoadSnapshot(storage: ObjectStorage): Promise<Snapshot 
 /**
  * Write a Polars frame to a Delta table (create, append, overwrite, replaceWhere).
  *
- * @param uri Table location (local path or `file://` URI; any location with `options.storage`).
+ * @param uri Table location: a local path, a `file://` or `s3://` URI (any label with
+ *   `options.storage`).
  * @param df The rows to write.
  * @param options See {@linkcode WriteDeltaOptions}.
  * @returns See {@linkcode WriteResult}.
@@ -261,7 +231,7 @@ export async function writeDelta(
   if (options.predicate !== undefined && mode !== "overwrite") {
     throw new TypeError(`Invalid write options: predicate needs mode "overwrite", got "${mode}"`);
   }
-  const storage = storageForUri(uri, options.storage);
+  const storage = storageForUri(uri, options);
   const snapshot = await tryLoadSnapshot(storage);
   if (snapshot && mode === "error") {
     throw new TableAlreadyExistsError(

@@ -36,23 +36,10 @@ interface Env {
   storage(extra?: S3StorageOptions): Promise<S3Storage>;
 }
 
-async function withProxy(fn: (env: Env) => Promise<void>): Promise<void> {
-  const moto = await startMoto();
-  const proxy = startFaultProxy(moto.endpoint);
-  try {
-    await fn({
-      moto,
-      proxy,
-      storage: async (extra) =>
-        new S3Storage(
-          `s3://${await moto.createBucket()}/tables/t`,
-          moto.options({ ...FAST, endpoint: proxy.endpoint, ...extra }),
-        ),
-    });
-  } finally {
-    await proxy.close();
-    await moto.stop();
-  }
+/** The scenarios (`t` is the step, for sub-steps), run as steps of one test sharing one moto server and one proxy. */
+const scenarios: [string, (env: Env, t: Deno.TestContext) => Promise<void>][] = [];
+function scenario(name: string, fn: (env: Env, t: Deno.TestContext) => Promise<void>): void {
+  scenarios.push([name, fn]);
 }
 
 /** Append `n` one-row writes, returning the versions writeDelta reported. */
@@ -97,8 +84,9 @@ async function assertLog(s: S3Storage, ids: number[]): Promise<void> {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-Deno.test("S3 commits survive 500/503, timeouts, dropped connections and lost responses", async (t) => {
-  await withProxy(async ({ proxy, storage }) => {
+scenario(
+  "S3 commits survive 500/503, timeouts, dropped connections and lost responses",
+  async ({ proxy, storage }, t) => {
     for (
       const [name, fault] of [
         ["HTTP 500", { kind: "status", status: 500 }],
@@ -140,11 +128,12 @@ Deno.test("S3 commits survive 500/503, timeouts, dropped connections and lost re
       assert.equal((await s.head("_delta_log/00000000000000000000.json")).path.length > 0, true);
       await assertLog(s, range(2));
     });
-  });
-});
+  },
+);
 
-Deno.test("S3 commits: the first create of a table whose PUT response is lost is the writer's", async () => {
-  await withProxy(async ({ proxy, storage }) => {
+scenario(
+  "S3 commits: the first create of a table whose PUT response is lost is the writer's",
+  async ({ proxy, storage }) => {
     const s = await storage();
     await s.put("warmup", new Uint8Array([1])); // probe If-None-Match before the fault
     proxy.inject({ match: isCommitPut, fault: { kind: "drop-response" } });
@@ -153,11 +142,12 @@ Deno.test("S3 commits: the first create of a table whose PUT response is lost is
     const puts = proxy.requests.filter(isCommitPut);
     assert.equal(puts.length, 2, "the lost PUT was retried once and answered 412");
     await assertLog(s, [0]);
-  });
-});
+  },
+);
 
-Deno.test("S3: retries running out fail with one clear line; a re-run completes exactly once", async () => {
-  await withProxy(async ({ proxy, storage }) => {
+scenario(
+  "S3: retries running out fail with one clear line; a re-run completes exactly once",
+  async ({ proxy, storage }) => {
     const s = await storage({ maxRetries: 3 });
     await appendRows(s, 0, 1);
     proxy.inject({ match: isCommitPut, fault: { kind: "status", status: 503 }, times: Infinity });
@@ -173,22 +163,21 @@ Deno.test("S3: retries running out fail with one clear line; a re-run completes 
     proxy.clear();
     await appendRows(s, 1, 1);
     await assertLog(s, range(2));
-  });
+  },
+);
+
+scenario("S3: retries are bounded in time as well as in count", async ({ proxy, storage }) => {
+  const s = await storage({ maxRetries: 1000, retryTimeoutMs: 300, retryBaseMs: 50 });
+  proxy.inject({ fault: { kind: "status", status: 500 }, times: Infinity });
+  const err = await s.read("k").then(() => undefined, (e) => e);
+  assert.ok(err instanceof S3Error);
+  const attempts = Number(/after (\d+) attempts/.exec(err.message)?.[1]);
+  assert.ok(attempts > 1 && attempts < 100, err.message);
 });
 
-Deno.test("S3: retries are bounded in time as well as in count", async () => {
-  await withProxy(async ({ proxy, storage }) => {
-    const s = await storage({ maxRetries: 1000, retryTimeoutMs: 300, retryBaseMs: 50 });
-    proxy.inject({ fault: { kind: "status", status: 500 }, times: Infinity });
-    const err = await s.read("k").then(() => undefined, (e) => e);
-    assert.ok(err instanceof S3Error);
-    const attempts = Number(/after (\d+) attempts/.exec(err.message)?.[1]);
-    assert.ok(attempts > 1 && attempts < 100, err.message);
-  });
-});
-
-Deno.test("S3: a store that ignores If-None-Match is refused before anything is written", async () => {
-  await withProxy(async ({ proxy, storage }) => {
+scenario(
+  "S3: a store that ignores If-None-Match is refused before anything is written",
+  async ({ proxy, storage }) => {
     proxy.inject({
       match: (r) => r.headers.has("if-none-match"),
       fault: { kind: "strip-header", header: "if-none-match" },
@@ -205,51 +194,48 @@ Deno.test("S3: a store that ignores If-None-Match is refused before anything is 
     assert.deepEqual(await s.list(""), [], "no data file, no commit, no probe left behind");
     // overwriting puts need no conditional support and still work
     await s.put("plain", new Uint8Array([1]), { overwrite: true });
-  });
+  },
+);
+
+scenario("S3: list pages through ListObjectsV2 with start-after", async ({ proxy, storage }) => {
+  const s = await storage({ listPageSize: 3 });
+  const keys = range(10).map((i) => `_delta_log/${String(i).padStart(20, "0")}.json`);
+  for (const k of keys) await s.put(k, new Uint8Array([1]), { overwrite: true });
+  const lists = () => proxy.requests.filter((r) => r.query.get("list-type") === "2").length;
+  let before = lists();
+  assert.deepEqual((await s.list("_delta_log/")).map((m) => m.path), keys);
+  assert.equal(lists() - before, 4, "10 keys in pages of 3");
+  before = lists();
+  const after = await s.list("_delta_log/", { startAfter: keys[5] });
+  assert.deepEqual(after.map((m) => m.path), keys.slice(6));
+  assert.equal(lists() - before, 2, "4 keys in pages of 3");
+  const first = proxy.requests.filter((r) => r.query.get("list-type") === "2").at(-2)!;
+  assert.equal(first.query.get("start-after"), `tables/t/${keys[5]}`);
 });
 
-Deno.test("S3: list pages through ListObjectsV2 with start-after", async () => {
-  await withProxy(async ({ proxy, storage }) => {
-    const s = await storage({ listPageSize: 3 });
-    const keys = range(10).map((i) => `_delta_log/${String(i).padStart(20, "0")}.json`);
-    for (const k of keys) await s.put(k, new Uint8Array([1]), { overwrite: true });
-    const lists = () => proxy.requests.filter((r) => r.query.get("list-type") === "2").length;
-    let before = lists();
-    assert.deepEqual((await s.list("_delta_log/")).map((m) => m.path), keys);
-    assert.equal(lists() - before, 4, "10 keys in pages of 3");
-    before = lists();
-    const after = await s.list("_delta_log/", { startAfter: keys[5] });
-    assert.deepEqual(after.map((m) => m.path), keys.slice(6));
-    assert.equal(lists() - before, 2, "4 keys in pages of 3");
-    const first = proxy.requests.filter((r) => r.query.get("list-type") === "2").at(-2)!;
-    assert.equal(first.query.get("start-after"), `tables/t/${keys[5]}`);
+scenario("S3: multipart parts and completion survive faults", async ({ proxy, storage }) => {
+  const s = await storage({ partSize: 5 * 1024 * 1024, requestTimeoutMs: 5_000 });
+  const bytes = new Uint8Array(11 * 1024 * 1024).map((_, i) => (i * 13) & 0xff);
+  const isPart = (r: ProxiedRequest) => r.method === "PUT" && r.query.has("partNumber");
+  const isComplete = (r: ProxiedRequest) => r.method === "POST" && r.query.has("uploadId");
+  proxy.inject({ match: isPart, fault: { kind: "status", status: 500 } });
+  proxy.inject({ match: isPart, fault: { kind: "reset" } });
+  proxy.inject({ match: isComplete, fault: { kind: "drop-response" } });
+  await s.put("data/big.bin", bytes);
+  assert.deepEqual(await s.read("data/big.bin"), bytes);
+  assert.equal(proxy.requests.filter((r) => r.fault !== undefined).length, 3);
+  // a store that answers NoSuchUpload to a completion retried after it applied
+  proxy.inject({
+    match: isComplete,
+    fault: { kind: "status", status: 404, code: "NoSuchUpload", forward: true },
   });
+  await s.put("data/again.bin", bytes);
+  assert.deepEqual(await s.read("data/again.bin"), bytes);
 });
 
-Deno.test("S3: multipart parts and completion survive faults", async () => {
-  await withProxy(async ({ proxy, storage }) => {
-    const s = await storage({ partSize: 5 * 1024 * 1024, requestTimeoutMs: 5_000 });
-    const bytes = new Uint8Array(11 * 1024 * 1024).map((_, i) => (i * 13) & 0xff);
-    const isPart = (r: ProxiedRequest) => r.method === "PUT" && r.query.has("partNumber");
-    const isComplete = (r: ProxiedRequest) => r.method === "POST" && r.query.has("uploadId");
-    proxy.inject({ match: isPart, fault: { kind: "status", status: 500 } });
-    proxy.inject({ match: isPart, fault: { kind: "reset" } });
-    proxy.inject({ match: isComplete, fault: { kind: "drop-response" } });
-    await s.put("data/big.bin", bytes);
-    assert.deepEqual(await s.read("data/big.bin"), bytes);
-    assert.equal(proxy.requests.filter((r) => r.fault !== undefined).length, 3);
-    // a store that answers NoSuchUpload to a completion retried after it applied
-    proxy.inject({
-      match: isComplete,
-      fault: { kind: "status", status: 404, code: "NoSuchUpload", forward: true },
-    });
-    await s.put("data/again.bin", bytes);
-    assert.deepEqual(await s.read("data/again.bin"), bytes);
-  });
-});
-
-Deno.test("S3 readStream resumes a body that breaks off, and refuses a replaced object", async () => {
-  await withProxy(async ({ proxy, storage }) => {
+scenario(
+  "S3 readStream resumes a body that breaks off, and refuses a replaced object",
+  async ({ proxy, storage }) => {
     const s = await storage();
     const bytes = new Uint8Array(1_000_000).map((_, i) => (i * 7) & 0xff);
     await s.put("bronze/file.csv.gz", bytes, { overwrite: true });
@@ -272,5 +258,35 @@ Deno.test("S3 readStream resumes a body that breaks off, and refuses a replaced 
       () => new Response(stream).arrayBuffer(),
       /S3 GET of "s3:\/\/[^"]+\/bronze\/file\.csv\.gz" failed: the object was replaced or deleted while it was read at byte \d+ of 1000000/,
     );
-  });
+  },
+);
+
+Deno.test("S3Storage under faults between pointline and moto", async (t) => {
+  const moto = await startMoto();
+  const proxy = startFaultProxy(moto.endpoint);
+  try {
+    const env: Env = {
+      moto,
+      proxy,
+      storage: async (extra) =>
+        new S3Storage(
+          `s3://${await moto.createBucket()}/tables/t`,
+          moto.options({ ...FAST, endpoint: proxy.endpoint, ...extra }),
+        ),
+    };
+    for (const [name, fn] of scenarios) {
+      await t.step(name, async (st) => {
+        proxy.clear();
+        proxy.requests.length = 0;
+        try {
+          await fn(env, st);
+        } finally {
+          proxy.clear();
+        }
+      });
+    }
+  } finally {
+    await proxy.close();
+    await moto.stop();
+  }
 });

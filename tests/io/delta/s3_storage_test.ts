@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { s3OptionsFrom, S3Storage } from "../../../src/io/delta/s3_storage.ts";
+import { S3Error, s3OptionsFrom, S3Storage } from "../../../src/io/delta/s3_storage.ts";
 import { FileAlreadyExistsError, FileNotFoundError } from "../../../src/io/delta/storage.ts";
 import { startMoto } from "../../_moto.ts";
 import { runStorageContract } from "./storage_contract.ts";
@@ -88,4 +88,41 @@ Deno.test("S3Storage never prints its secrets", () => {
       e instanceof TypeError && !e.message.includes("TOPSECRET") &&
       /aws_secret_acces_key/.test(e.message),
   );
+});
+
+Deno.test("S3Storage errors name the location, the status and what to do", async (t) => {
+  await t.step("bad URIs and plain-HTTP endpoints are refused up front", () => {
+    assert.throws(() => new S3Storage("lake/t"), /^TypeError: Invalid S3 URI "lake\/t"/);
+    assert.throws(
+      () => new S3Storage("s3://b", { endpoint: "http://127.0.0.1:9" }),
+      /Refusing plain-HTTP S3 endpoint "http:\/\/127\.0\.0\.1:9": set AWS_ALLOW_HTTP=true/,
+    );
+  });
+  const moto = await startMoto();
+  try {
+    await t.step("a missing bucket is not a missing file", async () => {
+      const s = new S3Storage("s3://no-such-bucket-here/t", moto.options());
+      await assert.rejects(
+        () => s.read("_delta_log/00000000000000000000.json"),
+        (e: Error) =>
+          e instanceof S3Error && e.status === 404 &&
+          /^S3 GET of "s3:\/\/no-such-bucket-here\/t\/_delta_log\/0+\.json" failed: HTTP 404 NoSuchBucket/
+            .test(e.message),
+      );
+      await assert.rejects(() => s.list("_delta_log/"), /ListObjectsV2 .*HTTP 404 NoSuchBucket/);
+    });
+    await t.step("writing without credentials names the missing variables", async () => {
+      const bucket = await moto.createBucket();
+      const s = new S3Storage(`s3://${bucket}/t`, { endpoint: moto.endpoint, allowHttp: true });
+      await assert.rejects(
+        () => s.put("k", new Uint8Array([1])),
+        (e: Error) =>
+          e instanceof S3Error && e.status === 403 &&
+          e.message.startsWith(`Cannot write to "s3://${bucket}/t": the check that the store`) &&
+          e.message.includes("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+      );
+    });
+  } finally {
+    await moto.stop();
+  }
 });

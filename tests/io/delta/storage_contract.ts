@@ -137,6 +137,23 @@ export async function runStorageContract(
     ]);
   });
 
+  await step("keys with spaces, =, :, %, + and non-ASCII characters round-trip", async (s) => {
+    const keys = [
+      "p/ts=2024-01-01 10:00:00/a.bin",
+      "p/sym=BTC%2FUSD/b.bin",
+      "p/x+y/c.bin",
+      "p/é ü/d.bin",
+    ];
+    for (const k of keys) await s.put(k, enc.encode(k));
+    assert.deepEqual((await s.list("p/")).map((m) => m.path), [...keys].sort());
+    for (const k of keys) {
+      assert.equal(dec.decode(await s.read(k)), k);
+      assert.equal((await s.head(k)).size, enc.encode(k).length);
+      await s.delete(k);
+    }
+    assert.deepEqual(await s.list("p/"), []);
+  });
+
   await step("list of a missing prefix returns an empty array", async (s) => {
     assert.deepEqual(await s.list("missing/"), []);
   });
@@ -213,8 +230,8 @@ export async function runStorageContract(
     const pl = (await import("nodejs-polars")).default;
     const frame = pl.DataFrame({ a: [1, 2, 3] });
     const bytes = new Uint8Array(frame.writeParquet());
-    await s.put("p/x.parquet", bytes);
-    const src = s.polarsSource("p/x.parquet");
+    await s.put("p/ts=2024-01-01 10:00:00/x%2F.parquet", bytes);
+    const src = s.polarsSource("p/ts=2024-01-01 10:00:00/x%2F.parquet");
     const back = await pl.scanParquet(src.path, { cloudOptions: src.cloudOptions }).collect();
     assert.deepEqual(back.getColumn("a").toArray(), [1, 2, 3]);
   });
