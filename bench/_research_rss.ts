@@ -82,5 +82,7 @@ if (import.meta.main) {
     default:
       throw new TypeError(`Unknown case "${kind}"`);
   }
-  console.log(JSON.stringify({ kind, rows: out.height, frameBytes: frameBytes(out), peakRss: peakRss() }));
+  console.log(
+    JSON.stringify({ kind, rows: out.height, frameBytes: frameBytes(out), peakRss: peakRss() }),
+  );
 }
