@@ -40,6 +40,7 @@ export * from "./src/io/delta/vacuum.ts";
 export * from "./src/io/delta/checkpoint_writer.ts";
 export * from "./src/io/delta/schema.ts";
 export * from "./src/io/delta/partition_values.ts";
+export * from "./src/io/delta/binary_column.ts";
 export { loadSnapshot, type LoadSnapshotOptions, type Snapshot } from "./src/io/delta/snapshot.ts";
 export type {
   CheckpointRef,

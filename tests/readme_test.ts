@@ -1,6 +1,6 @@
 /**
- * Every TypeScript block of `README.md` runs as written: each ```ts block is type-checked and
- * then run as its own program, and must exit 0.
+ * Every TypeScript block of `README.md` runs as written: each block fenced as `ts` is
+ * type-checked and then run as its own program, and must exit 0.
  *
  * How a block is run: it is written unchanged to `block.ts` in a fresh temporary folder that
  * also holds links to the repository's `mod.ts`, `research.ts`, `src/`, `deno.json` and
@@ -10,7 +10,8 @@
  * type-checked together in one `deno check` (a block that uses an undefined name fails there).
  *
  * Fixtures: a block declares what it needs in its fence info string, as
- * ```` ```ts readme-env=NAME[,NAME…] ````; a block without `readme-env` gets `lake`. The names:
+ * `ts readme-env=NAME[,NAME…]` after the opening fence; a block without `readme-env` gets
+ * `lake`. The names:
  * - `lake`: `./lake` in the working folder is a fresh copy of the demo lake (built once per test
  *   run by `tasks/demo.ts`: binance-futures and deribit, 2024-07-30 and 2024-07-31), and
  *   `LAKE_ROOT` points at it.

@@ -10,6 +10,7 @@ import pl from "nodejs-polars";
 import type { DataFrame, LazyDataFrame } from "../polars_types.ts";
 import { lakeRoot, TABLE_PATHS, type TableName, tablePath } from "../config.ts";
 import { DeltaTable } from "../io/delta/delta_table.ts";
+import { TableNotFoundError } from "../io/delta/errors.ts";
 import { isRemoteUri, storageForUri, type StorageOptions } from "../io/delta/storage_for_uri.ts";
 import type { Filter } from "../io/delta/predicate.ts";
 import { LakeSqlError } from "./lake_sql_error.ts";
@@ -168,7 +169,8 @@ export class Lake {
   }
 
   /**
-   * Open a registered table, optionally at an earlier version or time.
+   * Open a registered table, optionally at an earlier version or time. A missing table's error
+   * names the lake read, the tables it has, and how to point at another lake.
    *
    * @param name A registered table name, e.g. `"trades"`.
    * @param options `version` or `asOf` for time travel.
@@ -180,7 +182,20 @@ export class Lake {
   table(name: string, options: TimeTravelOptions = {}): Promise<DeltaTable> {
     const { root: _root, storageOptions: _storage, ...travel } = _LAKE_READ_OPTIONS;
     _checkOptions("Lake.table", options, { optional: travel });
-    return DeltaTable.open(this.path(name), { ..._openOptions(options), ...this.#io });
+    return DeltaTable.open(this.path(name), { ..._openOptions(options), ...this.#io }).catch(
+      async (error) => {
+        if (!(error instanceof TableNotFoundError)) throw error;
+        // Usually the wrong lake: say which lake was read, what it has, and how to choose another.
+        const existing = await this.tables();
+        throw new TableNotFoundError(
+          `${error.message}; the lake at "${this.root}" has ${
+            existing.length > 0 ? `tables ${existing.join(", ")}` : "no tables"
+          }: pass \`root\` or set LAKE_ROOT to your lake, or run "deno task demo" to build the ` +
+            "demo lake",
+          { cause: error },
+        );
+      },
+    );
   }
 
   /**

@@ -111,7 +111,26 @@ Deno.test("table() time travels and scan() reads lazily", async () => {
 });
 
 Deno.test("a missing or unknown table is a clear error", async () => {
-  await assert.rejects(() => lake.table("l2_updates"), TableNotFoundError);
+  await assert.rejects(
+    () => lake.table("l2_updates"),
+    (e: Error) =>
+      e instanceof TableNotFoundError &&
+      /the lake at ".*" has tables dim_symbol, trades, quotes: pass `root` or set LAKE_ROOT/.test(
+        e.message,
+      ),
+  );
+  await assert.rejects(
+    () =>
+      loadTrades({
+        root: `${root}/nothing`,
+        exchange: "binance",
+        symbol: "BTCUSDT",
+        start: 0,
+        end: 1,
+      }),
+    (e: Error) =>
+      e instanceof TableNotFoundError && /has no tables: .*run "deno task demo"/.test(e.message),
+  );
   assert.throws(() => lake.path("candles"), RangeError);
 });
 

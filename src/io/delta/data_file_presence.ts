@@ -86,27 +86,37 @@ export async function assertLocalDataFilesPresent(
 
 /**
  * The error to throw for a failed read of a data file: a {@linkcode MissingDataFileError} when
- * storage (or the local file system) says the file does not exist, else the error unchanged.
+ * the file is missing (storage says so for this very key, or the local file does not exist),
+ * else the error unchanged (a missing deletion vector, for example, is not this file's fault).
  *
  * @param error What the read threw.
+ * @param storage Storage rooted at the table.
  * @param path The data file's path as the log gives it.
  * @param context Table root and version, for the message.
  * @returns The error to throw.
  * @example
  * ```ts
  * import { asMissingDataFile } from "./data_file_presence.ts";
+ * import { MemoryStorage } from "./memory_storage.ts";
  * import { FileNotFoundError } from "./storage.ts";
- * const e = asMissingDataFile(new FileNotFoundError("a.parquet"), "a.parquet", { table: "t", version: 0 });
+ * const e = await asMissingDataFile(new FileNotFoundError("a.parquet"), new MemoryStorage(), "a.parquet", { table: "t", version: 0 });
  * if ((e as Error).name !== "MissingDataFileError") throw new Error("expected MissingDataFileError");
  * ```
  */
-export function asMissingDataFile(
+export async function asMissingDataFile(
   error: unknown,
+  storage: ObjectStorage,
   path: string,
   context: DataFileContext,
-): unknown {
-  const missing = error instanceof FileNotFoundError || error instanceof Deno.errors.NotFound ||
-    (error instanceof Error && /No such file or directory/.test(error.message));
+): Promise<unknown> {
+  let missing = error instanceof FileNotFoundError && error.path === path;
+  const local = localDataPath(storage, path);
+  if (!missing && local !== undefined) {
+    missing = await Deno.stat(local).then(
+      (st) => !st.isFile,
+      (e) => e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory,
+    );
+  }
   return missing
     ? new MissingDataFileError(context.table, context.version, path, { cause: error })
     : error;

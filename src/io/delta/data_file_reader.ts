@@ -12,6 +12,7 @@
 import pl from "nodejs-polars";
 import { Buffer } from "node:buffer";
 import type { AddAction } from "./actions.ts";
+import { binaryLiteral } from "./binary_column.ts";
 import { asMissingDataFile } from "./data_file_presence.ts";
 import { UnsupportedFeatureError } from "./errors.ts";
 import { partitionValuesToExprs } from "./partition_values.ts";
@@ -84,7 +85,7 @@ export async function readDataFile(
       : pl.readParquet(Buffer.from(await storage.read(add.path)));
   } catch (e) {
     const table = storage.localPath?.("") ?? storage.root;
-    throw asMissingDataFile(e, add.path, { table, version: options.version });
+    throw await asMissingDataFile(e, storage, add.path, { table, version: options.version });
   }
   const partExprs = partitionValuesToExprs(add.partitionValues, {
     schema: options.schema,
@@ -94,6 +95,9 @@ export async function readDataFile(
   const have = new Set(df.columns);
   // strict: a stored value that does not fit the table type fails the rewrite, never nulls
   const exprs = options.schema.fields.map((f) => {
+    if (f.type === "binary") {
+      return have.has(f.name) ? pl.col(f.name) : binaryLiteral(null).alias(f.name);
+    }
     const dtype = deltaToPolars(f.type);
     return have.has(f.name)
       ? pl.col(f.name).cast(dtype, true).alias(f.name)

@@ -201,3 +201,27 @@ export class ValueOutOfRangeError extends SchemaMismatchError {
     this.sample = sample;
   }
 }
+
+/**
+ * A checkpoint of the log cannot be read (empty, half-written, not Parquet, or listed but
+ * gone). `loadSnapshot` catches it and falls back to an older checkpoint or to the JSON
+ * commits; it only surfaces when the snapshot was asked of one segment (`replaySegment`).
+ */
+export class CorruptCheckpointError extends CorruptLogError {
+  /** The checkpoint's version. */
+  readonly version: number;
+  /** The first file of the checkpoint that cannot be read (key under the table root). */
+  readonly path: string;
+  /**
+   * @param version The checkpoint's version.
+   * @param path The unreadable file.
+   * @param detail What is wrong with it.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(version: number, path: string, detail: string, options?: ErrorOptions) {
+    super(`Cannot read checkpoint "${path}": ${detail}`, options);
+    this.name = "CorruptCheckpointError";
+    this.version = version;
+    this.path = path;
+  }
+}

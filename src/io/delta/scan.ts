@@ -220,7 +220,7 @@ async function _fileFrame(
   try {
     return await _readFileFrame(storage, add, tableRoot, checkInt96);
   } catch (e) {
-    throw asMissingDataFile(e, add.path, context);
+    throw await asMissingDataFile(e, storage, add.path, context);
   }
 }
 

@@ -29,6 +29,7 @@ import pl from "nodejs-polars";
 import type { DataFrame } from "../../polars_types.ts";
 import type { AddAction, MetadataAction, ProtocolAction } from "./actions.ts";
 import { type CommitRetryOptions, type IsolationLevel, resolveIsolationLevel } from "./commit.ts";
+import { binaryLiteral, polarsTypesOf } from "./binary_column.ts";
 import { type ParquetCompression, writeDataFiles } from "./data_file_writer.ts";
 import { readDataFile } from "./data_file_reader.ts";
 import {
@@ -414,7 +415,7 @@ export function reconcileSchema(
   const problems: string[] = [];
   const bad: string[] = [];
   const fields: StructField[] = [...schema.fields];
-  const dfSchema = df.schema as Record<string, pl.DataType>;
+  const dfSchema = polarsTypesOf(df);
   for (const [name, dtype] of Object.entries(dfSchema)) {
     const field = schema.fields.find((f) => f.name === name);
     const isNull = (dtype.variant as string) === "Null";
@@ -534,7 +535,7 @@ async function _replaceWhere(
 function _schemaOfFrame(df: pl.DataFrame): StructType {
   const fields: StructField[] = [];
   const bad: string[] = [];
-  for (const [name, dtype] of Object.entries(df.schema as Record<string, pl.DataType>)) {
+  for (const [name, dtype] of Object.entries(polarsTypesOf(df))) {
     try {
       fields.push({ name, type: polarsToDelta(dtype), nullable: true, metadata: {} });
     } catch {
@@ -555,7 +556,7 @@ function _schemaOfFrame(df: pl.DataFrame): StructType {
 function _checkPartitionColumns(schema: StructType, partitionColumns: string[]): void {
   const bad = partitionColumns.filter((c) => {
     const f = schema.fields.find((x) => x.name === c);
-    return !f || typeof f.type !== "string" || f.type === "binary";
+    return !f || typeof f.type !== "string";
   });
   if (bad.length > 0) {
     throw new SchemaMismatchError(
@@ -592,6 +593,11 @@ function _protocolFor(schema: StructType): ProtocolAction {
 function _castToSchema(df: pl.DataFrame, schema: StructType): pl.DataFrame {
   const have = new Set(df.columns);
   const exprs = schema.fields.map((f) => {
+    // binary: the frame's column is Binary already (reconcileSchema checked), and Polars has
+    // no Binary type to cast to in JS
+    if (f.type === "binary") {
+      return have.has(f.name) ? pl.col(f.name) : binaryLiteral(null).alias(f.name);
+    }
     const dtype = deltaToPolars(f.type);
     return have.has(f.name)
       ? pl.col(f.name).cast(dtype, true).alias(f.name)
@@ -627,7 +633,7 @@ function _firstFailingValue(column: pl.DataFrame, dtype: pl.DataType): string {
 /** The {@linkcode ValueOutOfRangeError} of the first column that fails its strict cast. */
 function _castFailure(df: pl.DataFrame, schema: StructType, error: unknown): unknown {
   for (const f of schema.fields) {
-    if (!df.columns.includes(f.name)) continue;
+    if (!df.columns.includes(f.name) || f.type === "binary") continue;
     const dtype = deltaToPolars(f.type);
     const c = pl.col(f.name);
     try {

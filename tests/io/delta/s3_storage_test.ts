@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { S3Error, s3OptionsFrom, S3Storage } from "../../../src/io/delta/s3_storage.ts";
 import { FileAlreadyExistsError, FileNotFoundError } from "../../../src/io/delta/storage.ts";
-import { startMoto } from "../../_moto.ts";
+import { type Moto, startMoto } from "../../_moto.ts";
 import { runStorageContract } from "./storage_contract.ts";
 
-Deno.test("S3Storage obeys the storage contract on moto", async (t) => {
+Deno.test("S3Storage on moto: the storage contract, multipart uploads, errors", async (t) => {
   const moto = await startMoto();
   try {
+    await t.step("multipart uploads", (st) => multipartCases(st, moto));
+    await t.step("errors", (st) => errorCases(st, moto));
     await runStorageContract(t, async () => ({ storage: await moto.storage() }));
     await runStorageContract(t, async () => ({
       storage: new S3Storage(`s3://${await moto.createBucket()}/a/prefix`, moto.options()),
@@ -33,9 +35,9 @@ async function _openUploads(s: S3Storage, endpoint: string): Promise<number> {
   return [...xml.matchAll(/<Upload>/g)].length;
 }
 
-Deno.test("S3Storage uploads large objects as multipart and aborts failed uploads", async (t) => {
-  const moto = await startMoto();
-  try {
+/** Large objects upload as multipart; failed uploads are aborted. */
+async function multipartCases(t: Deno.TestContext, moto: Moto): Promise<void> {
+  {
     const s = await moto.storage(undefined, { partSize: 5 * MiB, partConcurrency: 2 });
     await t.step("a put above the threshold is stored whole, in parts", async () => {
       const bytes = _pattern(11 * MiB + 17, 3);
@@ -65,10 +67,8 @@ Deno.test("S3Storage uploads large objects as multipart and aborts failed upload
       await assert.rejects(() => s.head("data/broken.bin"), FileNotFoundError);
       assert.equal(await _openUploads(s, moto.endpoint), 0);
     });
-  } finally {
-    await moto.stop();
   }
-});
+}
 
 Deno.test("S3Storage never prints its secrets", () => {
   const s = new S3Storage("s3://b/p", { accessKeyId: "AKID", secretAccessKey: "TOPSECRET" });
@@ -90,7 +90,7 @@ Deno.test("S3Storage never prints its secrets", () => {
   );
 });
 
-Deno.test("S3Storage errors name the location, the status and what to do", async (t) => {
+Deno.test("S3Storage refuses bad URIs and plain-HTTP endpoints up front", async (t) => {
   await t.step("bad URIs and plain-HTTP endpoints are refused up front", () => {
     assert.throws(() => new S3Storage("lake/t"), /^TypeError: Invalid S3 URI "lake\/t"/);
     assert.throws(
@@ -98,8 +98,11 @@ Deno.test("S3Storage errors name the location, the status and what to do", async
       /Refusing plain-HTTP S3 endpoint "http:\/\/127\.0\.0\.1:9": set AWS_ALLOW_HTTP=true/,
     );
   });
-  const moto = await startMoto();
-  try {
+});
+
+/** Errors name the location, the status and what to do. */
+async function errorCases(t: Deno.TestContext, moto: Moto): Promise<void> {
+  {
     await t.step("a missing bucket is not a missing file", async () => {
       const s = new S3Storage("s3://no-such-bucket-here/t", moto.options());
       await assert.rejects(
@@ -122,7 +125,5 @@ Deno.test("S3Storage errors name the location, the status and what to do", async
           e.message.includes("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
       );
     });
-  } finally {
-    await moto.stop();
   }
-});
+}
