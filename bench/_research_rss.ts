@@ -6,7 +6,8 @@
  * Usage: `deno run -A bench/_research_rss.ts <case> <root> <start> <end>` with case one of
  * `base` (imports only), `load` (`loadTrades`), `scan-collect` (`scanEvents(...).collect()`:
  * the sort inside the plan), `bars-eager` (`loadTrades` then `bars`) and `bars-lazy`
- * (`bars(scanTrades(...))` collected with the streaming engine).
+ * (`bars(scanTrades(...))` collected with the streaming engine), `sink` and `sink-unsorted`
+ * (`scanTrades(...)` written with `sinkParquet`, in time order or in storage order).
  *
  * @module
  */
@@ -76,6 +77,17 @@ if (import.meta.main) {
     case "bars-eager":
       out = bars(await loadTrades(range), "1m");
       break;
+    case "sink":
+    case "sink-unsorted": {
+      const file = await Deno.makeTempFile({ suffix: ".parquet" });
+      const lf = await scanTrades({ ...range, sort: kind === "sink" });
+      await lf.sinkParquet(file).collect();
+      out = pl.DataFrame({
+        rows: [pl.scanParquet(file).select(pl.len()).collectSync().getColumn("len").toArray()[0]],
+      });
+      await Deno.remove(file);
+      break;
+    }
     case "bars-lazy":
       out = await bars(await scanTrades(range), "1m").collect({ streaming: true });
       break;

@@ -9,7 +9,9 @@
  * 2. A month of 1-minute bars: `bars(await scanTrades(month), "1m")` collected with the
  *    streaming engine against `bars(await loadTrades(month), "1m")` (the eager path): peak
  *    RSS of each and their ratio.
- * 3. `research-bars` (timed, 1 day of 1,000,000 trades): the lazy streaming path against the
+ * 3. Export of the same day with `sinkParquet`: in time order (the sort holds the rows) and in
+ *    storage order (`sort: false`, streamed).
+ * 4. `research-bars` (timed, 1 day of 1,000,000 trades): the lazy streaming path against the
  *    eager one.
  *
  * Sizes: `POINTLINE_BENCH_DAY_ROWS` (default 10,000,000) and
@@ -79,6 +81,15 @@ for (const run of [load, scanCollect]) {
       `(peak - base) / frame ${((run.peakRss - base.peakRss) / run.frameBytes).toFixed(2)}x`,
   );
 }
+
+const sink = await _measure("sink", dayLake, dayStart, dayEnd);
+const sinkUnsorted = await _measure("sink-unsorted", dayLake, dayStart, dayEnd);
+console.log(
+  `\nsinkParquet of the same day: sorted peak RSS ${mib(sink.peakRss)}, ` +
+    `sort: false ${mib(sinkUnsorted.peakRss)} (${
+      (sinkUnsorted.peakRss / load.frameBytes).toFixed(2)
+    }x the decoded frame)`,
+);
 
 const monthStart = dayIso(0), monthEnd = dayIso(MONTH_DAYS);
 const eager = await _measure("bars-eager", monthLake, monthStart, monthEnd);

@@ -86,6 +86,15 @@ export interface LoadEventsOptions extends LakeReadOptions {
    * @default {"datetime"}
    */
   timeAs?: "datetime" | "int64";
+  /**
+   * Order rows by `ts_local_us`, `file_id`, `file_line_number`. With `false` rows come in
+   * storage order (each data file is sorted by `symbol_id`, `ts_local_us`; files follow the
+   * partitions), and a scan holds no rows for sorting, so an export with `sinkParquet` or an
+   * order-free aggregation streams in bounded memory.
+   *
+   * @default {true}
+   */
+  sort?: boolean;
 }
 
 /** The fixed-point columns of each table, and which increment decodes them. */
@@ -202,7 +211,9 @@ function _sortedScan(
   table: EventTableName,
   options: LoadEventsOptions,
 ): Promise<LazyDataFrame> {
-  return _scan(fn, table, options).then(({ lf, wanted }) => lf.sort([..._ORDER]).select(...wanted));
+  return _scan(fn, table, options).then(({ lf, wanted }) =>
+    (options.sort === false ? lf : lf.sort([..._ORDER])).select(...wanted)
+  );
 }
 
 /**
@@ -216,7 +227,7 @@ async function _load(
 ): Promise<DataFrame> {
   const { lf, wanted } = await _scan(fn, table, options);
   let df = await lf.collect();
-  if (!_inOrder(df)) df = df.sort([..._ORDER]);
+  if (options.sort !== false && !_inOrder(df)) df = df.sort([..._ORDER]);
   return df.select(...wanted);
 }
 
@@ -372,6 +383,7 @@ const _LOAD_OPTIONS = {
     columns: ["array"],
     decode: ["boolean"],
     timeAs: ["string"],
+    sort: ["boolean"],
     ..._LAKE_READ_OPTIONS,
   },
 } as const;
