@@ -114,7 +114,7 @@ async function _run(
 ): Promise<number> {
   switch (command) {
     case "history": {
-      const limit = _int("limit", v.limit, 20);
+      const limit = _int("limit", v.limit, 20, 1);
       const table = await DeltaTable.open(uri);
       const rows = (await table.history(limit)).map((h) => ({
         version: h.version,
@@ -161,7 +161,7 @@ async function _run(
       return 0;
     }
     case "optimize": {
-      const targetSize = _int("target-size", v["target-size"], 104_857_600);
+      const targetSize = _int("target-size", v["target-size"], 104_857_600, 1);
       const res = await optimize(uri, { targetSize });
       console.log(
         res.committed
@@ -179,11 +179,17 @@ async function _run(
   return 2;
 }
 
-function _int(flag: string, value: string | boolean | undefined, fallback: number): number {
+function _int(
+  flag: string,
+  value: string | boolean | undefined,
+  fallback: number,
+  min: 0 | 1 = 0,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (typeof value !== "string" || !/^\d+$/.test(value) || !Number.isSafeInteger(n)) {
-    throw new UserError(`Invalid --${flag} "${value}": expected a non-negative integer`);
+  if (typeof value !== "string" || !/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    const expected = min > 0 ? "a positive integer" : "a non-negative integer";
+    throw new UserError(`Invalid --${flag} "${value}": expected ${expected}`);
   }
   return n;
 }

@@ -33,93 +33,101 @@ export interface Moto {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (closed again; the caller binds it soon after). */
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 let _buckets = 0;
 
 /**
- * Start `moto_server -H 127.0.0.1 -p <free port>` and wait until it answers.
+ * Start `moto_server -H 127.0.0.1 -p 0` (it binds a free port and reports it) and wait until it
+ * answers.
  *
  * @returns The running server; call `stop()` in a `finally`.
  * @throws {Error} With an install hint when `moto_server` is not installed, or when it does
  *   not start within 60 s.
  */
 export async function startMoto(): Promise<Moto> {
-  let lastError = "";
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = freePort();
-    let child: Deno.ChildProcess;
-    try {
-      child = new Deno.Command("moto_server", {
-        args: ["-H", "127.0.0.1", "-p", String(port)],
-        stdin: "null",
-        stdout: "null",
-        stderr: "piped",
-        env: { PYTHONUNBUFFERED: "1" },
-      }).spawn();
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        throw new Error(
-          `moto_server is not installed: the S3 tests need it (pip install "moto[server]", ` +
-            `listed in .ci/requirements-test.txt)`,
-        );
-      }
-      throw e;
+  // port 0: the server binds a free port itself and prints it, so two servers started at the
+  // same time (parallel test files) can never pick the same one
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("moto_server", {
+      args: ["-H", "127.0.0.1", "-p", "0"],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      env: { PYTHONUNBUFFERED: "1" },
+    }).spawn();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Error(
+        `moto_server is not installed: the S3 tests need it (pip install "moto[server]", ` +
+          `listed in .ci/requirements-test.txt)`,
+      );
     }
-    // drain stderr so the server never blocks on a full pipe; keep the tail for messages
-    let stderr = "";
-    const drained = (async () => {
-      const dec = new TextDecoder();
-      for await (const chunk of child.stderr) {
-        stderr = (stderr + dec.decode(chunk)).slice(-4000);
-      }
-    })();
-    let exited = false;
-    const status = child.status.then((s) => {
-      exited = true;
-      return s;
-    });
-    const endpoint = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 60_000;
-    let ready = false;
-    while (!exited && Date.now() < deadline) {
+    throw e;
+  }
+  // drain stderr so the server never blocks on a full pipe; keep the tail for messages
+  let stderr = "";
+  let announced: (port: number) => void = () => {};
+  const portP = new Promise<number>((r) => (announced = r));
+  const drained = (async () => {
+    const dec = new TextDecoder();
+    for await (const chunk of child.stderr) {
+      stderr = (stderr + dec.decode(chunk)).slice(-4000);
+      const m = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+      if (m) announced(Number(m[1]));
+    }
+  })();
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  const stop = async () => {
+    if (!exited) {
       try {
-        const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2000) });
-        await res.body?.cancel();
-        ready = true;
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
     }
-    const stop = async () => {
-      if (!exited) {
-        try {
-          child.kill("SIGTERM");
-        } catch { /* already gone */ }
+    const t = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }, 5000);
+    await status;
+    clearTimeout(t);
+    await drained.catch(() => {});
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const port = await Promise.race([
+    portP,
+    status.then(() => undefined),
+    new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), 60_000))),
+  ]);
+  clearTimeout(timer);
+  if (port === undefined) {
+    await stop();
+    throw new Error(
+      `Cannot start moto_server: ${
+        exited
+          ? `it exited: ${stderr.trim().split("\n").slice(-3).join(" | ")}`
+          : "it did not report its port within 60 s"
+      }`,
+    );
+  }
+  const endpoint = `http://127.0.0.1:${port}`;
+  for (let i = 0;; i++) {
+    try {
+      const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      break;
+    } catch (e) {
+      if (exited || i >= 300) {
+        await stop();
+        throw new Error(`Cannot start moto_server: no answer on ${endpoint}`, { cause: e });
       }
-      const t = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }, 5000);
-      await status;
-      clearTimeout(t);
-      await drained.catch(() => {});
-    };
-    if (!ready) {
-      await stop();
-      lastError = exited
-        ? `moto_server exited at start: ${stderr.trim().split("\n").slice(-3).join(" | ")}`
-        : `moto_server did not answer on ${endpoint} within 60 s`;
-      continue; // the port may have been taken in between: try another
+      await new Promise((r) => setTimeout(r, 100));
     }
+  }
+  {
     const signer = new AwsClient({ ...MOTO_CREDENTIALS, service: "s3", retries: 0 });
     const options = (extra: S3StorageOptions = {}): S3StorageOptions => ({
       ...MOTO_CREDENTIALS,
@@ -153,5 +161,4 @@ export async function startMoto(): Promise<Moto> {
       stop,
     };
   }
-  throw new Error(`Cannot start moto_server: ${lastError}`);
 }

@@ -16,7 +16,7 @@
  *    exchange" and "partly another exchange" are both misfiled (and the rule needs no count
  *    over the whole file, so it holds chunk by chunk). Any other mismatching `exchange` cell
  *    (a line with no commas puts its whole text there; spaces; punctuation) is a malformed
- *    line, quarantined as `parse_error` with its line number;
+ *    line, quarantined as `parse_error` with its line number, as is a blank line;
  * 3. **derive** `exchange_id`, `date` (the UTC date of `local_timestamp`) and lineage;
  * 4. **row rules**: common ones (`timestamps_positive`, `timestamps_in_range` (before
  *    10000-01-01, so a date can always be shown), `date_matches_path`,
@@ -28,7 +28,8 @@
  * 6. **encode** prices and amounts as Int64 counts of the version's increments, single fields
  *    as columns and `lists` (e.g. 25 book levels) on a long form; a value off the grid is
  *    quarantined (`<column>_on_grid`), never silently rounded, and a count beyond Int64 (a
- *    huge price or amount) is quarantined (`<column>_in_range`), never stored as null. One
+ *    huge price or amount) or a count of 0 for a non-zero value (a tiny one) is quarantined
+ *    (`<column>_in_range`), never stored as null or 0. One
  *    aggregate check clears the usual file; the per-row rules only run when it cannot;
  * 7. **project** to the table's columns, conform to its schema, sort by `(symbol_id,
  *    ts_local_us, file_line_number)`.
@@ -501,7 +502,8 @@ function _isSortedBy(df: pl.DataFrame, keys: readonly string[]): boolean {
  *   has a `symbol` and a `local_timestamp`. One such row makes the whole file fail
  *   ({@linkcode ExchangeMismatchError}), or
  * - a **malformed line** (e.g. a line with no commas: its whole text lands in `exchange`):
- *   quarantined as `parse_error` with its line number, like a cell that cannot be read.
+ *   quarantined as `parse_error` with its line number, like a cell that cannot be read. A
+ *   blank line (every field empty) is one too, with detail `blank line`.
  */
 function _splitMalformed(
   rows: pl.DataFrame,
@@ -510,7 +512,8 @@ function _splitMalformed(
   vendorColumns: readonly string[],
 ): { rows: pl.DataFrame; malformed: pl.DataFrame } {
   const normalized = pl.col("exchange").str.strip().str.toLowerCase();
-  const differs = pl.col("exchange").isNotNull().and(normalized.neq(pl.lit(exchange)));
+  const blank = pl.allHorizontal(vendorColumns.map((name) => pl.col(name).isNull()));
+  const differs = pl.col("exchange").isNotNull().and(normalized.neq(pl.lit(exchange))).or(blank);
   const foreign = rows.filter(differs);
   if (foreign.height === 0) return { rows, malformed: _noRecords() };
   const shaped = normalized.str.contains("^[a-z0-9][a-z0-9_.-]*$")
@@ -525,14 +528,29 @@ function _splitMalformed(
   const malformed = foreign.select(
     pl.col(FILE_LINE_NUMBER).cast(pl.Int64),
     pl.lit("parse_error").alias("rule"),
-    pl.concatString(
-      [pl.lit("malformed line: "), showValues(["exchange", "symbol", "local_timestamp"])],
-      "",
+    pl.when(blank).then(pl.lit("blank line")).otherwise(
+      pl.concatString(
+        [
+          // The exchange cell may hold a whole long line: the detail shows its start (raw has it all).
+          pl.lit("malformed line: exchange="),
+          pl.when(pl.col("exchange").str.lengths().gt(_DETAIL_CHARS))
+            .then(
+              pl.concatString([pl.col("exchange").str.slice(0, _DETAIL_CHARS), pl.lit("...")], ""),
+            )
+            .otherwise(pl.col("exchange")),
+          pl.lit(" "),
+          showValues(["symbol", "local_timestamp"]),
+        ],
+        "",
+      ),
     ).alias("detail"),
     rawFields(vendorColumns),
   );
   return { rows: rows.filter(differs.not()), malformed };
 }
+
+/** Characters of a malformed line's text shown in its quarantine detail. */
+const _DETAIL_CHARS = 100;
 
 /**
  * `resolveSymbolIds` on the key columns only (the join then carries 4 columns, not the whole
@@ -786,8 +804,8 @@ function _positive(rows: pl.DataFrame, increments: readonly string[]): boolean {
  * Aggregates of `off = units - round(units)` proving, together with `_positive`, the grid rule
  * for every present value: min and max within the tolerance, and a finite sum (a NaN or
  * infinite value makes `off` NaN, which min and max may skip but the sum keeps; such files take
- * the per-row path). The largest absolute count proves the range rule (every count below
- * 2^63). Absent values are null and skipped by all four, as the rules let
+ * the per-row path). The largest absolute count and a flag for a non-zero value of count 0
+ * prove the range rule. Absent values are null and skipped by all of them, as the rules let
  * them pass.
  */
 function _offStats(off: pl.Expr, count: pl.Expr, key: string): pl.Expr[] {
@@ -796,6 +814,9 @@ function _offStats(off: pl.Expr, count: pl.Expr, key: string): pl.Expr[] {
     off.max().alias(`${_OFF}max${key}`),
     off.sum().alias(`${_OFF}sum${key}`),
     count.abs().max().alias(`${_OFF}abs${key}`),
+    // A non-zero value whose count rounds to 0 (e.g. a price of 1e-9): off = units there.
+    pl.when(count.eq(0).and(off.neq(0))).then(pl.lit(1)).otherwise(pl.lit(0)).max()
+      .alias(`${_OFF}zero${key}`),
   ];
 }
 
@@ -811,6 +832,7 @@ function _offWithinTolerance(out: pl.DataFrame): boolean {
     if (name.startsWith(`${_OFF}min`) && v < -tol) return false;
     if (name.startsWith(`${_OFF}max`) && v > tol) return false;
     if (name.startsWith(`${_OFF}abs`) && v >= _INT64_LIMIT) return false;
+    if (name.startsWith(`${_OFF}zero`) && v > 0) return false;
   }
   return true;
 }
@@ -927,18 +949,21 @@ function _gridRule(field: FixedPointField): RowRule {
 
 /**
  * The range rule: the count `value / increment` fits in Int64 (beyond it the encoding cast would
- * give null). It runs after the grid rule, so a NaN, an infinite value or a missing increment is
- * reported by that rule; here they pass.
+ * give null), and a non-zero value is not a count of 0 (a price of 1e-9 would be stored as 0).
+ * It runs after the grid rule, so a NaN, an infinite value or a missing increment is reported
+ * by that rule; here they pass.
  */
 function _rangeRule(field: FixedPointField): RowRule {
-  const units = pl.col(field.value).cast(pl.Float64).div(pl.col(field.increment).cast(pl.Float64));
+  const value = pl.col(field.value);
+  const count = value.cast(pl.Float64).div(pl.col(field.increment).cast(pl.Float64)).round(0);
   return rowRule(
     `${field.value}_in_range`,
-    `${field.value} / ${field.increment} fits in Int64 (below 2^63 in absolute value)`,
-    pl.col(field.value).isNull()
+    `${field.value} / ${field.increment} fits in Int64 (below 2^63 in absolute value) and is ` +
+      `not 0 for a non-zero ${field.value}`,
+    value.isNull()
       .or(pl.col(field.increment).gt(0).not())
-      .or(units.isFinite().not())
-      .or(units.round(0).abs().lt(pl.lit(_INT64_LIMIT))),
+      .or(count.isFinite().not())
+      .or(count.abs().lt(pl.lit(_INT64_LIMIT)).and(count.neq(0).or(value.eq(0)))),
     { detail: showValues([field.value, field.increment]) },
   );
 }

@@ -3,8 +3,9 @@
  * committed exactly once.
  *
  * Steps for a file: read its bytes from the {@linkcode BronzeSource}; gunzip (`.gz` names) —
- * an **empty gzip** is a successful file with no rows, a **corrupt or truncated gzip** or an
- * empty (0-byte) file fails with a clear message and writes nothing; parse, validate, resolve
+ * an **empty gzip** is a successful file with no rows, a **corrupt or truncated gzip**, an
+ * empty (0-byte) `.gz` file or gzip content named `.csv` fails with a clear message and writes
+ * nothing; parse, validate, resolve
  * symbols and encode with the domain's `transformTardisFile`; then commit the quarantined rows
  * and the rows through the repositories' exactly-once `writeFileRows` (see
  * `delta_table_repo.ts`), replacing rows of earlier attempts and of superseded file ids.
@@ -107,8 +108,8 @@ export interface EventTableServiceOptions {
  * @param bytes The raw file.
  * @param bronzePath Its path (the extension decides).
  * @returns The CSV bytes.
- * @throws {FileIngestError} For an empty file, a non-gzip file named `.gz`, or a corrupt or
- * truncated gzip stream.
+ * @throws {FileIngestError} For an empty file, a non-gzip file named `.gz`, a gzip file not
+ * named `.gz`, or a corrupt or truncated gzip stream.
  * @example
  * ```ts
  * import { gzipSync } from "node:zlib";
@@ -121,14 +122,22 @@ export interface EventTableServiceOptions {
  * ```
  */
 export function decompressBronze(bytes: Uint8Array, bronzePath: string): Uint8Array {
-  if (!bronzePath.endsWith(".gz")) return bytes;
+  if (!bronzePath.endsWith(".gz")) {
+    if (_isGzip(bytes)) {
+      throw new FileIngestError(
+        bronzePath,
+        `Cannot parse "${bronzePath}": it is gzip-compressed but not named .gz; rename it`,
+      );
+    }
+    return bytes;
+  }
   if (bytes.length === 0) {
     throw new FileIngestError(
       bronzePath,
       `Cannot decompress "${bronzePath}": file is empty (0 bytes)`,
     );
   }
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
+  if (!_isGzip(bytes)) {
     throw new FileIngestError(bronzePath, `Cannot decompress "${bronzePath}": not a gzip stream`);
   }
   try {
@@ -142,6 +151,11 @@ export function decompressBronze(bytes: Uint8Array, bronzePath: string): Uint8Ar
       { cause: err },
     );
   }
+}
+
+/** Whether `bytes` start with the gzip magic number (1F 8B). */
+function _isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 /**
@@ -299,7 +313,7 @@ function _rejectionSummary(q: pl.DataFrame, rejected: number, read: number): str
   });
   const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const parts = sorted.slice(0, 3).map(([rule, n]) =>
-    `${rule} (${n}${details.has(rule) ? `: ${details.get(rule)!.slice(0, 120)}` : ""})`
+    `${rule} (${n}${details.has(rule) ? `: ${_clip(details.get(rule)!, 120)}` : ""})`
   );
   const others = sorted.slice(3);
   if (others.length > 0) {
@@ -311,6 +325,11 @@ function _rejectionSummary(q: pl.DataFrame, rejected: number, read: number): str
     );
   }
   return `${rejected} of ${read} rows quarantined: ${parts.join(", ")}`;
+}
+
+/** `text` cut to `max` characters, with `...` when cut. */
+function _clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}...`;
 }
 
 /** Most rules named after the first three in a quarantine summary. */

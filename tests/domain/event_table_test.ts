@@ -343,8 +343,9 @@ Deno.test("transformTardisFile accounts for every row: read = written + quaranti
   assert.deepEqual(rulesByLine(out), {
     3: "price_positive",
     4: "parse_error",
-    5: "timestamps_positive",
+    5: "parse_error",
   });
+  assert.equal(out.quarantined.getColumn("detail").get(2), "blank line");
   assert.deepEqual(out.quarantined.columns, QUARANTINE_SCHEMA.columns.map((c) => c.name));
   const q = out.quarantined.head(1).toRecords()[0];
   assert.equal(q.file_id, 11);
@@ -484,14 +485,18 @@ Deno.test("transformTardisFile quarantines a price or amount whose count does no
     `${prefix(3)},3,buy,9682,1e17`,
     `${prefix(4)},4,buy,92233720368547758.07,1`,
     `${prefix(5)},5,buy,9682,1`,
+    `${prefix(6)},6,buy,1e-300,1`,
   ]);
-  // 1e17 / 0.001 = 1e20 and 92233720368547758.07 / 0.01 = 2^63 are past Int64; the rest lands.
+  // 1e17 / 0.001 = 1e20 and 92233720368547758.07 / 0.01 = 2^63 are past Int64, and 1e-300 would
+  // be a count of 0; the rest lands.
   assert.deepEqual(rulesByLine(out), {
     3: "price_in_range",
     4: "amount_in_range",
     5: "price_in_range",
+    7: "price_in_range",
   });
   assert.match(out.quarantined.getColumn("detail").get(0), /price=1e\+300 price_increment=0\.01/);
+  assert.match(out.quarantined.getColumn("detail").get(3), /price=1e-300 price_increment=0\.01/);
   assert.deepEqual(out.rows.getColumn("file_line_number").toArray(), [2, 6]);
   assert.deepEqual(out.rows.getColumn("px_int").toArray(), [968200, 968200]);
   // Just inside: 2^62 counts are kept exactly as far as a float64 holds them.

@@ -96,6 +96,10 @@ Deno.test("decompressBronze gunzips .gz names and passes plain CSV through", () 
     text,
   );
   assert.equal(decompressBronze(gzipSync(new Uint8Array(0)), "x.csv.gz").length, 0);
+  assert.throws(
+    () => decompressBronze(gzipSync(text), "x.csv"),
+    /^FileIngestError: Cannot parse "x.csv": it is gzip-compressed but not named .gz; rename it$/,
+  );
 });
 
 Deno.test("decompressBronze fails the corrupt real Tardis gzip with a clear message", async () => {

@@ -58,7 +58,16 @@ Deno.test("user mistakes on every job: one error line, exit 2, no stack", async 
       ["vacuum", "trades", "--lake", lake, "--retention-hours", "0"],
       /with --retention-hours 0: shorter than the table's retention of 168 hours .*add --ignore-retention-check to override$/,
     ],
-    ["lake.ts", ["history", "trades", "--lake", lake, "--limit", "-1"], /Invalid --limit "-1"/],
+    [
+      "lake.ts",
+      ["history", "trades", "--lake", lake, "--limit", "-1"],
+      /Invalid --limit "-1": expected a positive integer/,
+    ],
+    [
+      "lake.ts",
+      ["optimize", "trades", "--lake", lake, "--target-size", "0"],
+      /Invalid --target-size "0": expected a positive integer/,
+    ],
     [
       "lake.ts",
       ["files", "trades", "--lake", lake, "--limit", "3"],

@@ -213,6 +213,8 @@ export class CorruptCheckpointError extends CorruptLogError {
   /** The first file of the checkpoint that cannot be read (key under the table root). */
   readonly path: string;
   /**
+   * Create the error.
+   *
    * @param version The checkpoint's version.
    * @param path The unreadable file.
    * @param detail What is wrong with it.

@@ -83,8 +83,9 @@ export interface ByteRange {
  *   and must fail with {@linkcode FileNotFoundError} for a missing key (before the stream is
  *   returned).
  * - `putStream(path, body, options)`, when implemented, must obey the same rules as `put`
- *   (atomic; exclusive unless `overwrite`), must not hold the whole body in memory, and when
- *   the body or the upload fails it must leave no object and no partial upload behind.
+ *   (atomic; exclusive unless `overwrite`), must not buffer the whole body (unless the storage
+ *   itself is memory), and when the body or the upload fails it must leave no object and no
+ *   partial upload behind.
  * - `polarsSource(path)`, when implemented, must name a location from which Polars reads the
  *   same bytes as `read(path)`.
  */
