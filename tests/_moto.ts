@@ -27,6 +27,8 @@ export interface Moto {
   storageOptions(endpoint?: string): Record<string, string>;
   /** Create a bucket (a fresh unique one when no name is given); returns its name. */
   createBucket(name?: string): Promise<string>;
+  /** The number of multipart uploads in progress in a bucket (ListMultipartUploads). */
+  openUploads(bucket: string): Promise<number>;
   /** A storage on a fresh bucket (or on `s3://bucket/prefix` of an existing one). */
   storage(uri?: string, extra?: S3StorageOptions): Promise<S3Storage>;
   /** Stop the server and wait for it to exit. */
@@ -156,6 +158,10 @@ export async function startMoto(): Promise<Moto> {
         AWS_ALLOW_HTTP: "true",
       }),
       createBucket,
+      openUploads: async (bucket: string) => {
+        const xml = await (await signer.fetch(`${endpoint}/${bucket}?uploads`)).text();
+        return [...xml.matchAll(/<Upload>/g)].length;
+      },
       storage: async (uri?: string, extra?: S3StorageOptions) =>
         new S3Storage(uri ?? `s3://${await createBucket()}`, options(extra)),
       stop,

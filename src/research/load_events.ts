@@ -30,7 +30,7 @@ import pl from "nodejs-polars";
 import type { DataFrame, Expr, LazyDataFrame } from "../polars_types.ts";
 import { exchangeId } from "../domain/exchanges.ts";
 import { decodeFixedPoint } from "../domain/fixed_point.ts";
-import { int64Lit, int64Series, int64Values } from "../domain/int64.ts";
+import { int64Series, int64Values } from "../domain/int64.ts";
 import type { Filter } from "../io/delta/predicate.ts";
 import { _checkOptions, _LAKE_READ_OPTIONS } from "./_check_options.ts";
 import { _lakeOptions, _matchSymbol, _readDim, _timeTravel } from "./_dim_lookup.ts";
@@ -86,6 +86,15 @@ export interface LoadEventsOptions extends LakeReadOptions {
    * @default {"datetime"}
    */
   timeAs?: "datetime" | "int64";
+  /**
+   * Order rows by `ts_local_us`, `file_id`, `file_line_number`. With `false` rows come in
+   * storage order (each data file is sorted by `symbol_id`, `ts_local_us`; files follow the
+   * partitions), and a scan holds no rows for sorting, so an export with `sinkParquet` or an
+   * order-free aggregation streams in bounded memory.
+   *
+   * @default {true}
+   */
+  sort?: boolean;
 }
 
 /** The fixed-point columns of each table, and which increment decodes them. */
@@ -202,7 +211,9 @@ function _sortedScan(
   table: EventTableName,
   options: LoadEventsOptions,
 ): Promise<LazyDataFrame> {
-  return _scan(fn, table, options).then(({ lf, wanted }) => lf.sort([..._ORDER]).select(...wanted));
+  return _scan(fn, table, options).then(({ lf, wanted }) =>
+    (options.sort === false ? lf : lf.sort([..._ORDER])).select(...wanted)
+  );
 }
 
 /**
@@ -216,7 +227,7 @@ async function _load(
 ): Promise<DataFrame> {
   const { lf, wanted } = await _scan(fn, table, options);
   let df = await lf.collect();
-  if (!_inOrder(df)) df = df.sort([..._ORDER]);
+  if (options.sort !== false && !_inOrder(df)) df = df.sort([..._ORDER]);
   return df.select(...wanted);
 }
 
@@ -278,25 +289,35 @@ async function _scan(
   const symbols = (versions ?? dim.filter(pl.col("exchange_id").eq(pl.lit(exId))))
     .select("symbol_id", "exchange_symbol", "price_increment", "amount_increment");
   const toDecode = scanned.filter((c) => decode && fixed[c] !== undefined);
-  const perVersion = ["exchange_symbol", ...new Set(toDecode.map((c) => _INCREMENT[fixed[c]]))];
   let lf = await eventTable.scan({ columns: scanned, filter });
+  let decoded: Expr[];
   if (symbols.height > _MAX_VERSION_BRANCHES) {
-    // An inner join keeps exactly the resolved versions' rows and brings their values.
+    // Many versions: an inner join keeps exactly their rows and brings their values.
+    const perVersion = ["exchange_symbol", ...new Set(toDecode.map((c) => _INCREMENT[fixed[c]]))];
     lf = lf.join(symbols.select("symbol_id", ...perVersion).lazy(), {
       on: "symbol_id",
       how: "inner",
     });
+    decoded = toDecode.map((c) => _decodeColumn(c, _INCREMENT[fixed[c]], symbols));
   } else {
-    // Few versions: expressions instead of a join, so no copy of the rows is made.
+    // Few versions (the usual case): literals per version, so no join copies the rows and no
+    // helper column is built; a single increment decodes without any condition.
     lf = lf.filter(pl.col("symbol_id").isIn(symbols.getColumn("symbol_id").implode()))
-      .withColumns(...perVersion.map((c) => _versionValue(symbols, c)));
+      .withColumns(
+        _perVersion(symbols, "exchange_symbol", (v) => pl.lit(v as string))
+          .alias("exchange_symbol"),
+      );
+    decoded = toDecode.map((c) =>
+      _perVersion(symbols, _INCREMENT[fixed[c]], (v) => _decodeBy(c, v as number))
+        .alias(c.slice(0, -4))
+    );
   }
   const timeAs = options.timeAs ?? "datetime";
   const times = timeAs === "datetime"
     ? scanned.filter((c) => c.endsWith("_us") && _isInt64(eventTable.schema, c))
     : [];
   lf = lf.withColumns(
-    ...toDecode.map((c) => _decodeColumn(c, fixed[c], symbols)),
+    ...decoded,
     ...times.map((c) => pl.col(c).cast(pl.Datetime("us", "UTC"))),
   );
   const keep = [...new Set([...wanted, ..._ORDER])];
@@ -311,18 +332,46 @@ function _isInt64(schema: { fields: { name: string; type: unknown }[] }, name: s
   return schema.fields.some((f) => f.name === name && f.type === "long");
 }
 
-/** The value of a `dim_symbol` column for each row's `symbol_id`, as an expression. */
-function _versionValue(symbols: DataFrame, column: string): Expr {
+/**
+ * An expression that takes, for each row, `build(value)` of its version's `dim_symbol`
+ * column: one branch per distinct value (rows of the resolved versions only), and no
+ * condition at all when every version has the same value.
+ */
+function _perVersion(
+  symbols: DataFrame,
+  column: string,
+  build: (value: unknown) => Expr,
+): Expr {
   const ids = int64Values(symbols.getColumn("symbol_id"));
-  const values = symbols.getColumn(column).toArray() as (string | number | null)[];
+  const values = symbols.getColumn(column).toArray() as unknown[];
+  const groups = new Map<unknown, bigint[]>();
+  values.forEach((v, i) => groups.set(v, [...(groups.get(v) ?? []), ids[i]!]));
+  const distinct = [...groups.keys()].filter((v) => v !== null);
+  if (distinct.length === 1 && !groups.has(null)) return build(distinct[0]);
   const dtype = symbols.getColumn(column).dtype;
-  const lit = (v: string | number | null) => pl.lit(v).cast(dtype);
-  if (ids.length === 0) return pl.lit(null).cast(dtype).alias(column);
-  let chain = pl.when(pl.col("symbol_id").eq(int64Lit(ids[0]!))).then(lit(values[0]));
-  for (let i = 1; i < ids.length; i++) {
-    chain = chain.when(pl.col("symbol_id").eq(int64Lit(ids[i]!))).then(lit(values[i]));
-  }
-  return chain.otherwise(pl.lit(null).cast(dtype)).alias(column);
+  const none = pl.lit(null).cast(column.endsWith("_increment") ? pl.Float64 : dtype);
+  if (distinct.length === 0) return none;
+  const rows = (v: unknown) =>
+    pl.col("symbol_id").isIn(int64Series("ids", groups.get(v)!).implode());
+  let chain = pl.when(rows(distinct[0])).then(build(distinct[0]));
+  for (const v of distinct.slice(1)) chain = chain.when(rows(v)).then(build(v));
+  return chain.otherwise(none);
+}
+
+/**
+ * Decode a fixed-point column (scalar or list) with one increment, by the rule of
+ * `decodeFixedPoint`: divide by a whole `1 / increment`, else multiply by the increment.
+ */
+function _decodeBy(column: string, increment: number): Expr {
+  const inverse = Math.round(1 / increment);
+  // Polars turns a division by a scalar into a multiplication by its reciprocal, which can be
+  // one unit in the last place off (10001 * 0.01 is not 100.01): divide by a column instead.
+  const scale = (e: Expr) =>
+    inverse >= 1 && Math.abs(1 / increment - inverse) <= inverse * 1e-9
+      ? e.div(e.mul(pl.lit(0)).add(pl.lit(inverse)))
+      : e.mul(pl.lit(increment));
+  if (!_LIST_COLUMNS.has(column)) return scale(pl.col(column).cast(pl.Float64));
+  return pl.col(column).lst.eval(scale(pl.element().cast(pl.Float64)));
 }
 
 /** The options every loader accepts. */
@@ -334,6 +383,7 @@ const _LOAD_OPTIONS = {
     columns: ["array"],
     decode: ["boolean"],
     timeAs: ["string"],
+    sort: ["boolean"],
     ..._LAKE_READ_OPTIONS,
   },
 } as const;
@@ -574,34 +624,12 @@ function _ids(rows: DataFrame): bigint[] {
 }
 
 /**
- * The decoded Float64 column for one fixed-point column, named without `_int`.
- *
- * Scalars use the row's increment column; lists (whose elements cannot see other columns)
- * use one branch per distinct increment of the resolved versions.
+ * The decoded Float64 column for one fixed-point column, named without `_int`, from the
+ * increment column a join brought (scalars); lists, whose elements cannot see other columns,
+ * use one branch per distinct increment.
  */
-function _decodeColumn(
-  column: string,
-  kind: "price" | "amount",
-  increments: DataFrame,
-): Expr {
-  const incName = kind === "price" ? "price_increment" : "amount_increment";
+function _decodeColumn(column: string, incName: string, increments: DataFrame): Expr {
   const name = column.slice(0, -4);
   if (!_LIST_COLUMNS.has(column)) return decodeFixedPoint(column, incName).alias(name);
-  const distinct = (increments.getColumn(incName).unique().toArray() as number[])
-    .filter((v) => v !== null);
-  if (distinct.length === 0) return pl.lit(null).cast(pl.List(pl.Float64)).alias(name);
-  const branch = (v: number) => {
-    const inverse = Math.round(1 / v);
-    const element = pl.element().cast(pl.Float64);
-    // The same rule as decodeFixedPoint: divide by a whole 1 / increment, else multiply.
-    const scaled = inverse >= 1 && Math.abs(1 / v - inverse) <= inverse * 1e-9
-      ? element.div(pl.lit(inverse))
-      : element.mul(pl.lit(v));
-    return pl.col(column).lst.eval(scaled);
-  };
-  let chain = pl.when(pl.col(incName).eq(pl.lit(distinct[0]))).then(branch(distinct[0]));
-  for (const v of distinct.slice(1)) {
-    chain = chain.when(pl.col(incName).eq(pl.lit(v))).then(branch(v));
-  }
-  return chain.otherwise(pl.lit(null).cast(pl.List(pl.Float64))).alias(name);
+  return _perVersion(increments, incName, (v) => _decodeBy(column, v as number)).alias(name);
 }

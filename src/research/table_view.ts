@@ -135,7 +135,6 @@ function _asText(name: string, dtype: DataType): Expr {
  * @example
  * ```ts
  * import pl from "nodejs-polars";
-import { binaryAsHex, polarsTypesOf } from "../io/delta/binary_column.ts";
  * import { tableView } from "./table_view.ts";
  * const df = pl.DataFrame({ symbol_id: pl.Series("symbol_id", ["-3012303369023998542"]).cast(pl.Int64) });
  * const view = tableView(df);

@@ -363,3 +363,20 @@ Deno.test("scanTrades / scanQuotes equal the loaders, streamed or sunk to Parque
   await Deno.remove(out);
   await assert.rejects(() => scanTrades({ ...range, symbl: "X" } as never), /of scanTrades/);
 });
+
+Deno.test("sort: false returns the same rows in storage order, eager and lazy", async () => {
+  const range = { root, exchange: "binance", start: "2024-05-01", end: "2024-05-03" };
+  const sorted = await loadTrades(range);
+  const stored = await loadTrades({ ...range, sort: false });
+  const order = ["ts_local_us", "file_id", "file_line_number"];
+  assert.equal(stored.height, sorted.height);
+  assert.ok(stored.sort(order).frameEqual(sorted));
+  // Files are sorted by (symbol_id, ts_local_us): a whole exchange's day is not in time order.
+  assert.ok(!stored.frameEqual(sorted), "storage order differs from time order here");
+  const lazy = await (await scanTrades({ ...range, sort: false })).collect();
+  assert.ok(lazy.sort(order).frameEqual(sorted));
+  await assert.rejects(
+    () => loadTrades({ ...range, sort: "no" } as never),
+    /Invalid option "sort" of loadTrades: expected boolean, got "no"/,
+  );
+});

@@ -778,9 +778,9 @@ export class S3Storage implements ObjectStorage {
       );
     }
     const etags: string[] = [];
+    const inflight = new Set<Promise<void>>();
     try {
       const concurrency = Math.max(1, this.#opts.partConcurrency ?? 4);
-      const inflight = new Set<Promise<void>>();
       let failure: unknown;
       let n = 0;
       let total = 0;
@@ -853,6 +853,8 @@ export class S3Storage implements ObjectStorage {
       }
     } catch (e) {
       await reader.cancel().catch(() => {});
+      // parts still uploading would outlive an abort sent now: let them settle first
+      await Promise.allSettled([...inflight]);
       await this.#request({
         method: "DELETE",
         key,

@@ -15,6 +15,7 @@ import {
   type S3StorageOptions,
 } from "../../../src/io/delta/s3_storage.ts";
 import { loadSnapshot } from "../../../src/io/delta/snapshot.ts";
+import { FileNotFoundError } from "../../../src/io/delta/storage.ts";
 import { writeDelta } from "../../../src/io/delta/write_delta.ts";
 import { type FaultProxy, type ProxiedRequest, startFaultProxy } from "../../_fault_proxy.ts";
 import { type Moto, startMoto } from "../../_moto.ts";
@@ -215,7 +216,7 @@ scenario("S3: list pages through ListObjectsV2 with start-after", async ({ proxy
   assert.equal(first.query.get("start-after"), `tables/t/${keys[5]}`);
 });
 
-scenario("S3: multipart parts and completion survive faults", async ({ proxy, storage }) => {
+scenario("S3: multipart parts and completion survive faults", async ({ moto, proxy, storage }) => {
   const s = await storage({ partSize: 5 * 1024 * 1024, requestTimeoutMs: 5_000 });
   const bytes = new Uint8Array(11 * 1024 * 1024).map((_, i) => (i * 13) & 0xff);
   const isPart = (r: ProxiedRequest) => r.method === "PUT" && r.query.has("partNumber");
@@ -233,6 +234,15 @@ scenario("S3: multipart parts and completion survive faults", async ({ proxy, st
   });
   await s.put("data/again.bin", bytes);
   assert.deepEqual(await s.read("data/again.bin"), bytes);
+  // a part that keeps failing: one clear error naming the part, the upload aborted
+  proxy.inject({ match: isPart, fault: { kind: "status", status: 503 }, times: Infinity });
+  await assert.rejects(
+    () => s.put("data/never.bin", bytes),
+    /^S3Error: S3 UploadPart \d of "s3:\/\/[^"]+\/data\/never\.bin" failed: HTTP 503 SlowDown/,
+  );
+  proxy.clear();
+  await assert.rejects(() => s.head("data/never.bin"), FileNotFoundError);
+  assert.equal(await moto.openUploads(s.bucket), 0, "the upload was aborted");
 });
 
 scenario(

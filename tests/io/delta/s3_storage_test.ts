@@ -26,15 +26,6 @@ function _pattern(n: number, seed: number): Uint8Array {
   return out;
 }
 
-/** The multipart uploads in progress in a bucket (ListMultipartUploads). */
-async function _openUploads(s: S3Storage, endpoint: string): Promise<number> {
-  const { AwsClient } = await import("aws4fetch");
-  const { MOTO_CREDENTIALS } = await import("../../_moto.ts");
-  const c = new AwsClient({ ...MOTO_CREDENTIALS, service: "s3", retries: 0 });
-  const xml = await (await c.fetch(`${endpoint}/${s.bucket}?uploads`)).text();
-  return [...xml.matchAll(/<Upload>/g)].length;
-}
-
 /** Large objects upload as multipart; failed uploads are aborted. */
 async function multipartCases(t: Deno.TestContext, moto: Moto): Promise<void> {
   {
@@ -44,7 +35,7 @@ async function multipartCases(t: Deno.TestContext, moto: Moto): Promise<void> {
       await s.put("data/big.parquet", bytes);
       assert.deepEqual(await s.read("data/big.parquet"), bytes);
       assert.equal((await s.head("data/big.parquet")).size, bytes.length);
-      assert.equal(await _openUploads(s, moto.endpoint), 0);
+      assert.equal(await moto.openUploads(s.bucket), 0);
     });
     await t.step("an exclusive multipart put of an existing key fails", async () => {
       await assert.rejects(
@@ -52,7 +43,7 @@ async function multipartCases(t: Deno.TestContext, moto: Moto): Promise<void> {
         FileAlreadyExistsError,
       );
       assert.deepEqual(await s.read("data/big.parquet", { start: 0, end: 4 }), _pattern(4, 3));
-      assert.equal(await _openUploads(s, moto.endpoint), 0);
+      assert.equal(await moto.openUploads(s.bucket), 0);
     });
     await t.step("putStream in parts; a body failing after two parts is aborted", async () => {
       let sent = 0;
@@ -65,7 +56,7 @@ async function multipartCases(t: Deno.TestContext, moto: Moto): Promise<void> {
       });
       await assert.rejects(() => s.putStream("data/broken.bin", failing), /the source broke/);
       await assert.rejects(() => s.head("data/broken.bin"), FileNotFoundError);
-      assert.equal(await _openUploads(s, moto.endpoint), 0);
+      assert.equal(await moto.openUploads(s.bucket), 0);
     });
   }
 }
