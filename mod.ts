@@ -3,7 +3,9 @@
  * Delta Lake tables (silver): a point-in-time symbol dimension, event tables keyed to it,
  * and an ingest manifest.
  *
- * This module is the single import of notebooks and scripts; it only re-exports.
+ * This module re-exports the whole toolkit: the Delta Lake layer, the domain, the ingestion
+ * services and the research API. To read and analyse the lake, `research.ts` (`./research` in
+ * `deno.json`) is the smaller entry point; its module doc lists the research functions.
  *
  * @example
  * ```ts
@@ -14,6 +16,9 @@
  * @module
  */
 
+// The nodejs-polars types the public API takes and returns.
+export type { DataFrame, DataType, Expr, LazyDataFrame, Series } from "./src/polars_types.ts";
+
 // Configuration: lake layout and table paths.
 export * from "./src/config.ts";
 
@@ -22,6 +27,9 @@ export * from "./src/io/delta/storage.ts";
 export * from "./src/io/delta/errors.ts";
 export * from "./src/io/delta/local_storage.ts";
 export * from "./src/io/delta/memory_storage.ts";
+export * from "./src/io/delta/s3_options.ts";
+export * from "./src/io/delta/s3_storage.ts";
+export * from "./src/io/delta/storage_for_uri.ts";
 export * from "./src/io/delta/delta_table.ts";
 export * from "./src/io/delta/read_delta.ts";
 export * from "./src/io/delta/write_delta.ts";
@@ -32,11 +40,23 @@ export * from "./src/io/delta/vacuum.ts";
 export * from "./src/io/delta/checkpoint_writer.ts";
 export * from "./src/io/delta/schema.ts";
 export * from "./src/io/delta/partition_values.ts";
-export { loadSnapshot, type Snapshot } from "./src/io/delta/snapshot.ts";
-export type { Filter, Predicate, PredicateValue } from "./src/io/delta/predicate.ts";
+export * from "./src/io/delta/binary_column.ts";
+export { loadSnapshot, type LoadSnapshotOptions, type Snapshot } from "./src/io/delta/snapshot.ts";
+export type {
+  CheckpointRef,
+  LogFile,
+  LogFileKind,
+  LogSegment,
+} from "./src/io/delta/log_segment.ts";
+export type { ScanOptions } from "./src/io/delta/scan.ts";
+export type { CommitRetryOptions, IsolationLevel } from "./src/io/delta/commit.ts";
+export type { ParquetCompression } from "./src/io/delta/data_file_writer.ts";
+export type { ComparisonOp, Filter, Predicate, PredicateValue } from "./src/io/delta/predicate.ts";
 export type {
   AddAction,
   CommitInfo,
+  DeletionVectorDescriptor,
+  DomainMetadataAction,
   MetadataAction,
   ProtocolAction,
   RemoveAction,
@@ -71,22 +91,27 @@ export * from "./src/domain/ingest_manifest.ts";
 export * from "./src/io/protocols.ts";
 export * from "./src/io/bronze_layout.ts";
 export * from "./src/io/local_bronze_source.ts";
+export * from "./src/io/object_storage_bronze_source.ts";
+export * from "./src/io/read_error_reason.ts";
 export * from "./src/io/delta_lake.ts";
+export {
+  type AppendOptions,
+  type AppendResult,
+  DeltaTableRepo,
+  type DeltaTableRepoOptions,
+} from "./src/io/delta_table_repo.ts";
+export { DeltaDimSymbolRepo } from "./src/io/delta_dim_symbol_repo.ts";
+export {
+  DeltaManifestRepo,
+  type DeltaManifestRepoOptions,
+  type ManifestCompaction,
+} from "./src/io/delta_manifest_repo.ts";
+export { DeltaQuarantineRepo } from "./src/io/delta_quarantine_repo.ts";
 export * from "./src/services/build_ingestion.ts";
 export * from "./src/services/dim_symbol_service.ts";
 export * from "./src/services/event_table_service.ts";
 export * from "./src/services/ingestion_service.ts";
 export * from "./src/sample/sample_bronze.ts";
 
-// Research API for notebooks.
-export * from "./src/research/time_like.ts";
-export * from "./src/research/open_lake.ts";
-export * from "./src/research/symbols.ts";
-export * from "./src/research/symbol_not_found_error.ts";
-export * from "./src/research/load_events.ts";
-export * from "./src/research/as_of_join.ts";
-export * from "./src/research/bars.ts";
-export * from "./src/research/charts.ts";
-export * from "./src/research/progress_display.ts";
-export * from "./src/research/table_view.ts";
-export * from "./src/research/show.ts";
+// Research API for notebooks: everything research.ts exports (its module doc lists it).
+export * from "./research.ts";

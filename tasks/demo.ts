@@ -9,12 +9,14 @@
  */
 import { rm } from "node:fs/promises";
 import pl from "nodejs-polars";
-import { BRONZE_DIR, lakeRoot } from "../src/config.ts";
+import { BRONZE_DIR } from "../src/config.ts";
+import { isRemoteUri, joinUri, storageForUri } from "../src/io/delta/storage_for_uri.ts";
 import { decodeFixedPoint } from "../src/domain/fixed_point.ts";
 import { openDeltaLake } from "../src/io/delta_lake.ts";
 import { type CommandSpec, helpText, parseCliArgs } from "../src/cli/args.ts";
 import { formatIngestReport } from "../src/cli/ingest_report.ts";
 import { ProgressBar } from "../src/cli/progress_bar.ts";
+import { LAKE_FLAG_HELP, lakeRootFlag } from "../src/cli/lake_flag.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { formatTable } from "../src/cli/table.ts";
 import { UserError } from "../src/cli/user_error.ts";
@@ -30,9 +32,10 @@ const SPEC: CommandSpec = {
   description: `
 Write a deterministic sample bronze folder (binance-futures and deribit, 3 symbols, 2 days,
 every data type, real Tardis formats), sync dim_symbol from its instrument file, ingest it
-into the lake and print a summary.`,
+into the lake and print a summary. On an s3:// lake the sample bronze is written to the bucket's
+<lake>/bronze prefix.`,
   flags: {
-    lake: { type: "string", value: "DIR", help: "Lake root (default: $LAKE_ROOT or ./lake)" },
+    lake: { type: "string", value: "DIR|URI", help: LAKE_FLAG_HELP },
     rows: { type: "string", value: "N", help: "Rows per trades/quotes/L2 file (default 400)" },
     fresh: { type: "boolean", help: "Delete the lake's silver tables first" },
   },
@@ -50,15 +53,16 @@ export async function main(args: string[]): Promise<number> {
     console.log(helpText(SPEC));
     return 0;
   }
-  const root = (v.lake as string | undefined) ?? lakeRoot();
+  const root = await lakeRootFlag(v.lake as string | undefined);
   const rows = v.rows === undefined ? 400 : Number(v.rows);
   if (!Number.isSafeInteger(rows) || rows < 1 || rows > 1_000_000) {
     throw new UserError(`Invalid --rows "${v.rows}": expected an integer from 1 to 1000000`);
   }
   const t0 = performance.now();
-  if (v.fresh) await rm(`${root}/silver`, { recursive: true, force: true });
-  const sample = await writeSampleBronze(`${root}/${BRONZE_DIR}`, { rows });
-  console.log(`Sample bronze: ${sample.files.length} files in ${root}/${BRONZE_DIR}`);
+  if (v.fresh) await _removeSilver(root);
+  const bronze = joinUri(root, BRONZE_DIR);
+  const sample = await writeSampleBronze(bronze, { rows });
+  console.log(`Sample bronze: ${sample.files.length} files in ${bronze}`);
 
   const lake = openDeltaLake(root);
   const services = buildIngestion(lake);
@@ -101,6 +105,17 @@ export async function main(args: string[]): Promise<number> {
   console.log(formatTable(await _decodedTrades(lake)));
   console.log(`\nDone in ${((performance.now() - t0) / 1000).toFixed(1)} s. Lake: ${root}`);
   return result.byStatus.failed > 0 ? 1 : 0;
+}
+
+/** Delete the lake's silver tables (every object under `silver/` of a remote lake). */
+async function _removeSilver(root: string): Promise<void> {
+  const silver = joinUri(root, "silver");
+  if (!isRemoteUri(silver)) {
+    await rm(silver, { recursive: true, force: true });
+    return;
+  }
+  const storage = storageForUri(silver);
+  for (const obj of await storage.list("")) await storage.delete(obj.path);
 }
 
 /** Two trades before and two after the tick change, decoded with their own dim version. */

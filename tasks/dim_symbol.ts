@@ -10,14 +10,17 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { basename, resolve } from "node:path";
 import pl from "nodejs-polars";
-import { BRONZE_DIR, lakeRoot } from "../src/config.ts";
+import { BRONZE_DIR } from "../src/config.ts";
+import { FileNotFoundError, type ObjectStorage } from "../src/io/delta/storage.ts";
+import { isRemoteUri, joinUri, storageForUri } from "../src/io/delta/storage_for_uri.ts";
 import { fromTardisInstruments } from "../src/domain/tardis_instruments.ts";
 import { INSTRUMENTS_DIR } from "../src/io/bronze_layout.ts";
 import { openDeltaLake } from "../src/io/delta_lake.ts";
 import { type CommandSpec, helpText, parseCliArgs, parseTimestampFlag } from "../src/cli/args.ts";
+import { LAKE_FLAG_HELP, lakeRootFlag } from "../src/cli/lake_flag.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { UserError } from "../src/cli/user_error.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
@@ -29,7 +32,7 @@ sync     Apply a Tardis /v1/instruments JSON (--file) to dim_symbol with SCD2 ru
          is kept under <lake>/bronze/${INSTRUMENTS_DIR}/ for rebuilds.
 rebuild  Rebuild dim_symbol from every instrument file kept in bronze.`,
   flags: {
-    lake: { type: "string", value: "DIR", help: "Lake root (default: $LAKE_ROOT or ./lake)" },
+    lake: { type: "string", value: "DIR|URI", help: LAKE_FLAG_HELP },
     file: { type: "string", value: "PATH", help: "sync: the instruments JSON file" },
     "effective-ts": {
       type: "string",
@@ -53,9 +56,10 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const command = positionals[0];
-  const root = (v.lake as string | undefined) ?? lakeRoot();
+  const root = await lakeRootFlag(v.lake as string | undefined);
   const { dimSymbol } = buildIngestion(openDeltaLake(root));
-  const instrumentsDir = join(root, BRONZE_DIR, INSTRUMENTS_DIR);
+  const instrumentsDir = joinUri(joinUri(root, BRONZE_DIR), INSTRUMENTS_DIR);
+  const instruments = storageForUri(instrumentsDir);
   if (command === "sync") {
     const file = v.file as string | undefined;
     if (!file) throw new UserError('Missing --file: "sync" needs an instruments JSON file');
@@ -77,7 +81,7 @@ export async function main(args: string[]): Promise<number> {
     const res = await _domainErrorsAsUser(() =>
       dimSymbol.syncTardisInstruments(json, { effectiveTs })
     );
-    const kept = await _keepCopy(instrumentsDir, file, text, effectiveTs);
+    const kept = await _keepCopy(instruments, instrumentsDir, file, text, effectiveTs);
     console.log(
       `dim_symbol: ${res.rowsBefore} -> ${res.rowsAfter} rows (${res.currentRows} current); ` +
         `instrument file kept as ${kept}`,
@@ -85,19 +89,27 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   if (command === "rebuild") {
-    const names = (await readdir(instrumentsDir).catch(() => [] as string[]))
-      .filter((n) => n.endsWith(".json")).sort();
+    for (const flag of ["file", "effective-ts"]) {
+      if (v[flag] !== undefined) {
+        throw new UserError(
+          `Option --${flag} does not apply to "rebuild": it replays every instrument file kept ` +
+            `in bronze; use "sync --${flag} ..." to add one`,
+        );
+      }
+    }
+    const kept = (await instruments.list(""))
+      .filter((o) => !o.path.includes("/") && o.path.endsWith(".json"));
+    const names = kept.map((o) => o.path);
     if (names.length === 0) {
       throw new UserError(
         `No instrument files in "${instrumentsDir}": run "deno task dim-symbol sync --file ..." first`,
       );
     }
     const parts: pl.DataFrame[] = [];
-    for (const name of names) {
-      const path = join(instrumentsDir, name);
+    for (const { path: name, lastModified } of kept) {
       const m = /^(\d+)(?:_[0-9a-f]+)?\.json$/.exec(name);
-      const effectiveTs = m ? Number(m[1]) : Math.round((await stat(path)).mtimeMs * 1000);
-      const json = JSON.parse(await readFile(path, "utf8"));
+      const effectiveTs = m ? Number(m[1]) : Math.round(lastModified * 1000);
+      const json = JSON.parse(new TextDecoder().decode(await instruments.read(name)));
       parts.push(
         await _domainErrorsAsUser(() =>
           Promise.resolve(fromTardisInstruments(json, { effectiveTs: BigInt(effectiveTs) }))
@@ -132,16 +144,27 @@ async function _domainErrorsAsUser<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-async function _keepCopy(dir: string, file: string, text: string, effectiveTs: number) {
-  if (resolve(file).startsWith(resolve(dir) + "/")) return basename(file);
-  await mkdir(dir, { recursive: true });
+async function _keepCopy(
+  storage: ObjectStorage,
+  dir: string,
+  file: string,
+  text: string,
+  effectiveTs: number,
+) {
+  if (!isRemoteUri(dir) && resolve(file).startsWith(resolve(dir) + "/")) return basename(file);
   let name = `${effectiveTs}.json`;
-  const existing = await readFile(join(dir, name), "utf8").catch(() => undefined);
+  const existing = await storage.read(name).then(
+    (b) => new TextDecoder().decode(b),
+    (err) => {
+      if (err instanceof FileNotFoundError) return undefined;
+      throw err;
+    },
+  );
   if (existing !== undefined && existing !== text) {
     const h = createHash("sha256").update(text).digest("hex").slice(0, 12);
     name = `${effectiveTs}_${h}.json`;
   }
-  await writeFile(join(dir, name), text);
+  await storage.put(name, new TextEncoder().encode(text), { overwrite: true });
   return `${INSTRUMENTS_DIR}/${name}`;
 }
 

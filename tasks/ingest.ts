@@ -4,13 +4,16 @@
  * @module
  */
 import { stat } from "node:fs/promises";
-import { BRONZE_DIR, lakeRoot } from "../src/config.ts";
+import { BRONZE_DIR } from "../src/config.ts";
+import { isRemoteUri, joinUri } from "../src/io/delta/storage_for_uri.ts";
 import { EVENT_TABLES } from "../src/domain/event_tables.ts";
 import { exchangeId, UnknownExchangeError } from "../src/domain/exchanges.ts";
 import { openDeltaLake } from "../src/io/delta_lake.ts";
 import { type CommandSpec, helpText, parseCliArgs, parseDateFlag } from "../src/cli/args.ts";
+import { checkBronzeExchanges } from "../src/cli/bronze_exchanges.ts";
 import { formatIngestReport } from "../src/cli/ingest_report.ts";
 import { ProgressBar } from "../src/cli/progress_bar.ts";
+import { checkedLocation, LAKE_FLAG_HELP, lakeRootFlag } from "../src/cli/lake_flag.ts";
 import { runCli } from "../src/cli/run_cli.ts";
 import { UserError } from "../src/cli/user_error.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
@@ -23,11 +26,19 @@ const MIN_JOB_MEMORY_MIB = 256;
 const SPEC: CommandSpec = {
   usage: "deno task ingest [options]",
   description: `
-Ingest vendor files from <lake>/bronze into the silver Delta tables (exactly once per file).
-Files already ingested are skipped; failed files are retried. Exit code 1 if any file failed.
+Ingest vendor files from <lake>/bronze (or --bronze) into the silver Delta tables (exactly once
+per file). A lake or bronze root may be an s3://bucket/prefix URI: credentials, region and
+endpoint come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION and
+AWS_ENDPOINT_URL (path-style addressing for a custom endpoint).
+Files already ingested are skipped; failed files are retried. Exit code 1 if any file failed or could not be read.
 Data types: ${Object.keys(EVENT_TABLES).join(", ")}.`,
   flags: {
-    lake: { type: "string", value: "DIR", help: "Lake root (default: $LAKE_ROOT or ./lake)" },
+    lake: { type: "string", value: "DIR|URI", help: LAKE_FLAG_HELP },
+    bronze: {
+      type: "string",
+      value: "DIR|URI",
+      help: "Bronze root: a folder or s3://bucket/prefix (default: <lake>/bronze)",
+    },
     "data-type": { type: "string", value: "T", help: "Only this Tardis data type (comma list ok)" },
     exchange: { type: "string", value: "E", help: "Only this exchange (comma list ok)" },
     since: { type: "string", value: "D", help: "First day, YYYY-MM-DD (inclusive)" },
@@ -65,7 +76,7 @@ export async function main(args: string[]): Promise<number> {
     console.log(helpText(SPEC));
     return 0;
   }
-  const root = (v.lake as string | undefined) ?? lakeRoot();
+  const root = await lakeRootFlag(v.lake as string | undefined);
   const dataTypes = _list(v["data-type"] as string | undefined);
   for (const t of dataTypes ?? []) {
     if (!EVENT_TABLES[t]) {
@@ -96,14 +107,20 @@ export async function main(args: string[]): Promise<number> {
     Math.max(1, Math.min(cores, Math.floor(memoryMiB / MIN_JOB_MEMORY_MIB))),
   );
   const shard = v.shard === undefined ? undefined : _shard(String(v.shard));
-  const bronze = `${root}/${BRONZE_DIR}`;
-  const st = await stat(bronze).catch(() => undefined);
-  if (!st?.isDirectory()) {
-    throw new UserError(
-      `No bronze folder at "${bronze}": put vendor files there, or run "deno task demo"`,
-    );
+  const bronze = v.bronze !== undefined
+    ? checkedLocation("bronze", v.bronze as string)
+    : joinUri(root, BRONZE_DIR);
+  if (!isRemoteUri(bronze)) {
+    // a remote prefix has no folder to check: an empty one simply holds no files
+    const st = await stat(bronze).catch(() => undefined);
+    if (!st?.isDirectory()) {
+      throw new UserError(
+        `No bronze folder at "${bronze}": put vendor files there, or run "deno task demo"`,
+      );
+    }
   }
-  const lake = openDeltaLake(root);
+  const lake = openDeltaLake(root, { bronzeDir: bronze });
+  if (exchanges) await checkBronzeExchanges(lake.source, exchanges);
   const services = buildIngestion(lake);
   const dryRun = Boolean(v["dry-run"]);
   if (!dryRun && (await lake.dim.readAll()).height === 0) {
@@ -132,7 +149,9 @@ export async function main(args: string[]): Promise<number> {
   bar?.finish();
   if (dryRun) {
     console.log(`Dry run: ${result.pending} of ${result.discovered} file(s) would be ingested.`);
-    for (const f of result.files) console.log(`  ${f.meta.bronze_path}`);
+    for (const f of result.files) {
+      console.log(`  ${f.meta.bronze_path}${f.status === "failed" ? `: ${f.message}` : ""}`);
+    }
     if (result.unmatched.length > 0) {
       console.log(`Not in a bronze layout (${result.unmatched.length}):`);
       for (const u of result.unmatched) console.log(`  ${u.bronze_path}: ${u.reason}`);
@@ -140,7 +159,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   console.log(formatIngestReport(result));
-  return result.byStatus.failed > 0 ? 1 : 0;
+  return result.byStatus.failed > 0 || result.unreadable.length > 0 ? 1 : 0;
 }
 
 function _positiveInt(flag: string, value: unknown, fallback: number): number {

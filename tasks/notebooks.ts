@@ -12,13 +12,17 @@
  * Each notebook runs with `jupyter nbconvert --to notebook --execute` and `LAKE_ROOT` set to
  * a fresh temporary folder shared by the run (the first notebook's first cell builds the
  * demo lake there). A notebook fails when a code cell has an error output or did not run;
- * `03_research_trades.ipynb` must also display a chart (Vega-Lite or SVG).
+ * `03_research_trades.ipynb` must also display a chart, and its HTML export
+ * (`jupyter nbconvert --to html`, as a reader would share it) must show the chart drawn: an
+ * embedded PNG of a drawn chart, not an empty or stripped SVG.
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type CommandSpec, helpText, parseCliArgs } from "../src/cli/args.ts";
+import { runCli } from "../src/cli/run_cli.ts";
+import { UserError } from "../src/cli/user_error.ts";
 
 /** The repository's notebook folder. */
 export const NOTEBOOK_DIR: string = resolve(
@@ -30,7 +34,10 @@ export const NOTEBOOK_DIR: string = resolve(
 export const CHART_NOTEBOOKS: readonly string[] = ["03_research_trades.ipynb"];
 
 /** MIME types that count as a chart output. */
-const _CHART_MIME = ["application/vnd.vegalite.v5+json", "image/svg+xml"];
+const _CHART_MIME = ["application/vnd.vegalite.v5+json", "image/png", "image/svg+xml"];
+
+/** An embedded PNG smaller than this is taken as blank (a blank 640×240 PNG is ~1 KB). */
+const _DRAWN_PNG_BYTES = 4096;
 
 /** How to install what the run needs. */
 export const INSTALL_HINT =
@@ -56,6 +63,11 @@ export interface NotebookRun {
   executedCells: number;
   /** Outputs with a chart MIME type. */
   chartOutputs: number;
+  /**
+   * Drawn charts in the notebook's HTML export: embedded PNGs of at least 4 KB (only for
+   * {@linkcode CHART_NOTEBOOKS}; 0 for the others).
+   */
+  htmlCharts: number;
   /** One message per problem (cell errors, cells not run, a missing chart, a crash). */
   problems: string[];
   /** Path of the executed copy. */
@@ -149,8 +161,34 @@ export async function jupyterAvailable(): Promise<{ ok: boolean; reason?: string
   return { ok: true };
 }
 
+/**
+ * The drawn charts in an exported HTML page: `data:image/png` images of at least 4 KB.
+ *
+ * @param html The page.
+ * @returns The byte sizes of the drawn PNGs, in page order.
+ * @example
+ * ```ts
+ * import { drawnPngs } from "./notebooks.ts";
+ * if (drawnPngs('<img src="data:image/png;base64,iVBORw0KGgo=">').length !== 0) {
+ *   throw new Error("a tiny PNG is not a drawn chart");
+ * }
+ * ```
+ */
+export function drawnPngs(html: string): number[] {
+  const sizes: number[] = [];
+  for (const m of html.matchAll(/src="data:image\/png;base64,([A-Za-z0-9+/=\s]+)"/g)) {
+    const b64 = m[1].replace(/\s+/g, "");
+    const bytes = Math.floor((b64.length * 3) / 4) - (b64.match(/=+$/)?.[0].length ?? 0);
+    if (bytes >= _DRAWN_PNG_BYTES) sizes.push(bytes);
+  }
+  return sizes;
+}
+
 /** Problems in an executed notebook's cells. */
-function _inspect(name: string, cells: _Cell[]): Omit<NotebookRun, "executedPath"> {
+function _inspect(
+  name: string,
+  cells: _Cell[],
+): Omit<NotebookRun, "executedPath" | "htmlCharts"> {
   const problems: string[] = [];
   let codeCells = 0, executedCells = 0, chartOutputs = 0;
   cells.forEach((cell, i) => {
@@ -168,7 +206,7 @@ function _inspect(name: string, cells: _Cell[]): Omit<NotebookRun, "executedPath
     }
   });
   if (CHART_NOTEBOOKS.includes(name) && chartOutputs === 0) {
-    problems.push("no chart output (Vega-Lite or SVG) was displayed");
+    problems.push("no chart output (Vega-Lite, PNG or SVG) was displayed");
   }
   return { name, codeCells, executedCells, chartOutputs, problems };
 }
@@ -222,34 +260,74 @@ export async function runNotebook(path: string, options: RunNotebookOptions): Pr
       codeCells: 0,
       executedCells: 0,
       chartOutputs: 0,
+      htmlCharts: 0,
       problems: [`nbconvert failed: ${stderr.slice(-8).join("\n  ")}`],
       executedPath,
     };
   }
   const cells = _cells(executedPath, await Deno.readTextFile(executedPath));
-  return { ..._inspect(name, cells), executedPath };
+  const run = { ..._inspect(name, cells), executedPath, htmlCharts: 0 };
+  if (CHART_NOTEBOOKS.includes(name)) {
+    const html = await _exportHtml(executedPath, options.outDir);
+    if (typeof html !== "string") run.problems.push(html.problem);
+    else {
+      run.htmlCharts = drawnPngs(html).length;
+      if (run.htmlCharts === 0) {
+        run.problems.push(
+          "the HTML export shows no drawn chart (no embedded PNG of at least 4 KB)",
+        );
+      }
+    }
+  }
+  return run;
 }
 
-async function _main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      "check-clean": { type: "boolean", default: false },
-      keep: { type: "boolean", default: false },
-      only: { type: "string" },
-      help: { type: "boolean", short: "h", default: false },
+/** Export an executed notebook to HTML, as a reader would share it; the page or a problem. */
+async function _exportHtml(
+  executedPath: string,
+  outDir: string,
+): Promise<string | { problem: string }> {
+  const out = await new Deno.Command("jupyter", {
+    args: ["nbconvert", "--to", "html", "--output-dir", outDir, executedPath],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const htmlPath = join(outDir, basename(executedPath).replace(/\.ipynb$/, ".html"));
+  if (!out.success) {
+    const stderr = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-4);
+    return { problem: `nbconvert --to html failed: ${stderr.join("\n  ")}` };
+  }
+  return await Deno.readTextFile(htmlPath);
+}
+
+const SPEC: CommandSpec = {
+  usage: "deno task notebooks [--only TEXT] [--keep] [--check-clean]",
+  description: "Executes notebooks/*.ipynb on the Deno Jupyter kernel against a temporary lake.",
+  flags: {
+    only: {
+      type: "string",
+      value: "TEXT",
+      help: "Run only notebooks whose file name contains TEXT",
     },
-  });
-  if (values.help) {
-    console.log(
-      "Usage: deno task notebooks [--only TEXT] [--keep] [--check-clean]\n" +
-        "  Executes notebooks/*.ipynb on the Deno Jupyter kernel against a temporary lake.\n" +
-        "  --only TEXT     run only notebooks whose file name contains TEXT\n" +
-        "  --keep          keep the executed notebooks and the lake (prints the folder)\n" +
-        "  --check-clean   only check that committed notebooks have no outputs",
-    );
+    keep: { type: "boolean", help: "Keep the executed notebooks and the lake (prints the folder)" },
+    "check-clean": { type: "boolean", help: "Only check that committed notebooks have no outputs" },
+  },
+};
+
+/**
+ * Run the notebooks job.
+ *
+ * @param args Command-line arguments.
+ * @returns The exit code.
+ * @throws {UserError} On a bad flag, a filter that matches no notebook, or missing Jupyter.
+ */
+export async function main(args: string[]): Promise<number> {
+  const { values, help } = parseCliArgs(args, SPEC);
+  if (help) {
+    console.log(helpText(SPEC));
     return 0;
   }
+  const only = values.only as string | undefined;
   const clean = await checkClean();
   if (values["check-clean"]) {
     if (clean.length > 0) {
@@ -263,15 +341,15 @@ async function _main(args: string[]): Promise<number> {
   }
   const available = await jupyterAvailable();
   if (!available.ok) {
-    console.error(`Cannot run notebooks: ${available.reason}: ${INSTALL_HINT}`);
-    return 1;
+    throw new UserError(`Cannot run notebooks: ${available.reason}: ${INSTALL_HINT}`, {
+      exitCode: 1,
+    });
   }
   const notebooks = (await listNotebooks()).filter((p) =>
-    values.only === undefined || basename(p).includes(values.only)
+    only === undefined || basename(p).includes(only)
   );
   if (notebooks.length === 0) {
-    console.error(`No notebook matches "${values.only}" in ${NOTEBOOK_DIR}`);
-    return 1;
+    throw new UserError(`No notebook matches --only "${only}" in "${NOTEBOOK_DIR}"`);
   }
   const tmp = await Deno.makeTempDir({ prefix: "pointline-notebooks-" });
   const lakeRoot = join(tmp, "lake");
@@ -285,7 +363,10 @@ async function _main(args: string[]): Promise<number> {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     if (run.problems.length === 0) {
       console.log(
-        `  ok: ${run.executedCells}/${run.codeCells} cells, ${run.chartOutputs} chart(s), ${seconds}s`,
+        `  ok: ${run.executedCells}/${run.codeCells} cells, ${run.chartOutputs} chart(s)` +
+          `${
+            run.htmlCharts > 0 ? ` (${run.htmlCharts} drawn in the HTML export)` : ""
+          }, ${seconds}s`,
       );
     } else {
       failed++;
@@ -298,11 +379,4 @@ async function _main(args: string[]): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await _main(Deno.args));
-  } catch (error) {
-    console.error(`notebooks: ${(error as Error).message}`);
-    Deno.exit(2);
-  }
-}
+if (import.meta.main) await runCli(main);

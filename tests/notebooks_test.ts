@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   checkClean,
+  drawnPngs,
   INSTALL_HINT,
   jupyterAvailable,
   listNotebooks,
@@ -51,6 +52,30 @@ Deno.test("checkClean reports a notebook with outputs", async () => {
   }
 });
 
+/** Every file under a lake with its size and modification time; empty when there is no lake. */
+async function lakeListing(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      const p = join(dir, e.name);
+      if (e.isDirectory) out.push(...await lakeListing(p));
+      else {
+        const st = await Deno.stat(p);
+        out.push(`${p} ${st.size} ${st.mtime?.getTime()}`);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return out.sort();
+}
+
+Deno.test("drawnPngs counts embedded PNGs of a drawn size only", () => {
+  const big = btoa("x".repeat(6000));
+  const html = `<img src="data:image/png;base64,${big}"><img src="data:image/png;base64,iVBO">`;
+  assert.deepEqual(drawnPngs(html), [6000]);
+});
+
 const inCi = (Deno.env.get("CI") ?? "").toLowerCase() === "true";
 const tools = await jupyterAvailable();
 
@@ -70,11 +95,23 @@ Deno.test({
       await Deno.mkdir(outDir);
       const failures: string[] = [];
       for (const path of await listNotebooks()) {
+        // Once a notebook has built the shared demo lake, no other notebook may change it.
+        const before = await lakeListing(lakeRoot);
         const run = await runNotebook(path, { lakeRoot, outDir });
         if (run.problems.length > 0) failures.push(`${run.name}: ${run.problems.join("; ")}`);
         else {
           assert.equal(run.executedCells, run.codeCells, run.name);
-          if (run.name === "03_research_trades.ipynb") assert.ok(run.chartOutputs >= 1);
+          if (run.name === "03_research_trades.ipynb") {
+            assert.ok(run.chartOutputs >= 4, `${run.chartOutputs} charts`);
+            assert.ok(run.htmlCharts >= 4, `${run.htmlCharts} charts drawn in the HTML export`);
+          }
+        }
+        if (before.length > 0) {
+          assert.deepEqual(
+            await lakeListing(lakeRoot),
+            before,
+            `${run.name} changed the demo lake`,
+          );
         }
       }
       assert.deepEqual(failures, []);
@@ -102,7 +139,7 @@ function _notebook(cells: string[]): string {
 
 Deno.test({
   name: tools.ok || inCi
-    ? "runNotebook reports a failing cell and a missing chart"
+    ? "runNotebook reports a failing cell, a missing chart and an HTML export without one"
     : `runNotebook reports failures (not run: ${tools.reason})`,
   ignore: !tools.ok && !inCi,
   sanitizeResources: false,
@@ -118,9 +155,10 @@ Deno.test({
       const run = await runNotebook(path, { lakeRoot: join(tmp, "lake"), outDir });
       assert.equal(run.codeCells, 3);
       assert.equal(run.executedCells, 3, "--allow-errors runs the cells after a failure");
-      assert.equal(run.problems.length, 2);
+      assert.equal(run.problems.length, 3, run.problems.join("\n"));
       assert.match(run.problems[0], /cell 2 .* failed: RangeError: boom/);
       assert.match(run.problems[1], /no chart output/);
+      assert.match(run.problems[2], /HTML export shows no drawn chart/);
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }

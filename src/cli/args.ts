@@ -66,9 +66,18 @@ export function parseCliArgs(args: string[], spec: CommandSpec): ParsedArgs {
   for (const [name, f] of Object.entries(spec.flags)) {
     options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
   }
+  // A value that starts with a dash (`--limit -1`) is ambiguous to parseArgs: bind a
+  // negative number to its string flag so the flag's own check can reject it by name.
+  const bound: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const flag = /^--([^=]+)$/.exec(args[i])?.[1];
+    if (flag && spec.flags[flag]?.type === "string" && /^-\d/.test(args[i + 1] ?? "")) {
+      bound.push(`${args[i]}=${args[++i]}`);
+    } else bound.push(args[i]);
+  }
   let parsed;
   try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: bound, options, strict: true, allowPositionals: true });
   } catch (err) {
     throw new UserError(`${_cleanMessage(err)}; run with --help for usage`);
   }
@@ -146,25 +155,42 @@ export function parseDateFlag(flag: string, value: string): string {
   return value;
 }
 
+/** Microseconds before 2001-09-09 are taken as a unit mistake (seconds or milliseconds). */
+const _MIN_MICROS = 1e15;
+
 /**
  * Parse a timestamp flag: microseconds since the epoch, or an ISO-8601 date/time (UTC when no
- * zone is given).
+ * zone is given). An integer below 10^15 µs (before 2001-09-09) is rejected as a likely
+ * seconds or milliseconds value, with the microseconds it probably meant.
  *
  * @param flag Flag name, for the message.
  * @param value The value.
  * @returns Microseconds since the Unix epoch.
- * @throws {UserError} When the value is neither.
+ * @throws {UserError} When the value is neither, or an integer before 2001 (a unit mistake).
  * @example
  * ```ts
  * import { parseTimestampFlag } from "./args.ts";
  * if (parseTimestampFlag("effective-ts", "2024-07-31T12:00:00Z") !== 1722427200000000) throw new Error("bad");
  * if (parseTimestampFlag("effective-ts", "1722427200000000") !== 1722427200000000) throw new Error("bad");
+ * let seconds = "";
+ * try { parseTimestampFlag("effective-ts", "1722643200"); } catch (e) { seconds = String(e); }
+ * if (!seconds.includes("give 1722643200000000")) throw new Error("seconds accepted");
  * ```
  */
 export function parseTimestampFlag(flag: string, value: string): number {
   if (/^\d+$/.test(value)) {
     const n = Number(value);
-    if (Number.isSafeInteger(n)) return n;
+    if (Number.isSafeInteger(n) && n >= _MIN_MICROS) return n;
+    if (Number.isSafeInteger(n)) {
+      // Seconds or milliseconds read as microseconds would land in 1970: say what was meant.
+      const unit = value.length <= 11 ? "seconds" : "milliseconds";
+      const micros = unit === "seconds" ? n * 1_000_000 : n * 1000;
+      throw new UserError(
+        `Invalid --${flag} "${value}": microseconds are expected, and as microseconds this is ` +
+          `${new Date(n / 1000).toISOString()}; if it is ${unit} ` +
+          `(${new Date(micros / 1000).toISOString()}), give ${micros} or an ISO date/time`,
+      );
+    }
   } else {
     const iso = /^\d{4}-\d{2}-\d{2}$/.test(value)
       ? `${value}T00:00:00Z`

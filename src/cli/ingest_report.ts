@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { firstControlCharacter } from "../io/bronze_layout.ts";
 import type { IngestRunResult } from "../services/ingestion_service.ts";
 import { formatTable } from "./table.ts";
 
@@ -14,7 +15,9 @@ export interface IngestReportOptions {
 
 /**
  * The summary of a run: files by status, rows by table, then the failed, quarantined,
- * unmatched and unsupported files with their reasons.
+ * unmatched and unsupported files and the folders that could not be listed, with their
+ * reasons. A path holding a control character (a newline) is shown JSON-escaped, so every
+ * problem stays on one line.
  *
  * @param result The run's result.
  * @param options How many problem files to list.
@@ -24,7 +27,7 @@ export interface IngestReportOptions {
  * import { formatIngestReport } from "./ingest_report.ts";
  * const text = formatIngestReport({
  *   discovered: 1, pending: 1, files: [], unmatched: [{ bronze_path: "x.txt", reason: "not CSV" }],
- *   unsupported: [], byStatus: { pending: 0, success: 1, failed: 0, quarantined: 0 }, rowsByTable: { trades: 5 },
+ *   unreadable: [], unsupported: [], byStatus: { pending: 0, success: 1, failed: 0, quarantined: 0 }, rowsByTable: { trades: 5 },
  * });
  * if (!text.includes("x.txt") || !text.includes("trades")) throw new Error(text);
  * ```
@@ -57,25 +60,39 @@ export function formatIngestReport(
   section(
     "Failed",
     result.files.filter((f) => f.status === "failed").map((f) =>
-      `${f.meta.bronze_path}: ${f.message}`
+      `${_path(f.meta.bronze_path)}: ${f.message}`
     ),
   );
   section(
     "Quarantined",
     result.files.filter((f) => f.status === "quarantined").map((f) =>
-      `${f.meta.bronze_path}: ${f.message}`
+      `${_path(f.meta.bronze_path)}: ${f.message}`
     ),
   );
   section(
     "Partly quarantined rows",
     result.files.filter((f) => f.status === "success" && f.rowsQuarantined > 0).map((f) =>
-      `${f.meta.bronze_path}: ${f.message}`
+      `${_path(f.meta.bronze_path)}: ${f.message}`
     ),
   );
-  section("Not in a bronze layout", result.unmatched.map((u) => `${u.bronze_path}: ${u.reason}`));
+  section(
+    "Not in a bronze layout",
+    result.unmatched.map((u) => `${_path(u.bronze_path)}: ${u.reason}`),
+  );
+  section(
+    "Folders that could not be listed",
+    result.unreadable.filter((u) => u.candidate === undefined).map((u) =>
+      `${_path(u.bronze_path)}: ${u.reason}`
+    ),
+  );
   section(
     "No event table for the data type",
-    result.unsupported.map((m) => `${m.bronze_path} (${m.data_type})`),
+    result.unsupported.map((m) => `${_path(m.bronze_path)} (${m.data_type})`),
   );
   return out.join("\n");
+}
+
+/** A bronze path on one line: JSON-escaped when it holds a control character. */
+function _path(path: string): string {
+  return firstControlCharacter(path) === undefined ? path : JSON.stringify(path);
 }

@@ -23,6 +23,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 
 /** The natural key of a `dim_symbol` version. */
 export interface SymbolKey {
@@ -68,7 +69,7 @@ export interface CoverageGap {
  * ```
  */
 export function checkCoverage(
-  dim: pl.DataFrame,
+  dim: DataFrame,
   key: SymbolKey,
   start: bigint,
   end: bigint,

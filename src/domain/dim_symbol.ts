@@ -26,14 +26,16 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { int64Lit } from "./int64.ts";
+import type { DataFrame } from "../polars_types.ts";
 import { symbolIds } from "./symbol_id.ts";
 import { type ColumnSpec, conformToSchema, type TableSchema } from "./table_schema.ts";
 
 /**
  * The open end of a current version: `2^63 - 1`, the Int64 maximum (exclusive bound).
  *
- * In Polars expressions use `pl.lit(OPEN_END_TS).cast(pl.Int64)`: a bare bigint literal is
- * UInt64.
+ * In Polars expressions use `int64Lit(OPEN_END_TS)` (from `int64.ts`): a bare bigint literal
+ * is UInt64.
  *
  * @example
  * ```ts
@@ -234,7 +236,7 @@ export interface DimSymbolViolation {
  * if (bad[0].rule !== "schema") throw new Error("schema violation expected");
  * ```
  */
-export function validateDimSymbol(dim: pl.DataFrame): DimSymbolViolation[] {
+export function validateDimSymbol(dim: DataFrame): DimSymbolViolation[] {
   let df: pl.DataFrame;
   try {
     df = conformToSchema(dim, DIM_SYMBOL_SCHEMA);
@@ -248,7 +250,7 @@ export function validateDimSymbol(dim: pl.DataFrame): DimSymbolViolation[] {
   const sameKeyAsPrev = pl.col("exchange_id").eq(pl.col("exchange_id").shift(1))
     .and(pl.col("exchange_symbol").eq(pl.col("exchange_symbol").shift(1)))
     .fillNull(false);
-  const isOpen = pl.col("valid_until_ts").eq(_openEndLit());
+  const isOpen = pl.col("valid_until_ts").eq(int64Lit(OPEN_END_TS));
   const checks: [DimSymbolRule, pl.Expr, (r: Record<string, unknown>) => string][] = [
     [
       "valid_until_after_valid_from",
@@ -322,9 +324,4 @@ export function validateDimSymbol(dim: pl.DataFrame): DimSymbolViolation[] {
     }
   }
   return violations;
-}
-
-/** An Int64 literal of {@linkcode OPEN_END_TS} (`pl.lit(bigint)` alone is UInt64). */
-function _openEndLit(): pl.Expr {
-  return pl.lit(OPEN_END_TS).cast(pl.Int64);
 }

@@ -8,10 +8,18 @@
  * 1. **parse** the CSV by header name with explicit types, keeping each row's physical line
  *    number (`parseTardisCsv`); cells that cannot be read are quarantined (`parse_error`);
  * 2. **exchange**: the context's exchange must be registered (else `UnknownExchangeError`)
- *    and the file's `exchange` column must name it (else {@linkcode ExchangeMismatchError}:
- *    a misfiled file fails as a whole rather than being half-ingested);
+ *    and the file's `exchange` column must name it. **Misfiled or malformed?** A row naming
+ *    another exchange in a row's shape (an exchange-like name `[a-z0-9_.-]+`, a `symbol` and a
+ *    `local_timestamp`) makes the file misfiled: it fails as a whole with
+ *    {@linkcode ExchangeMismatchError} rather than being half-ingested. There is no majority
+ *    vote: one such row is enough, as a Tardis export holds one exchange, so "mostly another
+ *    exchange" and "partly another exchange" are both misfiled (and the rule needs no count
+ *    over the whole file, so it holds chunk by chunk). Any other mismatching `exchange` cell
+ *    (a line with no commas puts its whole text there; spaces; punctuation) is a malformed
+ *    line, quarantined as `parse_error` with its line number, as is a blank line;
  * 3. **derive** `exchange_id`, `date` (the UTC date of `local_timestamp`) and lineage;
- * 4. **row rules**: common ones (`timestamps_positive`, `date_matches_path`,
+ * 4. **row rules**: common ones (`timestamps_positive`, `timestamps_in_range` (before
+ *    10000-01-01, so a date can always be shown), `date_matches_path`,
  *    `exchange_matches_path`, `symbol_present`) then the table's own, on the vendor values;
  * 5. **resolve** each row's `symbol_id` and increments point in time (`resolveSymbolIds` on
  *    `local_timestamp`, or directly when the file is one symbol inside one version); rows
@@ -19,8 +27,10 @@
  *    reason);
  * 6. **encode** prices and amounts as Int64 counts of the version's increments, single fields
  *    as columns and `lists` (e.g. 25 book levels) on a long form; a value off the grid is
- *    quarantined (`<column>_on_grid`), never silently rounded. One aggregate check clears the
- *    usual file; the per-row grid rules only run when it cannot;
+ *    quarantined (`<column>_on_grid`), never silently rounded, and a count beyond Int64 (a
+ *    huge price or amount) or a count of 0 for a non-zero value (a tiny one) is quarantined
+ *    (`<column>_in_range`), never stored as null or 0. One
+ *    aggregate check clears the usual file; the per-row rules only run when it cannot;
  * 7. **project** to the table's columns, conform to its schema, sort by `(symbol_id,
  *    ts_local_us, file_line_number)`.
  *
@@ -39,12 +49,13 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, Expr } from "../polars_types.ts";
 import type { TableName } from "../config.ts";
 import { exchangeId, normalizeExchange } from "./exchanges.ts";
 import { FIXED_POINT_TOLERANCE, isOnGrid, type Rounding } from "./fixed_point.ts";
 import { dateLiteral, fileIdLiteral, QUARANTINE_SCHEMA, toQuarantineRows } from "./quarantine.ts";
 import { resolveSymbolIds } from "./resolve_symbol_ids.ts";
-import { applyRowRules, type RowRule, rowRule, showValues } from "./row_rules.ts";
+import { applyRowRules, rawFields, type RowRule, rowRule, showValues } from "./row_rules.ts";
 import { type ColumnSpec, conformToSchema, emptyFrame, type TableSchema } from "./table_schema.ts";
 import { FILE_LINE_NUMBER, parseTardisCsv, type TardisColumns } from "./tardis_csv.ts";
 
@@ -126,7 +137,7 @@ export function eventTableSchema(name: string, columns: readonly ColumnSpec[]): 
 }
 
 /** Rounding of a fixed-point field: a mode, or floor where `downWhen` holds and ceil elsewhere. */
-export type FieldRounding = Rounding | { readonly downWhen: pl.Expr };
+export type FieldRounding = Rounding | { readonly downWhen: Expr };
 
 /** A vendor float column stored as an Int64 count of an increment. */
 export interface FixedPointField {
@@ -177,7 +188,7 @@ export interface EventTableSpec {
    * The table's own columns (everything after the common ones), as expressions over the
    * vendor columns and the encoded `FixedPointField.as` columns.
    */
-  readonly outputs: readonly pl.Expr[];
+  readonly outputs: readonly Expr[];
   /**
    * Fixed-point fields stored together as List(Int64) columns (e.g. 25 book levels) instead of
    * one column each; the lists can be used in `outputs`.
@@ -194,7 +205,7 @@ export interface TransformContext {
   /** Date from the file's path, `YYYY-MM-DD`. */
   date: string;
   /** The `dim_symbol` table (or the part of it covering this exchange). */
-  dim: pl.DataFrame;
+  dim: DataFrame;
   /**
    * For a part of a file (its header line, then lines cut at line boundaries): the physical
    * line its first data line has in the whole file, so line numbers stay the file's.
@@ -206,9 +217,9 @@ export interface TransformContext {
 /** The result of {@linkcode transformTardisFile}. */
 export interface TransformResult {
   /** Rows conformed to the table's schema, sorted by `(symbol_id, ts_local_us, line)`. */
-  rows: pl.DataFrame;
+  rows: DataFrame;
   /** Rejected rows, conformed to `QUARANTINE_SCHEMA`, sorted by line. */
-  quarantined: pl.DataFrame;
+  quarantined: DataFrame;
   /** Data rows in the file (header excluded): `rows.height + quarantined.height`. */
   rowsRead: number;
 }
@@ -222,6 +233,8 @@ export class ExchangeMismatchError extends Error {
   /** Physical line of the first mismatching row. */
   readonly line: number;
   /**
+   * Create the error.
+   *
    * @param dataType Tardis data type of the file.
    * @param expected Exchange from the path.
    * @param found Exchange found in the file.
@@ -298,7 +311,7 @@ export function transformTardisFile(
   const rules = [..._commonRules(exchange, ctx.date), ...spec.rules];
   const derived = [
     pl.lit(exId).cast(pl.Int16).alias("exchange_id"),
-    pl.col("local_timestamp").cast(pl.Datetime("us")).cast(pl.Date).alias("date"),
+    _utcDate(pl.col("local_timestamp")).alias("date"),
   ];
   const projection = [
     pl.col("date"),
@@ -326,10 +339,14 @@ export function transformTardisFile(
       : toQuarantineRows(parsed.rejected, source);
     return { rows: clean, quarantined, rowsRead };
   }
-  _checkExchange(parsed.rows, exchange, spec.dataType);
-
   const vendorColumns = Object.keys(spec.csvColumns);
-  const frame = parsed.rows.withColumns(...derived);
+  const { rows: wellFormed, malformed } = _splitMalformed(
+    parsed.rows,
+    exchange,
+    spec.dataType,
+    vendorColumns,
+  );
+  const frame = wellFormed.withColumns(...derived);
   const checked = applyRowRules(frame, rules, { rawColumns: vendorColumns });
 
   const attach = [...new Set(spec.fixedPoint.map((f) => f.increment))];
@@ -341,7 +358,7 @@ export function transformTardisFile(
     : conformToSchema(projected, spec.schema);
   if (!_isSortedBy(rows, EVENT_SORT_BY)) rows = rows.sort([...EVENT_SORT_BY]);
 
-  const rejected = [parsed.rejected, checked.failed, unresolved, offGrid]
+  const rejected = [parsed.rejected, malformed, checked.failed, unresolved, offGrid]
     .filter((df) => df.height > 0);
   const quarantined = rejected.length === 0
     ? emptyFrame(QUARANTINE_SCHEMA)
@@ -409,7 +426,9 @@ function _transformClean(
   const proof = versioned.lazy().withColumns(...ctx.derived).select(
     pl.allHorizontal(passes).all().alias("__ok"),
     ts.gtEq(ts.shift(1)).fillNull(true).all().alias("__sorted"),
-    ...single.flatMap((field, k) => _offStats(units(field).sub(units(field).round(0)), `${k}`)),
+    ...single.flatMap((field, k) =>
+      _offStats(units(field).sub(units(field).round(0)), units(field).round(0), `${k}`)
+    ),
   ).collectSync();
   const flags = proof.select("__ok", "__sorted").toRecords()[0];
   if (flags.__ok !== true || !_offWithinTolerance(proof)) return undefined;
@@ -502,20 +521,64 @@ function _isSortedBy(df: pl.DataFrame, keys: readonly string[]): boolean {
   return check.getColumn("ok").toArray()[0] === true;
 }
 
-function _checkExchange(rows: pl.DataFrame, exchange: string, dataType: string): void {
-  const differs = pl.col("exchange").isNotNull().and(pl.col("exchange").neq(pl.lit(exchange)));
-  if (rows.filter(differs).height === 0) return;
-  // Tolerate case and surrounding spaces; anything else means a misfiled file.
+/**
+ * Split off malformed lines and fail a misfiled file (see the module doc, step 2). A row whose
+ * `exchange` cell names another exchange than the path (ignoring case and surrounding spaces)
+ * is either:
+ *
+ * - a row **from another exchange**: the cell is an exchange-like name (`[a-z0-9_.-]+`) and the row
+ *   has a `symbol` and a `local_timestamp`. One such row makes the whole file fail
+ *   ({@linkcode ExchangeMismatchError}), or
+ * - a **malformed line** (e.g. a line with no commas: its whole text lands in `exchange`):
+ *   quarantined as `parse_error` with its line number, like a cell that cannot be read. A
+ *   blank line (every field empty) is one too, with detail `blank line`.
+ */
+function _splitMalformed(
+  rows: pl.DataFrame,
+  exchange: string,
+  dataType: string,
+  vendorColumns: readonly string[],
+): { rows: pl.DataFrame; malformed: pl.DataFrame } {
   const normalized = pl.col("exchange").str.strip().str.toLowerCase();
-  const other = rows
-    .filter(differs.and(normalized.neq(pl.lit(exchange))))
-    .select(FILE_LINE_NUMBER, "exchange")
-    .head(1);
-  if (other.height === 0) return;
-  const found = String(other.getColumn("exchange").get(0));
-  const line = Number(other.getColumn(FILE_LINE_NUMBER).get(0));
-  throw new ExchangeMismatchError(dataType, exchange, found, line);
+  const blank = pl.allHorizontal(vendorColumns.map((name) => pl.col(name).isNull()));
+  const differs = pl.col("exchange").isNotNull().and(normalized.neq(pl.lit(exchange))).or(blank);
+  const foreign = rows.filter(differs);
+  if (foreign.height === 0) return { rows, malformed: _noRecords() };
+  const shaped = normalized.str.contains("^[a-z0-9][a-z0-9_.-]*$")
+    .and(pl.col("symbol").isNotNull())
+    .and(pl.col("local_timestamp").isNotNull());
+  const other = foreign.filter(shaped).select(FILE_LINE_NUMBER, "exchange").head(1);
+  if (other.height > 0) {
+    const found = String(other.getColumn("exchange").get(0));
+    const line = Number(other.getColumn(FILE_LINE_NUMBER).get(0));
+    throw new ExchangeMismatchError(dataType, exchange, found, line);
+  }
+  const malformed = foreign.select(
+    pl.col(FILE_LINE_NUMBER).cast(pl.Int64),
+    pl.lit("parse_error").alias("rule"),
+    pl.when(blank).then(pl.lit("blank line")).otherwise(
+      pl.concatString(
+        [
+          // The exchange cell may hold a whole long line: the detail shows its start (raw has it all).
+          pl.lit("malformed line: exchange="),
+          pl.when(pl.col("exchange").str.lengths().gt(_DETAIL_CHARS))
+            .then(
+              pl.concatString([pl.col("exchange").str.slice(0, _DETAIL_CHARS), pl.lit("...")], ""),
+            )
+            .otherwise(pl.col("exchange")),
+          pl.lit(" "),
+          showValues(["symbol", "local_timestamp"]),
+        ],
+        "",
+      ),
+    ).alias("detail"),
+    rawFields(vendorColumns),
+  );
+  return { rows: rows.filter(differs.not()), malformed };
 }
+
+/** Characters of a malformed line's text shown in its quarantine detail. */
+const _DETAIL_CHARS = 100;
 
 /**
  * `resolveSymbolIds` on the key columns only (the join then carries 4 columns, not the whole
@@ -554,10 +617,7 @@ function _resolve(
         [pl.col("reason"), pl.lit(": "), showValues(["symbol", "local_timestamp"])],
         "",
       ).alias("detail"),
-      pl.concatString(
-        vendorColumns.map((name) => pl.col(name).cast(pl.String).fillNull(pl.lit(""))),
-        ",",
-      ).alias("raw"),
+      rawFields(vendorColumns),
     );
   return { resolved: full, unresolved: records };
 }
@@ -620,9 +680,13 @@ function _encodeFixedPoint(
 ): { encoded: pl.DataFrame; offGrid: pl.DataFrame } {
   const first = _encodeIfOnGrid(rows, spec, true);
   if (first !== undefined) return { encoded: first, offGrid: _noRecords() };
-  const onGrid = applyRowRules(rows, spec.fixedPoint.map(_gridRule), {
-    rawColumns: vendorColumns,
-  });
+  const onGrid = applyRowRules(
+    rows,
+    spec.fixedPoint.flatMap((f) => [_gridRule(f), _rangeRule(f)]),
+    {
+      rawColumns: vendorColumns,
+    },
+  );
   return { encoded: _encodeIfOnGrid(onGrid.passed, spec, false)!, offGrid: onGrid.failed };
 }
 
@@ -656,7 +720,9 @@ function _encodeIfOnGrid(
     );
     if (check) {
       const stats = counts.select(
-        ...single.flatMap((_, k) => _offStats(pl.col(`__u${k}`).sub(pl.col(`__c${k}`)), String(k))),
+        ...single.flatMap((_, k) =>
+          _offStats(pl.col(`__u${k}`).sub(pl.col(`__c${k}`)), pl.col(`__c${k}`), String(k))
+        ),
       );
       if (!_offWithinTolerance(stats)) return undefined;
     }
@@ -737,10 +803,13 @@ function _encodeLists(
     );
     if (check) {
       const offs = counts.select(
-        ...keys.map(([k]) => pl.col(`__u${k}`).sub(pl.col(`__c${k}`)).alias(`__o${k}`)),
+        ...keys.flatMap(([k]) => [
+          pl.col(`__u${k}`).sub(pl.col(`__c${k}`)).alias(`__o${k}`),
+          pl.col(`__c${k}`),
+        ]),
       );
       const stats = offs.select(
-        ...keys.flatMap(([k]) => _offStats(pl.col(`__o${k}`), k)),
+        ...keys.flatMap(([k]) => _offStats(pl.col(`__o${k}`), pl.col(`__c${k}`), k)),
       );
       if (!_offWithinTolerance(stats)) return undefined;
     }
@@ -763,14 +832,19 @@ function _positive(rows: pl.DataFrame, increments: readonly string[]): boolean {
  * Aggregates of `off = units - round(units)` proving, together with `_positive`, the grid rule
  * for every present value: min and max within the tolerance, and a finite sum (a NaN or
  * infinite value makes `off` NaN, which min and max may skip but the sum keeps; such files take
- * the per-row path). Absent values are null and skipped by all three, as the rule lets them
- * pass.
+ * the per-row path). The largest absolute count and a flag for a non-zero value of count 0
+ * prove the range rule. Absent values are null and skipped by all of them, as the rules let
+ * them pass.
  */
-function _offStats(off: pl.Expr, key: string): pl.Expr[] {
+function _offStats(off: pl.Expr, count: pl.Expr, key: string): pl.Expr[] {
   return [
     off.min().alias(`${_OFF}min${key}`),
     off.max().alias(`${_OFF}max${key}`),
     off.sum().alias(`${_OFF}sum${key}`),
+    count.abs().max().alias(`${_OFF}abs${key}`),
+    // A non-zero value whose count rounds to 0 (e.g. a price of 1e-9): off = units there.
+    pl.when(count.eq(0).and(off.neq(0))).then(pl.lit(1)).otherwise(pl.lit(0)).max()
+      .alias(`${_OFF}zero${key}`),
   ];
 }
 
@@ -785,6 +859,8 @@ function _offWithinTolerance(out: pl.DataFrame): boolean {
     if (!Number.isFinite(v)) return false;
     if (name.startsWith(`${_OFF}min`) && v < -tol) return false;
     if (name.startsWith(`${_OFF}max`) && v > tol) return false;
+    if (name.startsWith(`${_OFF}abs`) && v >= _INT64_LIMIT) return false;
+    if (name.startsWith(`${_OFF}zero`) && v > 0) return false;
   }
   return true;
 }
@@ -824,6 +900,22 @@ let _lastIndex: { n: number; width: number; index: pl.Series } | undefined;
 
 const _DAY_US = 86_400_000_000;
 
+/**
+ * Timestamps (µs) must be below this one, 10000-01-01T00:00:00Z, the first instant whose date
+ * no longer fits `YYYY-MM-DD`; far beyond any real market data (`timestamps_in_range`).
+ */
+const _MAX_TIMESTAMP_US = 253_402_300_800_000_000;
+
+/**
+ * The UTC date of a µs timestamp, clamped into `[1970-01-01, 10000-01-01]`. Rule details are
+ * evaluated on every row, including rows rejected by an earlier rule, and formatting a date
+ * past what Polars can show panics inside Polars (a Rust backtrace on stderr); rows outside
+ * the clamp never pass `timestamps_positive` / `timestamps_in_range`, so kept rows are exact.
+ */
+function _utcDate(ts: pl.Expr): pl.Expr {
+  return ts.clip(0, _MAX_TIMESTAMP_US).cast(pl.Datetime("us")).cast(pl.Date);
+}
+
 function _commonRules(exchange: string, date: string): RowRule[] {
   // The UTC day of the path as a range of local_timestamp: the same test as comparing the
   // derived `date` column, without deriving it (the fast path never does).
@@ -835,6 +927,16 @@ function _commonRules(exchange: string, date: string): RowRule[] {
       "local_timestamp > 0 and timestamp > 0 (timestamp may be empty)",
       pl.col("local_timestamp").gt(0)
         .and(pl.col("timestamp").isNull().or(pl.col("timestamp").gt(0))),
+      { detail: showValues(["timestamp", "local_timestamp"]) },
+    ),
+    rowRule(
+      "timestamps_in_range",
+      "local_timestamp and timestamp before 10000-01-01 (timestamp may be empty)",
+      ts.lt(pl.lit(_MAX_TIMESTAMP_US).cast(pl.Int64))
+        .and(
+          pl.col("timestamp").isNull()
+            .or(pl.col("timestamp").lt(pl.lit(_MAX_TIMESTAMP_US).cast(pl.Int64))),
+        ),
       { detail: showValues(["timestamp", "local_timestamp"]) },
     ),
     rowRule(
@@ -851,7 +953,7 @@ function _commonRules(exchange: string, date: string): RowRule[] {
         ], ""),
       },
     ),
-    // Non-null mismatches already failed the whole file (`_checkExchange`); left: nulls.
+    // Non-null mismatches already failed the file or were split off (`_splitMalformed`).
     rowRule(
       "exchange_matches_path",
       `exchange equals the path's exchange ${exchange}`,
@@ -872,6 +974,33 @@ function _gridRule(field: FixedPointField): RowRule {
     { detail: showValues([field.value, field.increment]) },
   );
 }
+
+/**
+ * The range rule: the count `value / increment` fits in Int64 (beyond it the encoding cast would
+ * give null), and a non-zero value is not a count of 0 (a price of 1e-9 would be stored as 0).
+ * It runs after the grid rule, so a NaN, an infinite value or a missing increment is reported
+ * by that rule; here they pass.
+ */
+function _rangeRule(field: FixedPointField): RowRule {
+  const value = pl.col(field.value);
+  const count = value.cast(pl.Float64).div(pl.col(field.increment).cast(pl.Float64)).round(0);
+  return rowRule(
+    `${field.value}_in_range`,
+    `${field.value} / ${field.increment} fits in Int64 (below 2^63 in absolute value) and is ` +
+      `not 0 for a non-zero ${field.value}`,
+    value.isNull()
+      .or(pl.col(field.increment).gt(0).not())
+      .or(count.isFinite().not())
+      .or(count.abs().lt(pl.lit(_INT64_LIMIT)).and(count.neq(0).or(value.eq(0)))),
+    { detail: showValues([field.value, field.increment]) },
+  );
+}
+
+/**
+ * Counts at or above this absolute value do not fit in Int64 (2^63, exact as a float64; every
+ * float below it is at most 2^63 - 1024).
+ */
+const _INT64_LIMIT = 2 ** 63;
 
 /** The grid rule's test: the value is absent, or a whole number of a positive increment. */
 function _onGridOrNull(value: string, increment: string): pl.Expr {

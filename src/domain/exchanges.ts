@@ -51,12 +51,16 @@ export class UnknownExchangeError extends Error {
   /** The name as given. */
   readonly exchange: string;
   /**
+   * Create the error.
+   *
    * @param exchange The unknown name.
    * @param options Standard error options.
    */
   constructor(exchange: string, options?: ErrorOptions) {
     super(
-      `Unknown exchange "${exchange}": add it to EXCHANGE_IDS in src/domain/exchanges.ts`,
+      `Unknown exchange "${exchange}": expected a Tardis exchange name, one of ${
+        Object.keys(EXCHANGE_IDS).join(", ")
+      }`,
       options,
     );
     this.name = "UnknownExchangeError";

@@ -23,6 +23,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { Expr } from "../polars_types.ts";
 
 /** How an off-grid value is rounded to a whole number of increments. */
 export type Rounding = "nearest" | "down" | "up";
@@ -74,10 +75,10 @@ function _onGrid(units: pl.Expr, tolerance: number): pl.Expr {
  * ```
  */
 export function isOnGrid(
-  value: string | pl.Expr,
-  increment: string | pl.Expr,
+  value: string | Expr,
+  increment: string | Expr,
   options: FixedPointOptions = {},
-): pl.Expr {
+): Expr {
   return _onGrid(_units(value, increment), options.tolerance ?? FIXED_POINT_TOLERANCE);
 }
 
@@ -99,10 +100,10 @@ export function isOnGrid(
  * ```
  */
 export function encodeFixedPoint(
-  value: string | pl.Expr,
-  increment: string | pl.Expr,
+  value: string | Expr,
+  increment: string | Expr,
   options: FixedPointOptions = {},
-): pl.Expr {
+): Expr {
   const units = _units(value, increment);
   const nearest = units.round(0);
   const rounding = options.rounding ?? "nearest";
@@ -128,7 +129,7 @@ export function encodeFixedPoint(
  * if (price !== 9681.92) throw new Error(`expected 9681.92, got ${price}`);
  * ```
  */
-export function decodeFixedPoint(value: string | pl.Expr, increment: string | pl.Expr): pl.Expr {
+export function decodeFixedPoint(value: string | Expr, increment: string | Expr): Expr {
   const count = _expr(value).cast(pl.Float64);
   const inc = _expr(increment).cast(pl.Float64);
   const inverse = pl.lit(1).div(inc);

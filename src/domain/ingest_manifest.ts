@@ -25,6 +25,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import type { TableSchema } from "./table_schema.ts";
 
 /**
@@ -108,9 +109,10 @@ export const INGEST_MANIFEST_SCHEMA: TableSchema = Object.freeze({
 }) as TableSchema;
 
 /** The statuses of a manifest row. */
-export const INGEST_STATUSES = Object.freeze(
-  ["pending", "success", "failed", "quarantined"] as const,
-);
+export const INGEST_STATUSES: readonly ["pending", "success", "failed", "quarantined"] = Object
+  .freeze(
+    ["pending", "success", "failed", "quarantined"] as const,
+  );
 
 /** A manifest row's status. */
 export type ManifestStatus = typeof INGEST_STATUSES[number];
@@ -133,6 +135,8 @@ export class InvalidStatusTransitionError extends Error {
   /** The requested status. */
   readonly to: string;
   /**
+   * Create the error.
+   *
    * @param from The current status.
    * @param to The requested status.
    */
@@ -222,7 +226,12 @@ export interface PendingFilterOptions {
 }
 
 /** Why {@linkcode filterPending} returned a file. */
-export const PENDING_REASONS = Object.freeze(
+export const PENDING_REASONS: Readonly<{
+  new: "new";
+  unfinished: "unfinished";
+  reverted: "reverted";
+  failed: "failed";
+}> = Object.freeze(
   {
     new: "new",
     unfinished: "unfinished",
@@ -267,10 +276,10 @@ const _M_LATEST = "__manifest_latest_at_path";
  * ```
  */
 export function filterPending(
-  candidates: pl.DataFrame,
-  manifest: pl.DataFrame,
+  candidates: DataFrame,
+  manifest: DataFrame,
   options: PendingFilterOptions = {},
-): pl.DataFrame {
+): DataFrame {
   const retryFailed = options.retryFailed ?? false;
   _requireColumns(candidates, ["bronze_path", "sha256"], "candidates");
   _requireColumns(manifest, ["file_id", "bronze_path", "sha256", "status"], "manifest");
@@ -337,7 +346,7 @@ function _identities(manifest: pl.DataFrame): pl.DataFrame {
  * if (out.getColumn("superseded_file_id").get(0) !== 1) throw new Error("1 is superseded");
  * ```
  */
-export function supersededFiles(manifest: pl.DataFrame, candidates: pl.DataFrame): pl.DataFrame {
+export function supersededFiles(manifest: DataFrame, candidates: DataFrame): DataFrame {
   _requireColumns(manifest, ["file_id", "bronze_path", "sha256"], "manifest");
   _requireColumns(candidates, ["bronze_path", "sha256"], "candidates");
   const versions = manifest.select(
@@ -376,7 +385,7 @@ export function supersededFiles(manifest: pl.DataFrame, candidates: pl.DataFrame
  * ```
  */
 export function supersededFileIds(
-  manifest: pl.DataFrame,
+  manifest: DataFrame,
   candidate: { bronze_path: string; sha256: string },
 ): number[] {
   const out = supersededFiles(

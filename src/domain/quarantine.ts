@@ -10,6 +10,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, Expr } from "../polars_types.ts";
 import { conformToSchema, type TableSchema } from "./table_schema.ts";
 
 /** Schema of the quarantined-rows table (`silver/quarantine`), partitioned by data type. */
@@ -75,7 +76,7 @@ export interface QuarantineSource {
  * if (q.getColumn("file_id").get(0) !== 3) throw new Error("file id lost");
  * ```
  */
-export function toQuarantineRows(rejected: pl.DataFrame, source: QuarantineSource): pl.DataFrame {
+export function toQuarantineRows(rejected: DataFrame, source: QuarantineSource): DataFrame {
   const withText = (name: string) =>
     rejected.columns.includes(name)
       ? pl.col(name).cast(pl.String)
@@ -107,7 +108,7 @@ export function toQuarantineRows(rejected: pl.DataFrame, source: QuarantineSourc
  * if (df.getColumn("file_id").get(0) !== 42) throw new Error("42 expected");
  * ```
  */
-export function fileIdLiteral(fileId: bigint | number): pl.Expr {
+export function fileIdLiteral(fileId: bigint | number): Expr {
   const id = Number(fileId);
   if (!Number.isSafeInteger(id) || id < 0 || BigInt(id) !== BigInt(fileId)) {
     throw new RangeError(`Invalid file id "${fileId}": expected a non-negative safe integer`);
@@ -129,7 +130,7 @@ export function fileIdLiteral(fileId: bigint | number): pl.Expr {
  * if (!df.getColumn("d").dtype.equals(pl.Date)) throw new Error("not a Date");
  * ```
  */
-export function dateLiteral(date: string): pl.Expr {
+export function dateLiteral(date: string): Expr {
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(date) ? Date.parse(`${date}T00:00:00Z`) : NaN;
   if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== date) {
     throw new RangeError(`Invalid date "${date}": expected YYYY-MM-DD`);

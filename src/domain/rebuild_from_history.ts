@@ -38,7 +38,7 @@
  *
  * @module
  */
-import type pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { DIM_SYMBOL_SCHEMA } from "./dim_symbol.ts";
 import { scd2Upsert } from "./scd2_upsert.ts";
 import { emptyFrame } from "./table_schema.ts";
@@ -60,6 +60,6 @@ import { emptyFrame } from "./table_schema.ts";
  * if (rebuildFromHistory(emptyFrame(DIM_SYMBOL_SCHEMA)).height !== 0) throw new Error("empty");
  * ```
  */
-export function rebuildFromHistory(events: pl.DataFrame): pl.DataFrame {
+export function rebuildFromHistory(events: DataFrame): DataFrame {
   return scd2Upsert(emptyFrame(DIM_SYMBOL_SCHEMA), events).sort([...DIM_SYMBOL_SCHEMA.sortBy]);
 }

@@ -41,6 +41,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 
 /** Options of {@linkcode resolveSymbolIds}. */
 export interface ResolveSymbolIdsOptions {
@@ -57,9 +58,9 @@ export interface ResolveSymbolIdsOptions {
 /** Output of {@linkcode resolveSymbolIds}. */
 export interface ResolvedSymbols {
   /** Events with a covering version: input columns, `symbol_id` and the `attach` columns. */
-  resolved: pl.DataFrame;
+  resolved: DataFrame;
   /** Events without one: input columns and `reason` (Utf8). */
-  unresolved: pl.DataFrame;
+  unresolved: DataFrame;
 }
 
 /**
@@ -120,8 +121,8 @@ const _KNOWN = "__dim_key_known";
  * ```
  */
 export function resolveSymbolIds(
-  events: pl.DataFrame,
-  dim: pl.DataFrame,
+  events: DataFrame,
+  dim: DataFrame,
   options: ResolveSymbolIdsOptions = {},
 ): ResolvedSymbols {
   const {

@@ -13,6 +13,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, Expr } from "../polars_types.ts";
 import { FILE_LINE_NUMBER } from "./tardis_csv.ts";
 
 /** One named row rule. */
@@ -22,9 +23,9 @@ export interface RowRule {
   /** What must hold, one line. */
   readonly doc: string;
   /** True when the row passes; null counts as a failure. */
-  readonly passes: pl.Expr;
+  readonly passes: Expr;
   /** Text describing the offending values (evaluated on failing rows only). */
-  readonly detail: pl.Expr;
+  readonly detail: Expr;
 }
 
 /** Options of {@linkcode rowRule}. */
@@ -33,7 +34,7 @@ export interface RowRuleOptions {
    * Text describing the offending values.
    * @default the rule's doc
    */
-  detail?: pl.Expr;
+  detail?: Expr;
 }
 
 /**
@@ -55,7 +56,7 @@ export interface RowRuleOptions {
 export function rowRule(
   name: string,
   doc: string,
-  passes: pl.Expr,
+  passes: Expr,
   options: RowRuleOptions = {},
 ): RowRule {
   return Object.freeze({ name, doc, passes, detail: options.detail ?? pl.lit(doc) });
@@ -75,7 +76,7 @@ export function rowRule(
  * if (text !== "price=-1.0 amount=null") throw new Error(text);
  * ```
  */
-export function showValues(columns: readonly string[]): pl.Expr {
+export function showValues(columns: readonly string[]): Expr {
   const parts: pl.Expr[] = [];
   columns.forEach((name, i) => {
     parts.push(pl.lit(`${i === 0 ? "" : " "}${name}=`));
@@ -227,9 +228,9 @@ export interface ApplyRowRulesOptions {
 /** The result of {@linkcode applyRowRules}. */
 export interface RowRuleSplit {
   /** Rows that pass every rule, unchanged. */
-  passed: pl.DataFrame;
+  passed: DataFrame;
   /** Failing rows: `file_line_number` Int64, `rule`, `detail`, `raw` (all Utf8). */
-  failed: pl.DataFrame;
+  failed: DataFrame;
 }
 
 /**
@@ -251,7 +252,7 @@ export interface RowRuleSplit {
  * ```
  */
 export function applyRowRules(
-  df: pl.DataFrame,
+  df: DataFrame,
   rules: readonly RowRule[],
   options: ApplyRowRulesOptions = {},
 ): RowRuleSplit {
@@ -279,12 +280,27 @@ export function applyRowRules(
     pl.col(FILE_LINE_NUMBER).cast(pl.Int64),
     pl.col("_rule").alias("rule"),
     detailExpr.otherwise(pl.lit(null)).cast(pl.String).alias("detail"),
-    _rawExpr(rawColumns),
+    rawFields(rawColumns),
   );
   return { passed, failed };
 }
 
-function _rawExpr(columns: readonly string[]): pl.Expr {
+/**
+ * The quarantine `raw` text of a row: its vendor fields as text, comma-joined, nulls empty.
+ *
+ * @param columns The vendor columns, in header order.
+ * @returns A Utf8 expression named `raw` (null when `columns` is empty).
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { rawFields } from "./row_rules.ts";
+ * const df = pl.DataFrame({ exchange: ["x"], price: [null] });
+ * if (df.select(rawFields(["exchange", "price"])).getColumn("raw").get(0) !== "x,") {
+ *   throw new Error("raw");
+ * }
+ * ```
+ */
+export function rawFields(columns: readonly string[]): Expr {
   if (columns.length === 0) return pl.lit(null).cast(pl.String).alias("raw");
   return pl.concatString(
     columns.map((name) => pl.col(name).cast(pl.String).fillNull(pl.lit(""))),
@@ -297,7 +313,7 @@ function _noFailures(df: pl.DataFrame, rawColumns: readonly string[]): pl.DataFr
     pl.col(FILE_LINE_NUMBER).cast(pl.Int64),
     pl.lit(null).cast(pl.String).alias("rule"),
     pl.lit(null).cast(pl.String).alias("detail"),
-    _rawExpr(rawColumns),
+    rawFields(rawColumns),
   );
 }
 

@@ -71,6 +71,8 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { int64Lit } from "./int64.ts";
+import type { DataFrame } from "../polars_types.ts";
 import { DIM_SYMBOL_SCHEMA, OPEN_END_TS, TRACKED_COLUMNS, UPDATE_COLUMNS } from "./dim_symbol.ts";
 import { symbolIds } from "./symbol_id.ts";
 import { polarsType } from "./table_schema.ts";
@@ -162,7 +164,7 @@ const _OUT_COLUMNS = DIM_SYMBOL_SCHEMA.columns.map((c) => c.name);
 // Expressions of the append path and the bound patch, built once: every nodejs-polars call
 // crosses N-API, and building them on each upsert costs about as much as running the small
 // queries they describe.
-const _OPEN = _int64Lit(OPEN_END_TS);
+const _OPEN = int64Lit(OPEN_END_TS);
 const _UNTIL = pl.col("valid_until_ts");
 const _IS_OPEN = _UNTIL.eq(_OPEN);
 const _BOUNDED = _UNTIL.isNotNull().and(_UNTIL.neq(_OPEN));
@@ -225,10 +227,10 @@ const _PATCH: pl.Expr[] = [
  * ```
  */
 export function scd2Upsert(
-  current: pl.DataFrame,
-  updates: pl.DataFrame,
+  current: DataFrame,
+  updates: DataFrame,
   options: Scd2UpsertOptions = {},
-): pl.DataFrame {
+): DataFrame {
   const { snapshot, onConflict = "error" } = options;
   const dim = _conformCurrent(current);
   const upd = _conformUpdates(updates);
@@ -258,7 +260,7 @@ export function scd2Upsert(
       const inScope = pl.DataFrame({ exchange_id: pl.Series("exchange_id", scope, pl.Int16) });
       closed = dim
         .filter(
-          pl.col("is_current").and(pl.col("valid_from_ts").lt(_int64Lit(snapshot.effectiveTs))),
+          pl.col("is_current").and(pl.col("valid_from_ts").lt(int64Lit(snapshot.effectiveTs))),
         )
         .join(inScope, { on: "exchange_id", how: "semi" })
         .select(..._KEY)
@@ -274,7 +276,7 @@ export function scd2Upsert(
   // Earlier versions cannot change and stay as they are.
   if (closed) {
     closed = closed.withRowIndex(_KID, upd.height)
-      .select(_KID, ..._KEY, _int64Lit(snapshot!.effectiveTs).alias(_MIN_TS));
+      .select(_KID, ..._KEY, int64Lit(snapshot!.effectiveTs).alias(_MIN_TS));
   }
   const firstTs = closed ? pl.concat([updKeys, closed]) : updKeys;
   const touched = _touchedVersions(dim, firstTs);
@@ -317,14 +319,14 @@ export function scd2Upsert(
 
   // 6. End markers: closed stored versions, updates with a bound, the snapshot's closes.
   const endParts = [
-    touched.filter(pl.col("valid_until_ts").neq(_int64Lit(OPEN_END_TS)))
+    touched.filter(pl.col("valid_until_ts").neq(int64Lit(OPEN_END_TS)))
       .select(_KID, pl.col("valid_until_ts").alias(_TS)),
   ];
   if (upd.columns.includes("valid_until_ts")) {
     endParts.push(
       updK.filter(
         pl.col("valid_until_ts").isNotNull().and(
-          pl.col("valid_until_ts").neq(_int64Lit(OPEN_END_TS)),
+          pl.col("valid_until_ts").neq(int64Lit(OPEN_END_TS)),
         ),
       ).select(_KID, pl.col("valid_until_ts").alias(_TS)),
     );
@@ -515,25 +517,13 @@ function _collapse(events: pl.DataFrame): pl.DataFrame {
     .filter(kept.and(pl.col(_KIND)))
     .withColumns(
       pl.when(pl.col(_NEXT_KID).eq(pl.col(_KID))).then(pl.col(_NEXT_TS))
-        .otherwise(_int64Lit(OPEN_END_TS))
+        .otherwise(int64Lit(OPEN_END_TS))
         .cast(pl.Int64)
         .alias("valid_until_ts"),
       pl.col(_TS).alias("valid_from_ts"),
     )
-    .withColumns(pl.col("valid_until_ts").eq(_int64Lit(OPEN_END_TS)).alias("is_current"))
+    .withColumns(pl.col("valid_until_ts").eq(int64Lit(OPEN_END_TS)).alias("is_current"))
     .collectSync();
-}
-
-/**
- * An Int64 literal. `pl.lit(bigint)` is UInt64 (negative values wrap), and mixing it with
- * Int64 in `when/otherwise` goes through Float64, which turns 2^63-1 into null on the cast back.
- */
-function _int64Lit(value: bigint): pl.Expr {
-  if (value >= -9007199254740991n && value <= 9007199254740991n) {
-    return pl.lit(Number(value)).cast(pl.Int64);
-  }
-  if (value < 0n) throw new RangeError(`Unsupported timestamp ${value}: below -(2^53 - 1)`);
-  return pl.lit(value).cast(pl.Int64);
 }
 
 /** `a` and `b` differ, treating two nulls as equal and null vs value as different. */

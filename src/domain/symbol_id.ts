@@ -22,6 +22,8 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { int64Series } from "./int64.ts";
+import type { DataFrame, Series } from "../polars_types.ts";
 
 // FNV-1a 64 offset basis 0xcbf29ce484222325 as two 32-bit words.
 const _BASIS_LOW = 0x84222325;
@@ -180,7 +182,7 @@ export interface SymbolIdsOptions {
  * if (ids[0] !== symbolId(2, "BTCUSDT", 5n)) throw new Error("vectorised id differs");
  * ```
  */
-export function symbolIds(df: pl.DataFrame, options: SymbolIdsOptions = {}): pl.Series {
+export function symbolIds(df: DataFrame, options: SymbolIdsOptions = {}): Series {
   const {
     exchangeIdColumn = "exchange_id",
     symbolColumn = "exchange_symbol",
@@ -244,8 +246,7 @@ export function symbolIds(df: pl.DataFrame, options: SymbolIdsOptions = {}): pl.
       words[2 * (offset + i) + hi] = state.high;
     }
   }
-  // nodejs-polars builds an Int64 series from a BigInt64Array; its typings omit that overload.
-  return pl.Series("symbol_id", out as unknown as number[]);
+  return int64Series("symbol_id", out);
 }
 
 /** `series` cast to `dtype` unless it has that type already. */

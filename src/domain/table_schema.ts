@@ -8,6 +8,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, DataType } from "../polars_types.ts";
 
 /** Column types a pointline table may use. */
 export type ColumnType =
@@ -50,6 +51,8 @@ export class TableSchemaError extends Error {
   /** Columns that are missing, extra, wrongly typed or wrongly null. */
   readonly columns: string[];
   /**
+   * Create the error.
+   *
    * @param message What is wrong.
    * @param columns The offending columns.
    * @param options Standard error options (`cause`).
@@ -73,7 +76,7 @@ export class TableSchemaError extends Error {
  * if (!polarsType("int64").equals(pl.Int64)) throw new Error("int64 maps to Int64");
  * ```
  */
-export function polarsType(type: ColumnType): pl.DataType {
+export function polarsType(type: ColumnType): DataType {
   if (typeof type === "object") return pl.List(polarsType(type.list));
   switch (type) {
     case "int8":
@@ -153,7 +156,7 @@ function _isLossless(series: pl.Series, from: string, to: string): boolean {
  * if (!out.getColumn("id").dtype.equals(pl.Int64)) throw new Error("not widened");
  * ```
  */
-export function conformToSchema(df: pl.DataFrame, schema: TableSchema): pl.DataFrame {
+export function conformToSchema(df: DataFrame, schema: TableSchema): DataFrame {
   const wanted = new Set(schema.columns.map((c) => c.name));
   const problems: string[] = [];
   const names: string[] = [];
@@ -215,7 +218,7 @@ export function conformToSchema(df: pl.DataFrame, schema: TableSchema): pl.DataF
  * if (emptyFrame(schema).height !== 0) throw new Error("not empty");
  * ```
  */
-export function emptyFrame(schema: TableSchema): pl.DataFrame {
+export function emptyFrame(schema: TableSchema): DataFrame {
   // Built from a typed null literal: nodejs-polars cannot build an empty List series directly.
   return pl.DataFrame({ _seed: [null] })
     .select(...schema.columns.map((c) => pl.lit(null).cast(polarsType(c.type)).alias(c.name)))

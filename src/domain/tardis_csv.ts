@@ -5,13 +5,19 @@
  * timestamps `Int64` (microseconds), prices and amounts `Float64`, ids and labels `Utf8`,
  * `true`/`false` flags `Boolean`. Empty cells are nulls. Every row keeps its physical line
  * number in the vendor file as `file_line_number` (header = line 1, first data row = 2); a
- * blank line inside the file still counts as a line (it becomes an all-null row that the row
- * rules reject).
+ * blank line inside the file still counts as a line (it becomes an all-null row, which
+ * `transformTardisFile` quarantines as `parse_error`, detail `blank line`).
  *
  * Tolerated: a UTF-8 byte-order mark, CRLF line endings, a missing trailing newline, an
  * empty buffer or a header with no rows (zero rows). Rejected with {@linkcode TardisCsvError}:
- * a header that lacks a required column or names one twice. A cell that cannot be read as its
- * type does not fail the file: its row is returned in `rejected` with rule `parse_error`.
+ * a header that lacks a required column or names one twice (the message shows the header, cut
+ * to 200 characters and JSON-escaped), a UTF-16 file (by its byte-order mark) and bare-CR line endings (both
+ * would need the whole file re-encoded; the message says so). A cell that cannot be read as
+ * its type does not fail the file: its row is returned in `rejected` with rule `parse_error`;
+ * so does a row with bytes that are not UTF-8 (e.g. Latin-1) in a column the table reads
+ * (detail `"<column>" is not valid UTF-8`; such bytes in a column it ignores are harmless), and,
+ * when an unbalanced `"` would make the reader fail, a row with a `"` in a column the table
+ * reads (the file is then read without quote handling).
  *
  * Limits (documented choices): Tardis never quotes fields, so a quoted field spanning lines
  * would shift the line numbers of the rows after it; extra fields on a line are ignored and
@@ -20,6 +26,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { Buffer } from "node:buffer";
 
 /** How a Tardis column is read. */
@@ -38,6 +45,8 @@ export class TardisCsvError extends Error {
   /** The header columns that are missing or duplicated. */
   readonly columns: string[];
   /**
+   * Create the error.
+   *
    * @param message What is wrong.
    * @param dataType The Tardis data type being parsed.
    * @param columns The offending header columns.
@@ -70,13 +79,13 @@ export interface ParseTardisCsvOptions {
 /** The result of {@linkcode parseTardisCsv}. */
 export interface ParsedTardisCsv {
   /** `file_line_number` (Int64) then the required columns, typed. */
-  rows: pl.DataFrame;
+  rows: DataFrame;
   /**
    * Rows with a cell that could not be read as its type: `file_line_number` Int64, `rule`
    * (`"parse_error"`), `detail` (the offending columns) and `raw` (the required fields as
    * text, comma-joined in header order).
    */
-  rejected: pl.DataFrame;
+  rejected: DataFrame;
   /** The header columns as found (BOM and CR stripped). */
   header: string[];
 }
@@ -134,6 +143,7 @@ export function parseTardisCsv(
 ): ParsedTardisCsv {
   const dataType = options.dataType ?? "tardis";
   const first = options.firstLine ?? 2;
+  _checkEncoding(bytes, dataType);
   const body = _stripBom(bytes);
   const header = readTardisHeader(body);
   const wanted = Object.keys(columns);
@@ -162,6 +172,30 @@ export function parseTardisCsv(
   return { rows, rejected: _emptyRejected(), header };
 }
 
+/** Fail early, with the reason, on encodings the byte-level reader cannot take. */
+function _checkEncoding(bytes: Uint8Array, dataType: string): void {
+  const fail = (why: string) => {
+    throw new TardisCsvError(`Cannot parse "${dataType}" file: ${why}`, dataType, []);
+  };
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) {
+    fail("it is UTF-16 (byte-order mark FF FE); expected UTF-8");
+  }
+  if (bytes.length >= 2 && bytes[0] === 0xfe && bytes[1] === 0xff) {
+    fail("it is UTF-16 (byte-order mark FE FF); expected UTF-8");
+  }
+  const lf = bytes.indexOf(0x0a);
+  const firstLine = bytes.subarray(0, lf < 0 ? bytes.length : lf);
+  const cr = firstLine.indexOf(0x0d);
+  if (cr >= 0 && cr < firstLine.length - 1) {
+    fail("its lines end with a bare CR (classic Mac line endings); expected LF or CRLF");
+  }
+}
+
+/** Text cut to `max` characters, for messages that quote file content. */
+function _clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}
+
 function _stripBom(bytes: Uint8Array): Uint8Array {
   const hasBom = bytes.length >= 3 && _UTF8_BOM.every((b, i) => bytes[i] === b);
   return hasBom ? bytes.subarray(3) : bytes;
@@ -178,7 +212,9 @@ function _checkHeader(header: string[], wanted: string[], dataType: string): voi
   if (missing.length > 0) {
     const list = missing.map((name) => `"${name}"`).join(", ");
     throw new TardisCsvError(
-      `Cannot parse "${dataType}" file: header lacks ${list} (header is "${header.join(",")}")`,
+      `Cannot parse "${dataType}" file: header lacks ${list} (header is ${
+        JSON.stringify(_clip(header.join(",")))
+      })`,
       dataType,
       missing,
     );
@@ -228,23 +264,43 @@ function _parseLeniently(
   first: number,
 ): ParsedTardisCsv {
   const wanted = Object.keys(columns);
-  let all: pl.DataFrame;
-  try {
-    all = pl.readCSV(buffer, { hasHeader: true, inferSchemaLength: 0 });
-  } catch (cause) {
-    // Not a cell-type problem (e.g. invalid UTF-8): the file as a whole cannot be read.
-    const reason = String((cause as Error)?.message ?? cause).split("\n")[0];
+  // Ever more lenient reads: as is; bytes that are not UTF-8 (e.g. Latin-1) as U+FFFD; and,
+  // when a stray quote still breaks the reader, without quote handling. The rows holding what
+  // the leniency let through are rejected below.
+  let all: pl.DataFrame | undefined;
+  let mode: _TextMode | undefined;
+  let firstError: unknown;
+  for (const candidate of _TEXT_MODES) {
+    try {
+      all = _readText(buffer, candidate);
+      mode = candidate;
+      break;
+    } catch (err) {
+      firstError ??= err;
+    }
+  }
+  if (all === undefined || mode === undefined) {
+    const reason = _clip(String((firstError as Error)?.message ?? firstError).split("\n")[0]);
     throw new TardisCsvError(`Cannot parse "${dataType}" file: ${reason}`, dataType, [], {
-      cause,
+      cause: firstError,
     });
   }
   const text = all.select(_lineNumbers(all.height, first), ...wanted.map((name) => pl.col(name)));
   const casts = wanted.map((name) => _castText(name, columns[name]).alias(name));
+  const holds = (name: string, what: string, when: boolean) =>
+    when ? pl.col(name).str.contains(what, true).fillNull(false) : pl.lit(false);
+  const notUtf8 = (name: string) => holds(name, _REPLACEMENT, mode.lossy);
+  const quote = (name: string) => holds(name, '"', !mode.quotes);
   const bad = wanted.map((name) =>
-    pl.col(name).isNotNull().and(_castText(name, columns[name]).isNull())
+    notUtf8(name).or(quote(name)).or(
+      pl.col(name).isNotNull().and(_castText(name, columns[name]).isNull()),
+    )
   );
   const detailParts = wanted.map((name, i) =>
-    pl.when(bad[i]).then(pl.lit(`"${name}" is not ${columns[name]}`)).otherwise(pl.lit(null))
+    pl.when(notUtf8(name)).then(pl.lit(`"${name}" is not valid UTF-8`))
+      .when(quote(name)).then(pl.lit(`"${name}" holds an unbalanced quote`))
+      .when(bad[i]).then(pl.lit(`"${name}" is not ${columns[name]}`))
+      .otherwise(pl.lit(null))
   );
   const flagged = text.withColumns(
     pl.anyHorizontal(bad).alias("_bad"),
@@ -261,6 +317,32 @@ function _parseLeniently(
     ...casts,
   );
   return { rows, rejected, header };
+}
+
+/** U+FFFD, what a lossy read puts in place of bytes that are not UTF-8. */
+const _REPLACEMENT = "\uFFFD";
+
+/** How `_readText` reads: `lossy` reads bytes that are not UTF-8 as U+FFFD; `quotes` off
+ * takes `"` as a plain character. */
+interface _TextMode {
+  lossy: boolean;
+  quotes: boolean;
+}
+
+const _TEXT_MODES: readonly _TextMode[] = [
+  { lossy: false, quotes: true },
+  { lossy: true, quotes: true },
+  { lossy: true, quotes: false },
+];
+
+/** Every column as text. */
+function _readText(buffer: Buffer, mode: _TextMode): pl.DataFrame {
+  return pl.readCSV(buffer, {
+    hasHeader: true,
+    inferSchemaLength: 0,
+    ...(mode.lossy ? { encoding: "utf8-lossy" as const } : {}),
+    ...(mode.quotes ? {} : { quoteChar: "" }),
+  });
 }
 
 function _lineNumbers(height: number, first: number): pl.Expr {

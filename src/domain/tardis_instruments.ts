@@ -45,6 +45,8 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { int64Series } from "./int64.ts";
+import type { DataFrame } from "../polars_types.ts";
 import { ASSET_TYPES, type AssetType, OPEN_END_TS, TRACKED_COLUMNS } from "./dim_symbol.ts";
 import { exchangeId, normalizeExchange } from "./exchanges.ts";
 
@@ -101,7 +103,7 @@ interface _Version {
 export function fromTardisInstruments(
   json: unknown,
   options: FromTardisInstrumentsOptions,
-): pl.DataFrame {
+): DataFrame {
   const { effectiveTs } = options;
   if (typeof effectiveTs !== "bigint") {
     throw new TypeError("Cannot map Tardis instruments: options.effectiveTs must be a bigint (µs)");
@@ -228,11 +230,6 @@ function _isoToUs(value: unknown, symbol: string, field: string): bigint {
   return BigInt(ms) * 1000n;
 }
 
-function _int64(name: string, values: readonly bigint[]): pl.Series {
-  // nodejs-polars builds an exact Int64 series from a BigInt64Array; its typings omit it.
-  return pl.Series(name, BigInt64Array.from(values) as unknown as number[]);
-}
-
 function _toFrame(versions: readonly _Version[]): pl.DataFrame {
   const col = <K extends keyof _Values>(k: K) => versions.map((v) => v.values[k]);
   return pl.DataFrame({
@@ -248,7 +245,7 @@ function _toFrame(versions: readonly _Version[]): pl.DataFrame {
     amount_increment: pl.Series("amount_increment", col("amount_increment"), pl.Float64),
     contract_size: pl.Series("contract_size", col("contract_size"), pl.Float64),
     expiry_ts: pl.Series("expiry_ts", col("expiry_ts"), pl.Int64),
-    valid_from_ts: _int64("valid_from_ts", versions.map((v) => v.from)),
-    valid_until_ts: _int64("valid_until_ts", versions.map((v) => v.until)),
+    valid_from_ts: int64Series("valid_from_ts", versions.map((v) => v.from)),
+    valid_until_ts: int64Series("valid_until_ts", versions.map((v) => v.until)),
   });
 }

@@ -18,6 +18,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { Expr } from "../polars_types.ts";
 import { eventTableSchema, type EventTableSpec, TARDIS_COMMON_COLUMNS } from "./event_table.ts";
 import { oneOf, positive } from "./row_rules.ts";
 import type { TableSchema } from "./table_schema.ts";
@@ -40,7 +41,7 @@ export const TRADE_SIDE_CODES: Readonly<Record<"buy" | "sell" | "unknown", numbe
  * if (codes.join() !== "0,1,2,") throw new Error(codes.join());
  * ```
  */
-export function tradeSideCode(column: string): pl.Expr {
+export function tradeSideCode(column: string): Expr {
   return pl.when(pl.col(column).eq(pl.lit("buy"))).then(pl.lit(TRADE_SIDE_CODES.buy))
     .when(pl.col(column).eq(pl.lit("sell"))).then(pl.lit(TRADE_SIDE_CODES.sell))
     .when(pl.col(column).eq(pl.lit("unknown"))).then(pl.lit(TRADE_SIDE_CODES.unknown))

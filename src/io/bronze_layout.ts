@@ -14,8 +14,9 @@
  *   real symbol).
  *
  * Plain `.csv` files are accepted too (same names without `.gz`). A path with a `..`
- * segment, an absolute path, an invalid date or a name in neither layout is rejected with a
- * reason. Instrument metadata (`tardis/instruments/*.json`) is a known non-event file: see
+ * segment, an absolute path, a control character (a newline in a name would break every
+ * line-oriented listing and log; the reason shows the path JSON-escaped), an invalid date or a
+ * name in neither layout is rejected with a reason. Instrument metadata (`tardis/instruments/*.json`) is a known non-event file: see
  * {@linkcode isInstrumentsPath}.
  *
  * @module
@@ -95,6 +96,27 @@ function _parseFlatName(name: string): BronzePathParse {
 }
 
 /**
+ * The code of the first control character (U+0000 to U+001F, U+007F) in a path, if any: such
+ * a path is not in a bronze layout, and is shown JSON-escaped so it stays on one line.
+ *
+ * @param path Any path.
+ * @returns The character code, or undefined when the path has none.
+ * @example
+ * ```ts
+ * import { firstControlCharacter } from "./bronze_layout.ts";
+ * if (firstControlCharacter("a\nb") !== 10) throw new Error("newline");
+ * if (firstControlCharacter("a b/c.csv.gz") !== undefined) throw new Error("none");
+ * ```
+ */
+export function firstControlCharacter(path: string): number | undefined {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return c;
+  }
+  return undefined;
+}
+
+/**
  * Recognise a bronze file path in one of the two layouts.
  *
  * @param relPath Path relative to the bronze root, `/`-separated (a leading `./` is ignored).
@@ -120,6 +142,14 @@ export function parseBronzePath(relPath: string): BronzePathParse {
   }
   if (path.includes("\\")) return { ok: false, reason: `"${relPath}" contains a backslash` };
   if (path.includes("\0")) return { ok: false, reason: `"${relPath}" contains a NUL byte` };
+  const control = firstControlCharacter(path);
+  if (control !== undefined) {
+    const code = control.toString(16).toUpperCase().padStart(4, "0");
+    return {
+      ok: false,
+      reason: `${JSON.stringify(relPath)} contains a control character (U+${code}): rename it`,
+    };
+  }
   const segments = path.split("/");
   for (const seg of segments) {
     const value = _PARTITION_RE.exec(seg)?.[2] ?? seg;

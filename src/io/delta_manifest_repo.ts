@@ -36,9 +36,11 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { filterPending, INGEST_MANIFEST_SCHEMA } from "../domain/ingest_manifest.ts";
 import { conformToSchema } from "../domain/table_schema.ts";
 import { DeltaTableRepo } from "./delta_table_repo.ts";
+import type { StorageOptions } from "./delta/storage_for_uri.ts";
 import type { DeltaTable } from "./delta/delta_table.ts";
 import { CommitConflictError } from "./delta/errors.ts";
 import { optimize } from "./delta/optimize.ts";
@@ -66,6 +68,11 @@ export const MANIFEST_COMPACT_TARGET_BYTES = 16 * 1024 * 1024;
 
 /** Options of {@linkcode DeltaManifestRepo}. */
 export interface DeltaManifestRepoOptions {
+  /**
+   * Storage options of a remote manifest URI (`s3://`), keyed as in delta-rs.
+   * @default {undefined}
+   */
+  storageOptions?: StorageOptions;
   /** Mint attempts before giving up under contention. @default {50} */
   maxMintAttempts?: number;
   /** Clock, microseconds since the epoch. @default {() => Date.now() * 1000} */
@@ -126,6 +133,8 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
   #seen: { version: number; small: number } | undefined;
 
   /**
+   * Create a `DeltaManifestRepo`.
+   *
    * @param uri Location of the manifest table.
    * @param options Mint retries and clock.
    * @example
@@ -145,7 +154,9 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    * ```
    */
   constructor(uri: string, options: DeltaManifestRepoOptions = {}) {
-    this.table = new DeltaTableRepo(uri, INGEST_MANIFEST_SCHEMA);
+    this.table = new DeltaTableRepo(uri, INGEST_MANIFEST_SCHEMA, {
+      storageOptions: options.storageOptions,
+    });
     this.#maxAttempts = options.maxMintAttempts ?? 50;
     this.#now = options.nowUs ?? (() => Date.now() * 1000);
     this.#threshold = options.compactThreshold ?? MANIFEST_COMPACT_THRESHOLD;
@@ -186,7 +197,10 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
   async #compact(smallFiles: number): Promise<ManifestCompaction> {
     if (smallFiles < 2) return { smallFiles, committed: false, filesRemoved: 0, filesAdded: 0 };
     try {
-      const r = await optimize(this.table.uri, { targetSize: this.#targetBytes });
+      const r = await optimize(this.table.uri, {
+        targetSize: this.#targetBytes,
+        storageOptions: this.table.storageOptions,
+      });
       return {
         smallFiles,
         committed: r.committed,
@@ -250,7 +264,7 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    *
    * @returns The log, conformed to the manifest schema.
    */
-  async readLog(): Promise<pl.DataFrame> {
+  async readLog(): Promise<DataFrame> {
     return (await this.#readLogAndCounter()).log;
   }
 
@@ -266,7 +280,7 @@ export class DeltaManifestRepo implements IngestionManifestRepository {
    *
    * @returns One row per file id.
    */
-  async readAll(): Promise<pl.DataFrame> {
+  async readAll(): Promise<DataFrame> {
     return _latest(await this.readLog());
   }
 

@@ -11,6 +11,8 @@ import { DeltaTableRepo, type DeltaTableRepoOptions } from "./delta_table_repo.t
 /** The `quarantine` table of a lake. */
 export class DeltaQuarantineRepo extends DeltaTableRepo {
   /**
+   * Create a `DeltaQuarantineRepo`.
+   *
    * @param root The lake root. @default {lakeRoot()}
    * @param options Repository options.
    * @example

@@ -31,6 +31,7 @@
  * @module
  */
 import type pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { conformToSchema, emptyFrame, type TableSchema } from "../domain/table_schema.ts";
 import { DeltaTable } from "./delta/delta_table.ts";
 import { CommitConflictError, TableNotFoundError } from "./delta/errors.ts";
@@ -40,6 +41,7 @@ import { readDelta } from "./delta/read_delta.ts";
 import { TableAlreadyExistsError } from "./delta/errors.ts";
 import { writeDelta } from "./delta/write_delta.ts";
 import { StagedWrite } from "./delta/staged_write.ts";
+import type { StorageOptions } from "./delta/storage_for_uri.ts";
 import type {
   EventTableRepository,
   FileRowsWriter,
@@ -56,6 +58,11 @@ export interface DeltaTableRepoOptions {
   serializeWrites?: boolean;
   /** Prefix of the per-file `txn` app ids. @default {"pointline-ingest"} */
   appIdPrefix?: string;
+  /**
+   * Storage options of a remote table URI (`s3://`), keyed as in delta-rs; missing keys come
+   * from the AWS environment variables. @default {undefined}
+   */
+  storageOptions?: StorageOptions;
 }
 
 /** Options of {@linkcode DeltaTableRepo.append}. */
@@ -81,8 +88,12 @@ export class DeltaTableRepo implements EventTableRepository {
   #serialize: boolean;
   #prefix: string;
   #serialSeen: number | undefined;
+  /** Where the table lives, spread into every Delta call. */
+  #io: { storageOptions?: StorageOptions };
 
   /**
+   * Create a `DeltaTableRepo`.
+   *
    * @param uri Table location.
    * @param schema The table's schema; its `partitionBy` sets the physical layout.
    * @param options Write serialisation and app-id prefix.
@@ -102,6 +113,12 @@ export class DeltaTableRepo implements EventTableRepository {
     this.schema = schema;
     this.#serialize = options.serializeWrites ?? false;
     this.#prefix = options.appIdPrefix ?? "pointline-ingest";
+    this.#io = options.storageOptions ? { storageOptions: options.storageOptions } : {};
+  }
+
+  /** The storage options the repository opens its table with (`undefined`: none given). */
+  get storageOptions(): StorageOptions | undefined {
+    return this.#io.storageOptions;
   }
 
   /**
@@ -118,7 +135,7 @@ export class DeltaTableRepo implements EventTableRepository {
    *
    * @returns The table, or an empty frame with the schema's columns when it does not exist.
    */
-  async readAll(): Promise<pl.DataFrame> {
+  async readAll(): Promise<DataFrame> {
     const table = await this.open();
     if (this.#serialize) this.#serialSeen = table?.transactionVersion(this._serialAppId()) ?? 0;
     return await this.readSnapshot(table);
@@ -139,7 +156,7 @@ export class DeltaTableRepo implements EventTableRepository {
    * if (rows.height !== 0 || rows.width !== INGEST_MANIFEST_SCHEMA.columns.length) throw new Error();
    * ```
    */
-  async readSnapshot(table: DeltaTable | undefined): Promise<pl.DataFrame> {
+  async readSnapshot(table: DeltaTable | undefined): Promise<DataFrame> {
     if (!table) return emptyFrame(this.schema);
     const df = await (await table.scan()).collect();
     if (df.height === 0) return emptyFrame(this.schema);
@@ -152,10 +169,11 @@ export class DeltaTableRepo implements EventTableRepository {
    * @param df Rows conforming to the schema.
    * @throws {CommitConflictError} When `serializeWrites` is on and another write won the race.
    */
-  async writeFull(df: pl.DataFrame): Promise<void> {
+  async writeFull(df: DataFrame): Promise<void> {
     const rows = this._prepare(df);
     const serial = await this._serialTxn();
     const res = await writeDelta(this.uri, rows, {
+      ...this.#io,
       mode: "overwrite",
       partitionBy: [...this.schema.partitionBy],
       ...serial,
@@ -177,11 +195,12 @@ export class DeltaTableRepo implements EventTableRepository {
    * @param keys Key columns.
    * @throws {CommitConflictError} When a concurrent commit conflicts.
    */
-  async merge(df: pl.DataFrame, keys: string[]): Promise<void> {
+  async merge(df: DataFrame, keys: string[]): Promise<void> {
     const rows = this._prepare(df);
     if (!(await this.exists())) {
       try {
         await writeDelta(this.uri, rows, {
+          ...this.#io,
           mode: "error",
           partitionBy: [...this.schema.partitionBy],
           ...(await this._serialTxn()),
@@ -194,6 +213,7 @@ export class DeltaTableRepo implements EventTableRepository {
       }
     }
     await mergeDelta(this.uri, rows, {
+      ...this.#io,
       on: keys,
       whenMatched: "update",
       whenNotMatched: "insert",
@@ -208,8 +228,9 @@ export class DeltaTableRepo implements EventTableRepository {
    * @returns The committed version, and `skipped: true` (nothing written) when the table
    * already records a `txn` of the same app id at this version or later.
    */
-  async append(df: pl.DataFrame, options: AppendOptions = {}): Promise<AppendResult> {
+  async append(df: DataFrame, options: AppendOptions = {}): Promise<AppendResult> {
     const res = await writeDelta(this.uri, this._prepare(df), {
+      ...this.#io,
       mode: "append",
       partitionBy: [...this.schema.partitionBy],
       ...(options.txn ? { txn: options.txn } : {}),
@@ -248,7 +269,7 @@ export class DeltaTableRepo implements EventTableRepository {
    * the same attempt) wins.
    */
   async writeFileRows(
-    df: pl.DataFrame,
+    df: DataFrame,
     options: WriteFileRowsOptions,
   ): Promise<WriteFileRowsResult> {
     const writer = await this.beginFileRows(options);
@@ -307,6 +328,7 @@ export class DeltaTableRepo implements EventTableRepository {
     let staged: StagedWrite | undefined;
     const begin = async () =>
       staged ??= await StagedWrite.begin(this.uri, {
+        ...this.#io,
         partitionBy: [...this.schema.partitionBy],
         txn: { appId, version: attempt },
         targetFileSize: options.targetFileSize,
@@ -315,7 +337,7 @@ export class DeltaTableRepo implements EventTableRepository {
           : { mode: "append" as const }),
       });
     return {
-      write: async (df: pl.DataFrame) => {
+      write: async (df: DataFrame) => {
         if (already || df.height === 0) return;
         // Parts come sorted from the caller (table sort order): conform, don't re-sort.
         await (await begin()).stage(this._prepare(df, false));
@@ -365,6 +387,7 @@ export class DeltaTableRepo implements EventTableRepository {
     const present = await this._countFiles(fileIds);
     if (present === 0) return 0;
     await writeDelta(this.uri, emptyFrame(this.schema), {
+      ...this.#io,
       mode: "overwrite",
       predicate: _fileIdFilter(fileIds),
     });
@@ -373,10 +396,15 @@ export class DeltaTableRepo implements EventTableRepository {
 
   /** Rows whose `file_id` is in `fileIds` (statistics prune the files read). */
   private async _countFiles(fileIds: readonly number[]): Promise<number> {
-    const df = await readDelta(this.uri, { columns: ["file_id"], filter: _fileIdFilter(fileIds) });
+    const df = await readDelta(this.uri, {
+      columns: ["file_id"],
+      filter: _fileIdFilter(fileIds),
+      ...this.#io,
+    });
     return df.height;
   }
 
+  /** Conform `df` to the table schema and sort it by the schema's sort columns. */
   private _prepare(df: pl.DataFrame, sort = true): pl.DataFrame {
     const rows = conformToSchema(df, this.schema);
     return sort && this.schema.sortBy.length > 0 && rows.height > 1
@@ -384,6 +412,7 @@ export class DeltaTableRepo implements EventTableRepository {
       : rows;
   }
 
+  /** The `txn` app id of this table's serial writer. */
   private _serialAppId(): string {
     return `pointline:${this.schema.name}:writer`;
   }
@@ -417,7 +446,7 @@ export class DeltaTableRepo implements EventTableRepository {
    */
   async open(): Promise<DeltaTable | undefined> {
     try {
-      return await DeltaTable.open(this.uri);
+      return await DeltaTable.open(this.uri, this.#io);
     } catch (err) {
       if (err instanceof TableNotFoundError) return undefined;
       throw err;

@@ -7,19 +7,33 @@
  * reported through `onUnmatched` with the reason. Instrument metadata under
  * `tardis/instruments/` is a known non-event file and is skipped without a report.
  *
+ * Nothing found is silently dropped, and one bad entry never ends the listing: a recognised
+ * file that cannot be stat'ed, opened or hashed (no permission, a dangling symbolic link, a
+ * symbolic link loop, an I/O error), or that is not a regular file (a FIFO is never opened),
+ * goes to `onUnreadable` with the reason; so does a sub-folder that cannot be listed (its
+ * path ends with `/`). A symbolic link to a folder is reported through `onUnmatched` (not
+ * followed, so no loop). Only an unreadable bronze root itself throws
+ * ({@linkcode BronzeRootError}).
+ *
  * @module
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { lstat, readdir, readFile, readlink, stat } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
-import { isInstrumentsPath, parseBronzePath } from "./bronze_layout.ts";
+import { type BronzePathInfo, isInstrumentsPath, parseBronzePath } from "./bronze_layout.ts";
 import type {
   BronzeFileCandidate,
   BronzeFileMetadata,
   BronzeSource,
   ListFilesOptions,
 } from "./protocols.ts";
+import { readErrorReason } from "./read_error_reason.ts";
+
+/** What the walk found at one path: a file to stat and hash, or a problem to report. */
+type _Entry =
+  | { rel: string; kind: "file" }
+  | { rel: string; kind: "unreadable" | "unmatched"; reason: string };
 
 /**
  * Translate a glob to a regular expression over `/`-separated relative paths: `**` matches
@@ -57,7 +71,8 @@ export function globToRegExp(glob: string): RegExp {
       i = end;
     } else re += c.replace(/[.+^$()|[\]\\]/g, "\\$&");
   }
-  return new RegExp(`^${re}$`);
+  // `s`: a name may hold a newline, and must still reach the layout check to be reported.
+  return new RegExp(`^${re}$`, "s");
 }
 
 /**
@@ -86,12 +101,77 @@ export function sha256File(path: string): Promise<string> {
   });
 }
 
+/**
+ * The metadata of a recognised bronze file known before hashing it.
+ *
+ * @param rel Path relative to the bronze root.
+ * @param info What {@linkcode parseBronzePath} read from the path.
+ * @param sizeBytes Size in bytes.
+ * @param mtimeMs Last modification time, milliseconds since the epoch.
+ * @returns The candidate (`last_modified_ts` in microseconds).
+ * @example
+ * ```ts
+ * import { parseBronzePath } from "./bronze_layout.ts";
+ * import { bronzeCandidate } from "./local_bronze_source.ts";
+ * const rel = "deribit_trades_2024-07-30_BTC-PERPETUAL.csv.gz";
+ * const parsed = parseBronzePath(rel);
+ * if (!parsed.ok) throw new Error(parsed.reason);
+ * const c = bronzeCandidate(rel, parsed.info, 10, 1.5);
+ * if (c.last_modified_ts !== 1500 || c.exchange !== "deribit") throw new Error("candidate");
+ * ```
+ */
+export function bronzeCandidate(
+  rel: string,
+  info: BronzePathInfo,
+  sizeBytes: number,
+  mtimeMs: number,
+): BronzeFileCandidate {
+  return {
+    vendor: info.vendor,
+    exchange: info.exchange,
+    data_type: info.data_type,
+    symbol: info.symbol,
+    date: info.date,
+    bronze_path: rel,
+    file_size_bytes: sizeBytes,
+    last_modified_ts: Math.round(mtimeMs * 1000),
+  };
+}
+
+/** The bronze root itself cannot be listed (a failure of the whole listing, not of one file). */
+export class BronzeRootError extends Error {
+  /** The bronze root. */
+  readonly root: string;
+  /**
+   * An error naming the bronze root and why it cannot be listed.
+   *
+   * @param root The bronze root.
+   * @param reason Why it cannot be listed (see `readErrorReason`).
+   * @param options Standard error options (`cause`).
+   * @example
+   * ```ts
+   * import { BronzeRootError } from "./local_bronze_source.ts";
+   * const e = new BronzeRootError("/lake/bronze", "permission denied (EACCES)");
+   * if (e.message !== 'Cannot list the bronze folder "/lake/bronze": permission denied (EACCES)') {
+   *   throw new Error(e.message);
+   * }
+   * ```
+   */
+  constructor(root: string, reason: string, options?: ErrorOptions) {
+    super(`Cannot list the bronze folder "${root}": ${reason}`, options);
+    this.name = "BronzeRootError";
+    this.root = root;
+  }
+}
+
 /** Bronze files in a local folder. */
 export class LocalBronzeSource implements BronzeSource {
   /** Absolute path of the bronze root. */
   readonly root: string;
 
   /**
+   * Create a `LocalBronzeSource`.
+   *
    * @param rootDir The bronze folder (usually `<lake>/bronze`).
    * @example
    * ```ts
@@ -119,32 +199,50 @@ export class LocalBronzeSource implements BronzeSource {
    */
   async *listFiles(glob = "**", options: ListFilesOptions = {}): AsyncIterable<BronzeFileMetadata> {
     const re = globToRegExp(glob);
-    const paths: string[] = [];
-    await this._walk("", paths);
-    paths.sort();
-    for (const rel of paths) {
+    const entries: _Entry[] = [];
+    await this._walk("", entries);
+    entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+    for (const entry of entries) {
+      const { rel } = entry;
+      if (entry.kind === "unreadable" && rel.endsWith("/")) {
+        options.onUnreadable?.({ bronze_path: rel, reason: entry.reason });
+        continue;
+      }
       if (!re.test(rel)) continue;
+      if (entry.kind === "unmatched") {
+        options.onUnmatched?.({ bronze_path: rel, reason: entry.reason });
+        continue;
+      }
       if (isInstrumentsPath(rel)) continue;
       const parsed = parseBronzePath(rel);
       if (!parsed.ok) {
         options.onUnmatched?.({ bronze_path: rel, reason: parsed.reason });
         continue;
       }
-      const abs = join(this.root, rel);
-      const st = await stat(abs);
-      const { info } = parsed;
-      const candidate: BronzeFileCandidate = {
-        vendor: info.vendor,
-        exchange: info.exchange,
-        data_type: info.data_type,
-        symbol: info.symbol,
-        date: info.date,
-        bronze_path: rel,
-        file_size_bytes: st.size,
-        last_modified_ts: Math.round((st.mtimeMs ?? 0) * 1000),
-      };
+      const candidate = bronzeCandidate(rel, parsed.info, 0, 0);
       if (options.filter && !options.filter(candidate)) continue;
-      yield { ...candidate, sha256: await sha256File(abs) };
+      const unreadable = (reason: string) =>
+        options.onUnreadable?.({ bronze_path: rel, reason, candidate });
+      if (entry.kind === "unreadable") {
+        unreadable(entry.reason);
+        continue;
+      }
+      const abs = join(this.root, rel);
+      let sha256: string;
+      try {
+        const st = await stat(abs);
+        if (!st.isFile()) {
+          unreadable(`not a regular file (${_kind(st)})`);
+          continue;
+        }
+        candidate.file_size_bytes = st.size;
+        candidate.last_modified_ts = Math.round((st.mtimeMs ?? 0) * 1000);
+        sha256 = await sha256File(abs);
+      } catch (err) {
+        unreadable(readErrorReason(err));
+        continue;
+      }
+      yield { ...candidate, sha256 };
     }
   }
 
@@ -192,22 +290,73 @@ export class LocalBronzeSource implements BronzeSource {
     return abs;
   }
 
-  private async _walk(relDir: string, out: string[]): Promise<void> {
+  /**
+   * Every entry under `relDir`: regular files and symbolic links to them as `file`; anything
+   * else that could hold a bronze file as a problem with its reason.
+   */
+  private async _walk(relDir: string, out: _Entry[]): Promise<void> {
     let entries;
     try {
       entries = await readdir(join(this.root, relDir), { withFileTypes: true });
     } catch (err) {
-      if ((err as { code?: string }).code === "ENOENT" && relDir === "") return;
-      throw err;
+      if (relDir === "") {
+        if ((err as { code?: string }).code === "ENOENT") return;
+        throw new BronzeRootError(this.root, readErrorReason(err), { cause: err });
+      }
+      out.push({
+        rel: `${relDir}/`,
+        kind: "unreadable",
+        reason: `cannot list folder: ${readErrorReason(err)}`,
+      });
+      return;
     }
     for (const e of entries) {
       const rel = relDir === "" ? e.name : `${relDir}/${e.name}`;
       if (e.isDirectory()) await this._walk(rel, out);
-      else if (e.isFile()) out.push(rel);
-      else if (e.isSymbolicLink()) {
-        const st = await stat(join(this.root, rel)).catch(() => undefined);
-        if (st?.isFile()) out.push(rel);
+      else if (e.isFile()) out.push({ rel, kind: "file" });
+      else if (e.isSymbolicLink()) out.push(await this._symlinkEntry(rel));
+      else {
+        // Dirents do not tell every kind apart; lstat does (a FIFO is never opened).
+        const st = await lstat(join(this.root, rel)).catch(() => e);
+        out.push({ rel, kind: "unreadable", reason: `not a regular file (${_kind(st)})` });
       }
     }
   }
+
+  /** A symbolic link: a file if it leads to one, else the problem (never followed into folders). */
+  private async _symlinkEntry(rel: string): Promise<_Entry> {
+    const abs = join(this.root, rel);
+    try {
+      const st = await stat(abs);
+      if (st.isDirectory()) {
+        return { rel, kind: "unmatched", reason: "symbolic link to a folder (not followed)" };
+      }
+      return { rel, kind: "file" }; // a regular file, or a FIFO etc. reported when stat'ed
+    } catch (err) {
+      if ((err as { code?: string }).code !== "ENOENT") {
+        return { rel, kind: "unreadable", reason: readErrorReason(err) };
+      }
+      const target = await readlink(abs).catch(() => "?");
+      return {
+        rel,
+        kind: "unreadable",
+        reason: `dangling symbolic link (target "${target}" does not exist)`,
+      };
+    }
+  }
+}
+
+/** The kind of a non-regular file system entry, for messages. */
+function _kind(e: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isBlockDevice(): boolean;
+  isCharacterDevice(): boolean;
+}): string {
+  if (e.isDirectory()) return "a folder";
+  if (e.isFIFO()) return "a FIFO";
+  if (e.isSocket()) return "a socket";
+  if (e.isBlockDevice() || e.isCharacterDevice()) return "a device";
+  return "an unknown kind of entry";
 }

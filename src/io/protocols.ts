@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import type { ManifestStatus } from "../domain/ingest_manifest.ts";
 
 /** A whole table that can be read, rewritten and merged into. */
@@ -18,14 +18,14 @@ export interface TableRepository {
    * Every current row of the table; an empty frame with the table's columns when the table
    * does not exist yet.
    */
-  readAll(): Promise<pl.DataFrame>;
+  readAll(): Promise<DataFrame>;
   /** Replace the table's contents with `df` in one commit (creating the table if needed). */
-  writeFull(df: pl.DataFrame): Promise<void>;
+  writeFull(df: DataFrame): Promise<void>;
   /**
    * Upsert `df` on `keys`: matched rows are updated, unmatched rows are inserted, in one
    * commit (creating the table if needed).
    */
-  merge(df: pl.DataFrame, keys: string[]): Promise<void>;
+  merge(df: DataFrame, keys: string[]): Promise<void>;
 }
 
 /** Options of {@linkcode EventTableRepository.writeFileRows}. */
@@ -64,7 +64,7 @@ export interface FileRowsWriter {
    * Write a part of the file's rows as data files, invisible until `commit`. Rows keep their
    * order: a caller that wants a data file sorted hands in sorted rows.
    */
-  write(df: pl.DataFrame): Promise<void>;
+  write(df: DataFrame): Promise<void>;
   /**
    * Commit every part in one commit with the file's `txn` (exactly-once as in
    * `writeFileRows`: a landed attempt is skipped and its parts deleted).
@@ -83,7 +83,7 @@ export interface EventTableRepository extends TableRepository {
    * Commit the rows of one bronze file (possibly none), replacing the rows of earlier
    * attempts and of superseded files.
    */
-  writeFileRows(df: pl.DataFrame, options: WriteFileRowsOptions): Promise<WriteFileRowsResult>;
+  writeFileRows(df: DataFrame, options: WriteFileRowsOptions): Promise<WriteFileRowsResult>;
   /**
    * Start writing one bronze file's rows in parts (a file larger than memory): the parts
    * become data files as they come and land in one commit, with the same exactly-once and
@@ -129,10 +129,32 @@ export interface UnmatchedBronzeFile {
 /** The metadata of a bronze file that is known before hashing it. */
 export type BronzeFileCandidate = Omit<BronzeFileMetadata, "sha256">;
 
+/**
+ * A bronze entry that was found but cannot be read: a file that cannot be opened, stat'ed or
+ * hashed (no permission, a dangling symbolic link, a FIFO or other non-regular file, an I/O
+ * error), or a folder that cannot be listed. Its content, so its identity, is unknown.
+ */
+export interface UnreadableBronzeFile {
+  /** Path relative to the bronze root; a folder's ends with `/`. */
+  bronze_path: string;
+  /** Why it cannot be read, one line (see `readErrorReason`). */
+  reason: string;
+  /**
+   * The fields its name encodes, when it is a file in a bronze layout (then it passed the
+   * listing's filter); undefined for a folder.
+   */
+  candidate?: BronzeFileCandidate;
+}
+
 /** Options of {@linkcode BronzeSource.listFiles}. */
 export interface ListFilesOptions {
   /** Called for every file that matches no layout. @default {undefined} (ignored) */
   onUnmatched?: (file: UnmatchedBronzeFile) => void;
+  /**
+   * Called for every entry found but unreadable; the listing goes on with the next one.
+   * @default {undefined} (ignored)
+   */
+  onUnreadable?: (entry: UnreadableBronzeFile) => void;
   /**
    * Keep only candidates for which this returns true; runs before hashing, so filtered-out
    * files are never read. @default {undefined} (keep all)
@@ -146,7 +168,9 @@ export interface BronzeSource {
   readonly root: string;
   /**
    * Every recognised file whose relative path matches `glob` (default: all), sorted by
-   * path. Files matching no layout go to `options.onUnmatched`, never silently dropped.
+   * path. Files matching no layout must go to `options.onUnmatched`, and entries that cannot
+   * be read (listed, stat'ed, opened or hashed) to `options.onUnreadable`, with the reason:
+   * never silently dropped, and one bad entry must not end the listing.
    */
   listFiles(glob?: string, options?: ListFilesOptions): AsyncIterable<BronzeFileMetadata>;
   /** The raw bytes of a file, by its path relative to the bronze root. */
@@ -221,5 +245,5 @@ export interface IngestionManifestRepository {
     result?: IngestResult,
   ): Promise<void>;
   /** The current manifest: one row per `file_id`, its latest status. */
-  readAll(): Promise<pl.DataFrame>;
+  readAll(): Promise<DataFrame>;
 }

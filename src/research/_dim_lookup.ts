@@ -5,8 +5,14 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { exchangeId } from "../domain/exchanges.ts";
-import { type LakeReadOptions, openLake } from "./open_lake.ts";
+import {
+  type LakeReadOptions,
+  openLake,
+  type OpenLakeOptions,
+  type TimeTravelOptions,
+} from "./open_lake.ts";
 import { SymbolNotFoundError } from "./symbol_not_found_error.ts";
 
 /**
@@ -15,8 +21,32 @@ import { SymbolNotFoundError } from "./symbol_not_found_error.ts";
  * @param options Lake root and time travel.
  * @returns Every row of `dim_symbol`.
  */
-export function _readDim(options: LakeReadOptions): Promise<pl.DataFrame> {
-  return openLake(options.root).scan("dim_symbol", options).then((lf) => lf.collect());
+export function _readDim(options: LakeReadOptions): Promise<DataFrame> {
+  return openLake(options.root, _lakeOptions(options)).scan("dim_symbol", _timeTravel(options))
+    .then((lf) => lf.collect());
+}
+
+/**
+ * Only the storage keys of some lake read options (`storageOptions`), as `openLake` takes them.
+ *
+ * @param options Lake read options.
+ * @returns The keys that are set.
+ */
+export function _lakeOptions(options: LakeReadOptions): OpenLakeOptions {
+  return options.storageOptions !== undefined ? { storageOptions: options.storageOptions } : {};
+}
+
+/**
+ * Only the time-travel keys of some options (`version`, `asOf`), as `Lake.table` takes them.
+ *
+ * @param options Options that include time travel among other keys.
+ * @returns The keys that are set.
+ */
+export function _timeTravel(options: TimeTravelOptions): TimeTravelOptions {
+  return {
+    ...(options.version !== undefined ? { version: options.version } : {}),
+    ...(options.asOf !== undefined ? { asOf: options.asOf } : {}),
+  };
 }
 
 /**
@@ -27,7 +57,7 @@ export function _readDim(options: LakeReadOptions): Promise<pl.DataFrame> {
  * @param symbol Exchange symbol.
  * @returns The symbol's versions (at least one).
  */
-export function _matchSymbol(dim: pl.DataFrame, exchange: string, symbol: string): pl.DataFrame {
+export function _matchSymbol(dim: DataFrame, exchange: string, symbol: string): DataFrame {
   const id = exchangeId(exchange);
   const onExchange = dim.filter(pl.col("exchange_id").eq(pl.lit(id)));
   let rows = onExchange.filter(pl.col("exchange_symbol").eq(pl.lit(symbol)));

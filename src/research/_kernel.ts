@@ -5,7 +5,7 @@
  */
 
 /** The part of `Deno.jupyter` pointline uses. */
-export interface _JupyterApi {
+export interface JupyterApi {
   /** Send a display message (a MIME bundle with `raw: true`). */
   display(obj: unknown, options?: Record<string, unknown>): Promise<void>;
 }
@@ -15,9 +15,9 @@ export interface _JupyterApi {
  *
  * @returns The namespace or `undefined`.
  */
-export function _kernelJupyter(): _JupyterApi | undefined {
+export function _kernelJupyter(): JupyterApi | undefined {
   try {
-    return (Deno as unknown as { jupyter?: _JupyterApi }).jupyter;
+    return (Deno as unknown as { jupyter?: JupyterApi }).jupyter;
   } catch {
     return undefined;
   }

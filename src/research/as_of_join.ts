@@ -4,12 +4,16 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { _checkOptions } from "./_check_options.ts";
+import type { DataFrame, DataType, LazyDataFrame } from "../polars_types.ts";
 import { _instrumentKey } from "./_instrument_key.ts";
 
 /** Options of {@linkcode asOfJoin}. */
 export interface AsOfJoinOptions {
   /**
-   * The time column of both frames.
+   * The time column of both frames: `Datetime` (what the loaders return) or Int64
+   * microseconds. When the two frames hold it with different types, the quotes' column is
+   * cast to the trades' type.
    *
    * @default {"ts_local_us"}
    */
@@ -35,11 +39,13 @@ export interface AsOfJoinOptions {
    */
   allowExactMatches?: boolean;
   /**
-   * Ignore quotes older than this (in the units of `on`, microseconds for `ts_local_us`).
+   * Ignore quotes older than this: a number in the stored unit of `on` (microseconds for the
+   * loaders' time columns, Datetime or Int64), or a duration such as `"500ms"` or `"1s"`
+   * for a Datetime column.
    *
    * @default {undefined} no limit
    */
-  tolerance?: number;
+  tolerance?: number | string;
 }
 
 /**
@@ -53,6 +59,7 @@ export interface AsOfJoinOptions {
  * @returns The trades with the quote columns and `quote_<on>` added; a `DataFrame` when
  * `trades` is one, else a `LazyDataFrame`.
  * @throws {RangeError} When a join column is missing from either side.
+ * @throws {TypeError} When an option is unknown or of the wrong kind.
  * @example
  * ```ts
  * import pl from "nodejs-polars";
@@ -61,23 +68,35 @@ export interface AsOfJoinOptions {
  * const quotes = pl.DataFrame({ symbol_id: [1, 1], ts_local_us: [5, 15], bid_px: [99, 100] });
  * const out = asOfJoin(trades, quotes);
  * if (String(out.getColumn("bid_px").toArray()) !== "99,100") throw new Error("wrong quote");
+ * const lazy = asOfJoin(trades.lazy(), quotes.lazy(), { tolerance: 4 }).collectSync();
+ * if (lazy.getColumn("bid_px").nullCount() !== 2) throw new Error("quotes 5 µs old are too old");
  * ```
  */
 export function asOfJoin(
-  trades: pl.DataFrame,
-  quotes: pl.DataFrame | pl.LazyDataFrame,
+  trades: DataFrame,
+  quotes: DataFrame | LazyDataFrame,
   options?: AsOfJoinOptions,
-): pl.DataFrame;
+): DataFrame;
+/** {@linkcode asOfJoin} on a lazy frame of trades: the result is lazy too. */
 export function asOfJoin(
-  trades: pl.LazyDataFrame,
-  quotes: pl.DataFrame | pl.LazyDataFrame,
+  trades: LazyDataFrame,
+  quotes: DataFrame | LazyDataFrame,
   options?: AsOfJoinOptions,
-): pl.LazyDataFrame;
+): LazyDataFrame;
 export function asOfJoin(
-  trades: pl.DataFrame | pl.LazyDataFrame,
-  quotes: pl.DataFrame | pl.LazyDataFrame,
+  trades: DataFrame | LazyDataFrame,
+  quotes: DataFrame | LazyDataFrame,
   options: AsOfJoinOptions = {},
-): pl.DataFrame | pl.LazyDataFrame {
+): DataFrame | LazyDataFrame {
+  _checkOptions("asOfJoin", options, {
+    optional: {
+      on: ["string"],
+      by: ["string", "array", "null"],
+      columns: ["array"],
+      allowExactMatches: ["boolean"],
+      tolerance: ["number", "string"],
+    },
+  });
   const on = options.on ?? "ts_local_us";
   const by = options.by === undefined
     ? _instrumentKey(trades.columns, quotes.columns)
@@ -103,8 +122,12 @@ export function asOfJoin(
   if (missing.length > 0) {
     throw new RangeError(`Quote column(s) ${missing.map((c) => `"${c}"`).join(", ")} not found`);
   }
+  const leftType = _dtypeOf(left, on);
   const rightSide = right
     .select(...new Set([on, ...by, ...taken]))
+    .withColumns(
+      ...(leftType.equals(_dtypeOf(right, on)) ? [] : [pl.col(on).cast(leftType)]),
+    )
     .withColumns(pl.col(on).alias(quoteTime))
     .sort(on);
   const joined = left.sort(on).joinAsof(rightSide, {
@@ -117,4 +140,9 @@ export function asOfJoin(
     checkSortedness: false,
   });
   return eager ? joined.collectSync() : joined;
+}
+
+/** The type of one column of a lazy frame (reads no rows). */
+function _dtypeOf(frame: LazyDataFrame, column: string): DataType {
+  return frame.select(column).limit(0).collectSync().getColumn(column).dtype;
 }

@@ -27,10 +27,13 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, Expr, LazyDataFrame } from "../polars_types.ts";
 import { exchangeId } from "../domain/exchanges.ts";
 import { decodeFixedPoint } from "../domain/fixed_point.ts";
+import { int64Series, int64Values } from "../domain/int64.ts";
 import type { Filter } from "../io/delta/predicate.ts";
-import { _matchSymbol, _readDim } from "./_dim_lookup.ts";
+import { _checkOptions, _LAKE_READ_OPTIONS } from "./_check_options.ts";
+import { _lakeOptions, _matchSymbol, _readDim, _timeTravel } from "./_dim_lookup.ts";
 import { type LakeReadOptions, openLake } from "./open_lake.ts";
 import { SymbolNotFoundError } from "./symbol_not_found_error.ts";
 import { type TimeLike, toMicros, utcDate } from "./time_like.ts";
@@ -75,6 +78,23 @@ export interface LoadEventsOptions extends LakeReadOptions {
    * @default {true}
    */
   decode?: boolean;
+  /**
+   * How time columns (`ts_local_us`, `ts_exch_us`, `funding_ts_us`) come back:
+   * `"datetime"` as `Datetime("us", "UTC")` (safe to read in JavaScript, shown as UTC times),
+   * `"int64"` as the stored Int64 microseconds (read them exactly with `int64Values`).
+   *
+   * @default {"datetime"}
+   */
+  timeAs?: "datetime" | "int64";
+  /**
+   * Order rows by `ts_local_us`, `file_id`, `file_line_number`. With `false` rows come in
+   * storage order (each data file is sorted by `symbol_id`, `ts_local_us`; files follow the
+   * partitions), and a scan holds no rows for sorting, so an export with `sinkParquet` or an
+   * order-free aggregation streams in bounded memory.
+   *
+   * @default {true}
+   */
+  sort?: boolean;
 }
 
 /** The fixed-point columns of each table, and which increment decodes them. */
@@ -108,7 +128,7 @@ export interface EventsPlan {
   /** The table version that will be read. */
   version: number;
   /** The `dim_symbol` versions resolved for the range (every version of the exchange when no symbol was given). */
-  symbols: pl.DataFrame;
+  symbols: DataFrame;
   /** The filter passed to the Delta scan (partition and statistics pruning use it). */
   filter: Filter;
   /** The data files the scan reads after pruning, relative to the table root. */
@@ -137,6 +157,7 @@ export async function planEvents(
   table: EventTableName,
   options: LoadEventsOptions,
 ): Promise<EventsPlan> {
+  _checkLoad("planEvents", table, options);
   const { eventTable, filter, versions, exId, dim } = await _prepare(table, options);
   const files = await eventTable.scanFiles(filter);
   return {
@@ -177,10 +198,70 @@ export async function planEvents(
  * if (!df.columns.includes("px")) throw new Error("decoded price column expected");
  * ```
  */
-export async function scanEvents(
+export function scanEvents(
   table: EventTableName,
   options: LoadEventsOptions,
-): Promise<pl.LazyDataFrame> {
+): Promise<LazyDataFrame> {
+  return _sortedScan("scanEvents", table, options);
+}
+
+/** The lazy scan of a load, in load order, with the output columns asked for. */
+function _sortedScan(
+  fn: string,
+  table: EventTableName,
+  options: LoadEventsOptions,
+): Promise<LazyDataFrame> {
+  return _scan(fn, table, options).then(({ lf, wanted }) =>
+    (options.sort === false ? lf : lf.sort([..._ORDER])).select(...wanted)
+  );
+}
+
+/**
+ * Collect a load, then sort it unless it is in order already: the sort is the only step that
+ * needs a second copy of the rows, so a load peaks at about twice the frame it returns.
+ */
+async function _load(
+  fn: string,
+  table: EventTableName,
+  options: LoadEventsOptions,
+): Promise<DataFrame> {
+  const { lf, wanted } = await _scan(fn, table, options);
+  let df = await lf.collect();
+  if (options.sort !== false && !_inOrder(df)) df = df.sort([..._ORDER]);
+  return df.select(...wanted);
+}
+
+/** Whether rows are already ordered by {@linkcode _ORDER} (no copy of the rows is made). */
+function _inOrder(df: DataFrame): boolean {
+  if (df.height < 2) return true;
+  let ordered: Expr | undefined;
+  for (const key of [..._ORDER].reverse()) {
+    const here = pl.col(key);
+    const next = here.shift(-1);
+    ordered = ordered === undefined
+      ? here.ltEq(next)
+      : here.lt(next).or(here.eq(next).and(ordered));
+  }
+  const check = df.select(ordered!.or(pl.col(_ORDER[0]).shift(-1).isNull()).all().alias("ok"));
+  return check.getColumn("ok").toArray()[0] === true;
+}
+
+/** The order of every load: time, then the row's place in its vendor file. */
+const _ORDER = ["ts_local_us", "file_id", "file_line_number"] as const;
+
+/** Above this many resolved versions, per-version values come through a join. */
+const _MAX_VERSION_BRANCHES = 32;
+
+/**
+ * The unsorted lazy scan of a load (every output column plus the order columns) and the
+ * output columns asked for.
+ */
+async function _scan(
+  fn: string,
+  table: EventTableName,
+  options: LoadEventsOptions,
+): Promise<{ lf: LazyDataFrame; wanted: string[] }> {
+  _checkLoad(fn, table, options);
   const { eventTable, filter, versions, exId, dim } = await _prepare(table, options);
   const decode = options.decode ?? true;
   const available = eventTable.schema.fields.map((f: { name: string }) => f.name);
@@ -208,24 +289,122 @@ export async function scanEvents(
   const symbols = (versions ?? dim.filter(pl.col("exchange_id").eq(pl.lit(exId))))
     .select("symbol_id", "exchange_symbol", "price_increment", "amount_increment");
   const toDecode = scanned.filter((c) => decode && fixed[c] !== undefined);
-  // An inner join with the resolved versions keeps exactly their rows, whatever the reader
-  // pushed down, and brings the increments for decoding.
-  let lf = (await eventTable.scan({ columns: scanned, filter }))
-    .join(symbols.lazy(), { on: "symbol_id", how: "inner" })
-    .sort(["ts_local_us", "file_id", "file_line_number"]);
-  if (toDecode.length > 0) {
-    lf = lf.withColumns(...toDecode.map((c) => _decodeColumn(c, fixed[c], symbols)));
+  let lf = await eventTable.scan({ columns: scanned, filter });
+  let decoded: Expr[];
+  if (symbols.height > _MAX_VERSION_BRANCHES) {
+    // Many versions: an inner join keeps exactly their rows and brings their values.
+    const perVersion = ["exchange_symbol", ...new Set(toDecode.map((c) => _INCREMENT[fixed[c]]))];
+    lf = lf.join(symbols.select("symbol_id", ...perVersion).lazy(), {
+      on: "symbol_id",
+      how: "inner",
+    });
+    decoded = toDecode.map((c) => _decodeColumn(c, _INCREMENT[fixed[c]], symbols));
+  } else {
+    // Few versions (the usual case): literals per version, so no join copies the rows and no
+    // helper column is built; a single increment decodes without any condition.
+    lf = lf.filter(pl.col("symbol_id").isIn(symbols.getColumn("symbol_id").implode()))
+      .withColumns(
+        _perVersion(symbols, "exchange_symbol", (v) => pl.lit(v as string))
+          .alias("exchange_symbol"),
+      );
+    decoded = toDecode.map((c) =>
+      _perVersion(symbols, _INCREMENT[fixed[c]], (v) => _decodeBy(c, v as number))
+        .alias(c.slice(0, -4))
+    );
   }
-  return lf.select(...wanted);
+  const timeAs = options.timeAs ?? "datetime";
+  const times = timeAs === "datetime"
+    ? scanned.filter((c) => c.endsWith("_us") && _isInt64(eventTable.schema, c))
+    : [];
+  lf = lf.withColumns(
+    ...decoded,
+    ...times.map((c) => pl.col(c).cast(pl.Datetime("us", "UTC"))),
+  );
+  const keep = [...new Set([...wanted, ..._ORDER])];
+  return { lf: lf.select(...keep), wanted };
 }
 
-/** Resolve the symbol, open the table (time travel), and build the scan filter. */
-async function _prepare(table: EventTableName, options: LoadEventsOptions) {
+/** Which increment decodes each kind of fixed-point column. */
+const _INCREMENT = { price: "price_increment", amount: "amount_increment" } as const;
+
+/** Whether a table column is stored as Int64 (`long`). */
+function _isInt64(schema: { fields: { name: string; type: unknown }[] }, name: string): boolean {
+  return schema.fields.some((f) => f.name === name && f.type === "long");
+}
+
+/**
+ * An expression that takes, for each row, `build(value)` of its version's `dim_symbol`
+ * column: one branch per distinct value (rows of the resolved versions only), and no
+ * condition at all when every version has the same value.
+ */
+function _perVersion(
+  symbols: DataFrame,
+  column: string,
+  build: (value: unknown) => Expr,
+): Expr {
+  const ids = int64Values(symbols.getColumn("symbol_id"));
+  const values = symbols.getColumn(column).toArray() as unknown[];
+  const groups = new Map<unknown, bigint[]>();
+  values.forEach((v, i) => groups.set(v, [...(groups.get(v) ?? []), ids[i]!]));
+  const distinct = [...groups.keys()].filter((v) => v !== null);
+  if (distinct.length === 1 && !groups.has(null)) return build(distinct[0]);
+  const dtype = symbols.getColumn(column).dtype;
+  const none = pl.lit(null).cast(column.endsWith("_increment") ? pl.Float64 : dtype);
+  if (distinct.length === 0) return none;
+  const rows = (v: unknown) =>
+    pl.col("symbol_id").isIn(int64Series("ids", groups.get(v)!).implode());
+  let chain = pl.when(rows(distinct[0])).then(build(distinct[0]));
+  for (const v of distinct.slice(1)) chain = chain.when(rows(v)).then(build(v));
+  return chain.otherwise(none);
+}
+
+/**
+ * Decode a fixed-point column (scalar or list) with one increment, by the rule of
+ * `decodeFixedPoint`: divide by a whole `1 / increment`, else multiply by the increment.
+ */
+function _decodeBy(column: string, increment: number): Expr {
+  const inverse = Math.round(1 / increment);
+  // Polars turns a division by a scalar into a multiplication by its reciprocal, which can be
+  // one unit in the last place off (10001 * 0.01 is not 100.01): divide by a column instead.
+  const scale = (e: Expr) =>
+    inverse >= 1 && Math.abs(1 / increment - inverse) <= inverse * 1e-9
+      ? e.div(e.mul(pl.lit(0)).add(pl.lit(inverse)))
+      : e.mul(pl.lit(increment));
+  if (!_LIST_COLUMNS.has(column)) return scale(pl.col(column).cast(pl.Float64));
+  return pl.col(column).lst.eval(scale(pl.element().cast(pl.Float64)));
+}
+
+/** The options every loader accepts. */
+const _LOAD_OPTIONS = {
+  required: { exchange: ["string"], start: ["time"], end: ["time"] },
+  optional: {
+    symbol: ["string"],
+    symbolId: ["bigint", "string", "array"],
+    columns: ["array"],
+    decode: ["boolean"],
+    timeAs: ["string"],
+    sort: ["boolean"],
+    ..._LAKE_READ_OPTIONS,
+  },
+} as const;
+
+/** Check a loader's table and options (see `_check_options.ts`). */
+function _checkLoad(fn: string, table: EventTableName, options: LoadEventsOptions): void {
   if (!Object.hasOwn(_FIXED_POINT, table)) {
     throw new RangeError(
       `Unknown event table "${table}": expected one of ${Object.keys(_FIXED_POINT).join(", ")}`,
     );
   }
+  _checkOptions(fn, options, _LOAD_OPTIONS);
+  if (options.timeAs !== undefined && options.timeAs !== "datetime" && options.timeAs !== "int64") {
+    throw new TypeError(
+      `Invalid option "timeAs" of ${fn}: expected "datetime" or "int64", got "${options.timeAs}"`,
+    );
+  }
+}
+
+/** Resolve the symbol, open the table (time travel), and build the scan filter. */
+async function _prepare(table: EventTableName, options: LoadEventsOptions) {
   const exchange = options.exchange.trim().toLowerCase();
   const exId = exchangeId(exchange);
   const start = toMicros(options.start);
@@ -236,9 +415,16 @@ async function _prepare(table: EventTableName, options: LoadEventsOptions) {
     );
   }
   const dimOptions = options.asOf !== undefined ? { asOf: options.asOf } : {};
-  const dim = await _readDim({ root: options.root, ...dimOptions });
+  const dim = await _readDim({
+    root: options.root,
+    storageOptions: options.storageOptions,
+    ...dimOptions,
+  });
   const versions = _resolveVersions(dim, exchange, exId, options, start, end);
-  const eventTable = await openLake(options.root).table(table, options);
+  const eventTable = await openLake(options.root, _lakeOptions(options)).table(
+    table,
+    _timeTravel(options),
+  );
   const filter: Filter = [
     ["exchange", "=", exchange],
     ["date", ">=", utcDate(start)],
@@ -265,8 +451,47 @@ async function _prepare(table: EventTableName, options: LoadEventsOptions) {
  * if (t.getColumn("px").toArray().some((p) => p <= 0)) throw new Error("prices are positive");
  * ```
  */
-export async function loadTrades(options: LoadEventsOptions): Promise<pl.DataFrame> {
-  return (await scanEvents("trades", options)).collect();
+export function loadTrades(options: LoadEventsOptions): Promise<DataFrame> {
+  return _load("loadTrades", "trades", options);
+}
+
+/**
+ * Scan trades lazily (see {@linkcode scanEvents}): the same rows and columns as
+ * {@linkcode loadTrades}, read only when collected. Use it for ranges too large to hold at
+ * once, with `bars` (which keeps a lazy input lazy) and Polars' streaming engine, or to
+ * export with `sinkParquet`.
+ *
+ * @param options Exchange, symbol or symbol id, `[start, end)`, columns, decode, time travel.
+ * @returns A lazy frame of the trades, ordered by `ts_local_us`.
+ * @throws {SymbolNotFoundError} When the symbol cannot be resolved for the range.
+ * @example
+ * ```ts ignore
+ * import { bars } from "./bars.ts";
+ * import { scanTrades } from "./load_events.ts";
+ * const month = await scanTrades({ exchange: "binance", symbol: "BTCUSDT", start: "2024-05-01", end: "2024-06-01" });
+ * const oneMinute = await bars(month, "1m").collect({ streaming: true });
+ * if (oneMinute.height === 0) throw new Error("bars expected");
+ * ```
+ */
+export function scanTrades(options: LoadEventsOptions): Promise<LazyDataFrame> {
+  return _sortedScan("scanTrades", "trades", options);
+}
+
+/**
+ * Scan quotes lazily (see {@linkcode scanEvents} and {@linkcode scanTrades}).
+ *
+ * @param options Exchange, symbol or symbol id, `[start, end)`, columns, decode, time travel.
+ * @returns A lazy frame of the quotes, ordered by `ts_local_us`.
+ * @throws {SymbolNotFoundError} When the symbol cannot be resolved for the range.
+ * @example
+ * ```ts ignore
+ * import { scanQuotes } from "./load_events.ts";
+ * const lf = await scanQuotes({ exchange: "binance", symbol: "BTCUSDT", start: "2024-05-01", end: "2024-05-02" });
+ * await lf.sinkParquet("/tmp/quotes.parquet").collect();
+ * ```
+ */
+export function scanQuotes(options: LoadEventsOptions): Promise<LazyDataFrame> {
+  return _sortedScan("scanQuotes", "quotes", options);
 }
 
 /**
@@ -282,8 +507,8 @@ export async function loadTrades(options: LoadEventsOptions): Promise<pl.DataFra
  * if (!q.columns.includes("bid_px")) throw new Error("decoded bid expected");
  * ```
  */
-export async function loadQuotes(options: LoadEventsOptions): Promise<pl.DataFrame> {
-  return (await scanEvents("quotes", options)).collect();
+export function loadQuotes(options: LoadEventsOptions): Promise<DataFrame> {
+  return _load("loadQuotes", "quotes", options);
 }
 
 /**
@@ -300,8 +525,8 @@ export async function loadQuotes(options: LoadEventsOptions): Promise<pl.DataFra
  * if (!b.columns.includes("bids_px")) throw new Error("decoded bids expected");
  * ```
  */
-export async function loadBookSnapshot25(options: LoadEventsOptions): Promise<pl.DataFrame> {
-  return (await scanEvents("book_snapshot_25", options)).collect();
+export function loadBookSnapshot25(options: LoadEventsOptions): Promise<DataFrame> {
+  return _load("loadBookSnapshot25", "book_snapshot_25", options);
 }
 
 /**
@@ -318,8 +543,8 @@ export async function loadBookSnapshot25(options: LoadEventsOptions): Promise<pl
  * if (!d.columns.includes("mark_px")) throw new Error("mark price expected");
  * ```
  */
-export async function loadDerivativeTicker(options: LoadEventsOptions): Promise<pl.DataFrame> {
-  return (await scanEvents("derivative_ticker", options)).collect();
+export function loadDerivativeTicker(options: LoadEventsOptions): Promise<DataFrame> {
+  return _load("loadDerivativeTicker", "derivative_ticker", options);
 }
 
 /**
@@ -336,30 +561,33 @@ export async function loadDerivativeTicker(options: LoadEventsOptions): Promise<
  * if (!u.columns.includes("px")) throw new Error("decoded price expected");
  * ```
  */
-export async function loadL2Updates(options: LoadEventsOptions): Promise<pl.DataFrame> {
-  return (await scanEvents("l2_updates", options)).collect();
+export function loadL2Updates(options: LoadEventsOptions): Promise<DataFrame> {
+  return _load("loadL2Updates", "l2_updates", options);
 }
 
 /**
  * The `dim_symbol` versions to load, or `null` for every symbol of the exchange.
  */
 function _resolveVersions(
-  dim: pl.DataFrame,
+  dim: DataFrame,
   exchange: string,
   exId: number,
   options: LoadEventsOptions,
   start: number,
   end: number,
-): pl.DataFrame | null {
+): DataFrame | null {
   if (options.symbol !== undefined && options.symbolId !== undefined) {
     throw new RangeError('Cannot use both "symbol" and "symbolId": choose one');
   }
   if (options.symbolId !== undefined) {
     const raw = options.symbolId;
-    const list = (typeof raw === "bigint" || typeof raw === "string" ? [raw] : [...raw])
-      .map((id) => BigInt(id));
+    const ids = int64Series(
+      "symbol_id",
+      typeof raw === "bigint" || typeof raw === "string" ? [raw] : [...raw],
+    );
+    const list = int64Values(ids) as bigint[];
     const rows = dim.filter(
-      pl.col("exchange_id").eq(pl.lit(exId)).and(pl.col("symbol_id").isIn(list)),
+      pl.col("exchange_id").eq(pl.lit(exId)).and(pl.col("symbol_id").isIn(ids.implode())),
     );
     const found = new Set(_ids(rows));
     const missing = list.filter((id) => !found.has(id));
@@ -391,39 +619,17 @@ function _resolveVersions(
 }
 
 /** The `symbol_id` values of some `dim_symbol` rows, exactly (as bigint). */
-function _ids(rows: pl.DataFrame): bigint[] {
-  return (rows.getColumn("symbol_id").cast(pl.Utf8).toArray() as string[]).map((s) => BigInt(s));
+function _ids(rows: DataFrame): bigint[] {
+  return int64Values(rows.getColumn("symbol_id")) as bigint[];
 }
 
 /**
- * The decoded Float64 column for one fixed-point column, named without `_int`.
- *
- * Scalars use the row's increment column; lists (whose elements cannot see other columns)
- * use one branch per distinct increment of the resolved versions.
+ * The decoded Float64 column for one fixed-point column, named without `_int`, from the
+ * increment column a join brought (scalars); lists, whose elements cannot see other columns,
+ * use one branch per distinct increment.
  */
-function _decodeColumn(
-  column: string,
-  kind: "price" | "amount",
-  increments: pl.DataFrame,
-): pl.Expr {
-  const incName = kind === "price" ? "price_increment" : "amount_increment";
+function _decodeColumn(column: string, incName: string, increments: DataFrame): Expr {
   const name = column.slice(0, -4);
   if (!_LIST_COLUMNS.has(column)) return decodeFixedPoint(column, incName).alias(name);
-  const distinct = (increments.getColumn(incName).unique().toArray() as number[])
-    .filter((v) => v !== null);
-  if (distinct.length === 0) return pl.lit(null).cast(pl.List(pl.Float64)).alias(name);
-  const branch = (v: number) => {
-    const inverse = Math.round(1 / v);
-    const element = pl.element().cast(pl.Float64);
-    // The same rule as decodeFixedPoint: divide by a whole 1 / increment, else multiply.
-    const scaled = inverse >= 1 && Math.abs(1 / v - inverse) <= inverse * 1e-9
-      ? element.div(pl.lit(inverse))
-      : element.mul(pl.lit(v));
-    return pl.col(column).lst.eval(scaled);
-  };
-  let chain = pl.when(pl.col(incName).eq(pl.lit(distinct[0]))).then(branch(distinct[0]));
-  for (const v of distinct.slice(1)) {
-    chain = chain.when(pl.col(incName).eq(pl.lit(v))).then(branch(v));
-  }
-  return chain.otherwise(pl.lit(null).cast(pl.List(pl.Float64))).alias(name);
+  return _perVersion(increments, incName, (v) => _decodeBy(column, v as number)).alias(name);
 }

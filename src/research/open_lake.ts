@@ -7,10 +7,15 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, LazyDataFrame } from "../polars_types.ts";
 import { lakeRoot, TABLE_PATHS, type TableName, tablePath } from "../config.ts";
 import { DeltaTable } from "../io/delta/delta_table.ts";
+import { TableNotFoundError } from "../io/delta/errors.ts";
+import { isRemoteUri, storageForUri, type StorageOptions } from "../io/delta/storage_for_uri.ts";
 import type { Filter } from "../io/delta/predicate.ts";
+import { LakeSqlError } from "./lake_sql_error.ts";
 import { type TimeLike, toMicros } from "./time_like.ts";
+import { _checkArgument, _checkOptions, _LAKE_READ_OPTIONS } from "./_check_options.ts";
 
 /** Time travel: read a table as it was at a version, or at a point in time. */
 export interface TimeTravelOptions {
@@ -33,9 +38,28 @@ export interface LakeReadOptions extends TimeTravelOptions {
   /**
    * The lake root.
    *
-   * @default {lakeRoot()} `LAKE_ROOT`, else `./lake`
+   * @default {lakeRoot()} `LAKE_ROOT`, else the repository's `./lake`
    */
   root?: string;
+  /**
+   * Storage options of an `s3://` lake, keyed as in delta-rs / Python polars
+   * (`AWS_ENDPOINT_URL`, `AWS_ACCESS_KEY_ID`, ...); missing keys come from the AWS
+   * environment variables.
+   *
+   * @default {undefined}
+   */
+  storageOptions?: StorageOptions;
+}
+
+/** Options of {@linkcode openLake}. */
+export interface OpenLakeOptions {
+  /**
+   * Storage options of an `s3://` lake, keyed as in delta-rs / Python polars; missing keys
+   * come from the AWS environment variables.
+   *
+   * @default {undefined}
+   */
+  storageOptions?: StorageOptions;
 }
 
 /** Options of {@linkcode Lake.scan}.*/
@@ -86,18 +110,24 @@ function _openOptions(options: TimeTravelOptions): { version?: number; timestamp
 
 /** A read-only view of the silver tables under one lake root. */
 export class Lake {
-  /** The lake root (the folder holding `bronze/` and `silver/`). */
+  /** The lake root (the folder or `s3://` prefix holding `bronze/` and `silver/`). */
   readonly root: string;
+  /** Where the tables live, passed to every open. */
+  #io: { storageOptions?: StorageOptions };
 
   /**
-   * @param root The lake root.
+   * Create a `Lake`.
+   *
+   * @param root The lake root: a folder or an `s3://bucket/prefix` URI.
+   * @param options Storage options of an `s3://` lake.
    */
-  constructor(root: string) {
+  constructor(root: string, options: OpenLakeOptions = {}) {
     this.root = root.replace(/\/+$/, "");
+    this.#io = options.storageOptions ? { storageOptions: options.storageOptions } : {};
   }
 
   /**
-   * The filesystem path of a registered table in this lake.
+   * The path (or URI) of a registered table in this lake.
    *
    * @param name A registered table name.
    * @returns The table's folder.
@@ -122,8 +152,14 @@ export class Lake {
   async tables(): Promise<TableName[]> {
     const found: TableName[] = [];
     for (const name of Object.keys(TABLE_PATHS) as TableName[]) {
+      const path = tablePath(name, this.root);
+      if (isRemoteUri(path)) {
+        const log = await storageForUri(path, this.#io).list("_delta_log/");
+        if (log.length > 0) found.push(name);
+        continue;
+      }
       try {
-        const info = await Deno.stat(`${tablePath(name, this.root)}/_delta_log`);
+        const info = await Deno.stat(`${path}/_delta_log`);
         if (info.isDirectory) found.push(name);
       } catch (error) {
         if (!(error instanceof Deno.errors.NotFound)) throw error;
@@ -133,7 +169,8 @@ export class Lake {
   }
 
   /**
-   * Open a registered table, optionally at an earlier version or time.
+   * Open a registered table, optionally at an earlier version or time. A missing table's error
+   * names the lake read, the tables it has, and how to point at another lake.
    *
    * @param name A registered table name, e.g. `"trades"`.
    * @param options `version` or `asOf` for time travel.
@@ -143,7 +180,22 @@ export class Lake {
    * @throws {VersionNotFoundError} When the version or time is outside the table's history.
    */
   table(name: string, options: TimeTravelOptions = {}): Promise<DeltaTable> {
-    return DeltaTable.open(this.path(name), _openOptions(options));
+    const { root: _root, storageOptions: _storage, ...travel } = _LAKE_READ_OPTIONS;
+    _checkOptions("Lake.table", options, { optional: travel });
+    return DeltaTable.open(this.path(name), { ..._openOptions(options), ...this.#io }).catch(
+      async (error) => {
+        if (!(error instanceof TableNotFoundError)) throw error;
+        // Usually the wrong lake: say which lake was read, what it has, and how to choose another.
+        const existing = await this.tables();
+        throw new TableNotFoundError(
+          `${error.message}; the lake at "${this.root}" has ${
+            existing.length > 0 ? `tables ${existing.join(", ")}` : "no tables"
+          }: pass \`root\` or set LAKE_ROOT to your lake, or run "deno task demo" to build the ` +
+            "demo lake",
+          { cause: error },
+        );
+      },
+    );
   }
 
   /**
@@ -155,8 +207,13 @@ export class Lake {
    * @throws {RangeError} When `name` is not a registered table.
    * @throws {TableNotFoundError} When the table does not exist in this lake.
    */
-  async scan(name: string, options: LakeScanOptions = {}): Promise<pl.LazyDataFrame> {
-    const table = await this.table(name, options);
+  async scan(name: string, options: LakeScanOptions = {}): Promise<LazyDataFrame> {
+    const { root: _root, storageOptions: _storage, ...travel } = _LAKE_READ_OPTIONS;
+    _checkOptions("Lake.scan", options, {
+      optional: { columns: ["array"], filter: ["array"], ...travel },
+    });
+    const { columns: _columns, filter: _filter, ...at } = options;
+    const table = await this.table(name, at);
     return table.scan({ columns: options.columns, filter: options.filter });
   }
 
@@ -169,7 +226,7 @@ export class Lake {
    * (JSON text), `engine`.
    * @throws {TableNotFoundError} When the table does not exist in this lake.
    */
-  async history(name: string, limit?: number): Promise<pl.DataFrame> {
+  async history(name: string, limit?: number): Promise<DataFrame> {
     const table = await this.table(name);
     const entries = (await table.history(limit)) as unknown as Record<string, unknown>[];
     const rows = entries.map((e) => ({
@@ -197,7 +254,8 @@ export class Lake {
    * @param query A SQL query, e.g. `SELECT exchange, count(*) AS n FROM trades GROUP BY 1`.
    * @param options Time travel per table.
    * @returns The result, collected.
-   * @throws {RangeError} When the query names no existing table.
+   * @throws {LakeSqlError} When Polars rejects the query (syntax, unknown column or table, types):
+   * Polars' message and the query; for an unknown table, also the tables the lake has.
    * @example
    * ```ts ignore
    * import { openLake } from "./open_lake.ts";
@@ -206,37 +264,59 @@ export class Lake {
    * if (df.height !== 1) throw new Error("one row expected");
    * ```
    */
-  async sql(query: string, options: LakeSqlOptions = {}): Promise<pl.DataFrame> {
+  async sql(query: string, options: LakeSqlOptions = {}): Promise<DataFrame> {
+    _checkOptions("Lake.sql", options, { optional: { tables: ["object"] } });
     const existing = await this.tables();
     const named = existing.filter((name) => new RegExp(`\\b${name}\\b`, "i").test(query));
-    if (named.length === 0) {
-      throw new RangeError(
-        `Query names no table of the lake at "${this.root}": available are ${
-          existing.join(", ") || "none"
-        }`,
-      );
-    }
-    const frames: Record<string, pl.LazyDataFrame> = {};
+    const frames: Record<string, LazyDataFrame> = {};
     for (const name of named) {
       frames[name] = await this.scan(name, options.tables?.[name] ?? {});
     }
-    const context = pl.SQLContext(frames);
-    return context.execute(query).collect();
+    const fail = (error: unknown): never => {
+      let message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+      if (/relation '.*' was not found/.test(message)) {
+        message += `; the lake at "${this.root}" has ${
+          existing.length > 0 ? `tables ${existing.join(", ")}` : "no tables"
+        }`;
+      }
+      throw new LakeSqlError(query, message, { cause: error });
+    };
+    // nodejs-polars returns a failed plan as a lazy frame wrapping the error (its collect then
+    // throws an unrelated TypeError), so the error is taken from the plan before collecting.
+    let planned: pl.LazyDataFrame;
+    try {
+      planned = pl.SQLContext(frames).execute(query);
+    } catch (error) {
+      return fail(error);
+    }
+    const inner = (planned as unknown as { _ldf?: unknown })._ldf;
+    if (inner instanceof Error) return fail(inner);
+    try {
+      return await planned.collect();
+    } catch (error) {
+      return fail(error);
+    }
   }
 }
 
 /**
  * Open the lake at `root` for reading.
  *
- * @param root The lake root; defaults to `LAKE_ROOT`, else `./lake`.
+ * @param root The lake root, a folder or an `s3://bucket/prefix` URI; defaults to
+ * `LAKE_ROOT`, else the repository's `./lake` (see {@linkcode lakeRoot}).
+ * @param options Storage options of an `s3://` lake.
  * @returns A read-only {@linkcode Lake} handle (no IO happens until a method is called).
  * @example
  * ```ts
  * import { openLake } from "./open_lake.ts";
  * const lake = openLake("/data/lake/");
  * if (lake.path("trades") !== "/data/lake/silver/trades") throw new Error("bad path");
+ * const remote = openLake("s3://research/pointline", { storageOptions: { AWS_REGION: "eu-west-1" } });
+ * if (remote.path("trades") !== "s3://research/pointline/silver/trades") throw new Error("uri");
  * ```
  */
-export function openLake(root: string = lakeRoot()): Lake {
-  return new Lake(root);
+export function openLake(root?: string, options: OpenLakeOptions = {}): Lake {
+  if (root !== undefined) _checkArgument("openLake", "root", root, ["string"]);
+  _checkOptions("openLake", options, { optional: { storageOptions: ["object"] } });
+  return new Lake(lakeRoot(root), options);
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { _kernelJupyter } from "./_kernel.ts";
+import { _checkArgument, _checkOptions } from "./_check_options.ts";
 
 /** One progress report, as the ingestion loop's `onProgress` callback sends it. */
 export interface ProgressEvent {
@@ -68,6 +69,10 @@ export function progressDisplay(
   title: string,
   options: ProgressDisplayOptions = {},
 ): ProgressDisplay {
+  _checkArgument("progressDisplay", "title", title, ["string"]);
+  _checkOptions("progressDisplay", options, {
+    optional: { log: ["function"], jupyter: ["object"] },
+  });
   const jupyter = options.jupyter ?? _kernelJupyter();
   const log = options.log ?? console.log;
   const displayId = `pointline-progress-${crypto.randomUUID()}`;

@@ -13,8 +13,9 @@
  * @module
  */
 import type pl from "nodejs-polars";
-import { type _JupyterApi, _kernelJupyter } from "./_kernel.ts";
+import { _kernelJupyter, type JupyterApi } from "./_kernel.ts";
 import { tableView } from "./table_view.ts";
+import { _checkOptions } from "./_check_options.ts";
 
 /** Options of {@linkcode show}. */
 export interface ShowOptions {
@@ -23,7 +24,7 @@ export interface ShowOptions {
    *
    * @default {Deno.jupyter} inside the Deno kernel
    */
-  jupyter?: _JupyterApi;
+  jupyter?: JupyterApi;
   /**
    * Milliseconds to yield after a Jupyter display so the kernel sends it before the cell ends.
    *
@@ -39,7 +40,8 @@ export interface ShowOptions {
 }
 
 /**
- * Display a chart, a table view, a DataFrame (as {@linkcode tableView}) or any value now.
+ * Display a chart, a table view, a DataFrame or Series (as {@linkcode tableView}: 64-bit
+ * integers and times exact) or any value now.
  *
  * @param value What to display.
  * @param options Output channels.
@@ -55,7 +57,14 @@ export interface ShowOptions {
  * ```
  */
 export async function show(value: unknown, options: ShowOptions = {}): Promise<void> {
-  const shown = _isDataFrame(value) ? tableView(value as pl.DataFrame) : value;
+  _checkOptions("show", options, {
+    optional: { jupyter: ["object"], flushMs: ["number"], log: ["function"] },
+  });
+  const shown = _isDataFrame(value)
+    ? tableView(value as pl.DataFrame)
+    : _isSeries(value)
+    ? tableView((value as pl.Series).toFrame())
+    : value;
   const hook = (shown as Record<symbol, unknown> | null)?.[Symbol.for("Jupyter.display")];
   const bundle = typeof hook === "function"
     ? await (hook as () => unknown).call(shown) as Record<string, unknown>
@@ -69,6 +78,12 @@ export async function show(value: unknown, options: ShowOptions = {}): Promise<v
   }
   const text = bundle?.["text/plain"];
   (options.log ?? console.log)(typeof text === "string" ? text : String(shown));
+}
+
+function _isSeries(value: unknown): boolean {
+  const v = value as { toFrame?: unknown; dtype?: unknown } | null;
+  return typeof value === "object" && v !== null && typeof v.toFrame === "function" &&
+    v.dtype !== undefined;
 }
 
 function _isDataFrame(value: unknown): boolean {

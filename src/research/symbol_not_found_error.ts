@@ -11,6 +11,8 @@ export class SymbolNotFoundError extends Error {
   /** The exchange symbol, or the symbol id as text. */
   readonly symbol: string;
   /**
+   * Create the error.
+   *
    * @param exchange The exchange searched.
    * @param symbol The symbol or id looked for.
    * @param message What was looked for and what exists.

@@ -8,9 +8,12 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { ASSET_TYPES, OPEN_END_TS } from "../domain/dim_symbol.ts";
 import { exchangeId } from "../domain/exchanges.ts";
+import { int64Lit } from "../domain/int64.ts";
 import type { LakeReadOptions } from "./open_lake.ts";
+import { _checkArgument, _checkOptions, _LAKE_READ_OPTIONS } from "./_check_options.ts";
 import { _matchSymbol, _readDim } from "./_dim_lookup.ts";
 export { SymbolNotFoundError } from "./symbol_not_found_error.ts";
 import { type TimeLike, toMicros } from "./time_like.ts";
@@ -34,7 +37,8 @@ export interface FindSymbolsOptions extends LakeReadOptions {
 }
 
 /**
- * Add readable `valid_from` / `valid_until` Datetime columns (null for the open end).
+ * Add readable `valid_from` / `valid_until` columns, `Datetime("us", "UTC")` (null for the
+ * open end).
  *
  * @param dim Rows of `dim_symbol`.
  * @returns The same rows with two extra columns.
@@ -50,13 +54,13 @@ export interface FindSymbolsOptions extends LakeReadOptions {
  * if (out.getColumn("valid_until").nullCount() !== 1) throw new Error("open end shows as null");
  * ```
  */
-export function withValidityDates(dim: pl.DataFrame): pl.DataFrame {
+export function withValidityDates(dim: DataFrame): DataFrame {
   return dim.withColumns(
-    pl.col("valid_from_ts").cast(pl.Datetime("us")).alias("valid_from"),
-    pl.when(pl.col("valid_until_ts").eq(pl.lit(OPEN_END_TS).cast(pl.Int64)))
+    pl.col("valid_from_ts").cast(pl.Datetime("us", "UTC")).alias("valid_from"),
+    pl.when(pl.col("valid_until_ts").eq(int64Lit(OPEN_END_TS)))
       .then(pl.lit(null))
       .otherwise(pl.col("valid_until_ts"))
-      .cast(pl.Datetime("us"))
+      .cast(pl.Datetime("us", "UTC"))
       .alias("valid_until"),
   );
 }
@@ -82,7 +86,10 @@ export async function symbolHistory(
   exchange: string,
   symbol: string,
   options: LakeReadOptions = {},
-): Promise<pl.DataFrame> {
+): Promise<DataFrame> {
+  _checkArgument("symbolHistory", "exchange", exchange, ["string"]);
+  _checkArgument("symbolHistory", "symbol", symbol, ["string"]);
+  _checkOptions("symbolHistory", options, { optional: _LAKE_READ_OPTIONS });
   const dim = await _readDim(options);
   const rows = _matchSymbol(dim, exchange, symbol);
   return withValidityDates(rows.sort("valid_from_ts"));
@@ -103,7 +110,17 @@ export async function symbolHistory(
  * if (perps.getColumn("asset_type").toArray().some((t) => t !== 1)) throw new Error("type");
  * ```
  */
-export async function findSymbols(options: FindSymbolsOptions = {}): Promise<pl.DataFrame> {
+export async function findSymbols(options: FindSymbolsOptions = {}): Promise<DataFrame> {
+  _checkOptions("findSymbols", options, {
+    optional: {
+      exchange: ["string"],
+      baseAsset: ["string"],
+      quoteAsset: ["string"],
+      assetType: ["string", "number"],
+      activeAt: ["time"],
+      ..._LAKE_READ_OPTIONS,
+    },
+  });
   let dim = await _readDim(options);
   if (options.exchange !== undefined) {
     const id = exchangeId(options.exchange);

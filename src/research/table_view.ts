@@ -1,7 +1,8 @@
 /**
  * Show a DataFrame in a notebook as an HTML table that keeps what matters to market data:
  * 64-bit integers exactly (symbol ids, microsecond timestamps), dates and times in ISO form
- * with their microseconds, and only the first rows of a long frame.
+ * with their microseconds, binary values as lowercase hex, and only the first rows of a long
+ * frame.
  *
  * (The Deno kernel renders a bare DataFrame too, but through JavaScript numbers and `Date`
  * objects: 64-bit ids lose digits, and dates show as long local-time strings.)
@@ -9,6 +10,9 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { binaryAsHex, polarsTypesOf } from "../io/delta/binary_column.ts";
+import { _checkOptions } from "./_check_options.ts";
+import type { DataFrame, DataType, Expr } from "../polars_types.ts";
 
 /** Options of {@linkcode tableView}. */
 export interface TableViewOptions {
@@ -38,6 +42,8 @@ export class TableView {
   readonly height: number;
 
   /**
+   * Create a `TableView`.
+   *
    * @param columns Column names.
    * @param dtypes Column data types.
    * @param cells Row-major text cells.
@@ -97,7 +103,7 @@ export class TableView {
   }
 }
 
-function _dtypeName(dtype: pl.DataType): string {
+function _dtypeName(dtype: DataType): string {
   // nodejs-polars prints e.g. "DataType(List(DataType(Float64)))"; keep "List(Float64)".
   let name = String(dtype);
   for (let i = 0; i < 4 && name.includes("DataType("); i++) {
@@ -107,9 +113,10 @@ function _dtypeName(dtype: pl.DataType): string {
 }
 
 /** A text expression for one column, exact for 64-bit integers and temporal types. */
-function _asText(name: string, dtype: pl.DataType): pl.Expr {
+function _asText(name: string, dtype: DataType): Expr {
   const variant = String(dtype.variant);
   const col = pl.col(name);
+  if (variant === "Binary") return binaryAsHex(name);
   if (variant === "List") {
     return col.lst.eval(pl.element().cast(pl.Utf8)).lst.join(", ").alias(name);
   }
@@ -134,15 +141,17 @@ function _asText(name: string, dtype: pl.DataType): pl.Expr {
  * if (view.cells[0][0] !== "-3012303369023998542") throw new Error("64-bit id must stay exact");
  * ```
  */
-export function tableView(df: pl.DataFrame, options: TableViewOptions = {}): TableView {
+export function tableView(df: DataFrame, options: TableViewOptions = {}): TableView {
+  _checkOptions("tableView", options, { optional: { rows: ["number"], times: ["boolean"] } });
   const limit = options.rows ?? 20;
   let head = df.head(limit);
+  let types = polarsTypesOf(head);
   if (options.times) {
-    const extra: pl.Expr[] = [];
+    const extra: Expr[] = [];
     const order: string[] = [];
     for (const name of head.columns) {
       order.push(name);
-      const dtype = head.getColumn(name).dtype;
+      const dtype = types[name];
       if (name.endsWith("_us") && String(dtype.variant) === "Int64") {
         const readable = `${name.slice(0, -3)}_time`;
         if (!head.columns.includes(readable)) {
@@ -151,10 +160,13 @@ export function tableView(df: pl.DataFrame, options: TableViewOptions = {}): Tab
         }
       }
     }
-    if (extra.length > 0) head = head.withColumns(...extra).select(...order);
+    if (extra.length > 0) {
+      head = head.withColumns(...extra).select(...order);
+      types = polarsTypesOf(head);
+    }
   }
-  const dtypes = head.columns.map((c) => _dtypeName(head.getColumn(c).dtype));
-  const text = head.select(...head.columns.map((c) => _asText(c, head.getColumn(c).dtype)));
+  const dtypes = head.columns.map((c) => _dtypeName(types[c]));
+  const text = head.select(...head.columns.map((c) => _asText(c, types[c])));
   const columns = text.columns.map((c) => text.getColumn(c).toArray() as (string | null)[]);
   const cells = Array.from({ length: text.height }, (_, i) => columns.map((col) => col[i]));
   return new TableView(head.columns, dtypes, cells, df.height);

@@ -17,9 +17,9 @@
  * @module
  */
 import { gzipSync } from "node:zlib";
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import { flatBronzeName, hiveBronzePath, INSTRUMENTS_DIR } from "../io/bronze_layout.ts";
+import type { ObjectStorage } from "../io/delta/storage.ts";
+import { storageForUri, type StorageOptions } from "../io/delta/storage_for_uri.ts";
 import { seededRandom } from "./seeded_random.ts";
 
 /** Tardis data types the sample covers, with their exact CSV headers (first four columns shared). */
@@ -282,6 +282,11 @@ export interface WriteSampleBronzeOptions {
   rows?: number;
   /** Base PRNG seed. @default {7} */
   seed?: number;
+  /**
+   * Storage options of a remote bronze URI (`s3://`), keyed as in delta-rs; missing keys come
+   * from the AWS environment variables. @default {undefined}
+   */
+  storageOptions?: StorageOptions;
 }
 
 /** What {@linkcode writeSampleBronze} wrote. */
@@ -345,10 +350,11 @@ export function sampleInstruments(): unknown[] {
 /**
  * Write the deterministic sample bronze folder.
  *
- * @param bronzeDir The bronze root to write into (created if missing; existing sample files
- * are overwritten with identical bytes).
- * @param options Row count and seed.
- * @returns The written paths, relative to `bronzeDir`.
+ * @param bronze The bronze root to write into: a folder (created if missing), an `s3://`
+ * prefix, or a storage rooted there. Existing sample files are overwritten with identical
+ * bytes.
+ * @param options Row count, seed, storage options.
+ * @returns The written paths, relative to the bronze root.
  * @example
  * ```ts
  * import { writeSampleBronze } from "./sample_bronze.ts";
@@ -359,9 +365,12 @@ export function sampleInstruments(): unknown[] {
  * ```
  */
 export async function writeSampleBronze(
-  bronzeDir: string,
+  bronze: string | ObjectStorage,
   options: WriteSampleBronzeOptions = {},
 ): Promise<SampleBronzeResult> {
+  const storage = typeof bronze === "string"
+    ? storageForUri(bronze, { storageOptions: options.storageOptions })
+    : bronze;
   const rows = options.rows ?? 400;
   const seed = options.seed ?? 7;
   const files: string[] = [];
@@ -384,18 +393,22 @@ export async function writeSampleBronze(
           lot: inst.lot,
           price: inst.price,
         });
-        const abs = join(bronzeDir, rel);
-        await mkdir(dirname(abs), { recursive: true });
         // mtime 0 in the gzip header keeps the bytes (and the sha256) deterministic.
-        await writeFile(abs, gzipSync(new TextEncoder().encode(csv), { level: 6 }));
+        const gz = gzipSync(new TextEncoder().encode(csv), { level: 6 });
+        await storage.put(rel, new Uint8Array(gz.buffer, gz.byteOffset, gz.byteLength), {
+          overwrite: true,
+        });
         files.push(rel);
       }
     }
   }
   const instruments = sampleInstruments();
   const instrumentsPath = `${INSTRUMENTS_DIR}/${SAMPLE_INSTRUMENTS_EFFECTIVE_US}.json`;
-  await mkdir(join(bronzeDir, INSTRUMENTS_DIR), { recursive: true });
-  await writeFile(join(bronzeDir, instrumentsPath), JSON.stringify(instruments, null, 2) + "\n");
+  await storage.put(
+    instrumentsPath,
+    new TextEncoder().encode(JSON.stringify(instruments, null, 2) + "\n"),
+    { overwrite: true },
+  );
   files.sort();
   return { files, instrumentsPath, instruments };
 }

@@ -16,6 +16,7 @@
  * @module
  */
 import type pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { rebuildFromHistory } from "../domain/rebuild_from_history.ts";
 import { scd2Upsert, type Scd2UpsertOptions } from "../domain/scd2_upsert.ts";
 import { fromTardisInstruments } from "../domain/tardis_instruments.ts";
@@ -54,6 +55,8 @@ export class DimSymbolService {
   #maxAttempts: number;
 
   /**
+   * Create a `DimSymbolService`.
+   *
    * @param repo The dim_symbol repository.
    * @param options Retry policy.
    * @example
@@ -78,7 +81,7 @@ export class DimSymbolService {
    *
    * @returns The dim_symbol frame.
    */
-  current(): Promise<pl.DataFrame> {
+  current(): Promise<DataFrame> {
     return this.#repo.readAll();
   }
 
@@ -91,7 +94,7 @@ export class DimSymbolService {
    * @throws {Scd2ConflictError} On conflicting updates (not retried).
    * @throws {CommitConflictError} When every attempt lost a commit race.
    */
-  update(updates: pl.DataFrame, options: Scd2UpsertOptions = {}): Promise<DimSymbolUpdateResult> {
+  update(updates: DataFrame, options: Scd2UpsertOptions = {}): Promise<DimSymbolUpdateResult> {
     return this._readModifyWrite((current) => scd2Upsert(current, updates, options));
   }
 
@@ -120,10 +123,11 @@ export class DimSymbolService {
    * @param history Dated versions (see `rebuildFromHistory`).
    * @returns Row counts.
    */
-  rebuild(history: pl.DataFrame): Promise<DimSymbolUpdateResult> {
+  rebuild(history: DataFrame): Promise<DimSymbolUpdateResult> {
     return this._readModifyWrite(() => rebuildFromHistory(history));
   }
 
+  /** Read the table, apply `f`, and write the result, retrying on a lost commit race. */
   private async _readModifyWrite(
     f: (current: pl.DataFrame) => pl.DataFrame,
   ): Promise<DimSymbolUpdateResult> {

@@ -3,8 +3,9 @@
  * committed exactly once.
  *
  * Steps for a file: read its bytes from the {@linkcode BronzeSource}; gunzip (`.gz` names) —
- * an **empty gzip** is a successful file with no rows, a **corrupt or truncated gzip** or an
- * empty (0-byte) file fails with a clear message and writes nothing; parse, validate, resolve
+ * an **empty gzip** is a successful file with no rows, a **corrupt or truncated gzip**, an
+ * empty (0-byte) `.gz` file or gzip content named `.csv` fails with a clear message and writes
+ * nothing; parse, validate, resolve
  * symbols and encode with the domain's `transformTardisFile`; then commit the quarantined rows
  * and the rows through the repositories' exactly-once `writeFileRows` (see
  * `delta_table_repo.ts`), replacing rows of earlier attempts and of superseded file ids.
@@ -23,6 +24,7 @@ import type { Buffer } from "node:buffer";
 import { Readable } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import type { EventTableSpec } from "../domain/event_table.ts";
 import { sortEventRows, transformTardisFile } from "../domain/event_table.ts";
 import { QUARANTINE_SCHEMA } from "../domain/quarantine.ts";
@@ -42,6 +44,8 @@ export class FileIngestError extends Error {
   /** The bronze path. */
   readonly bronzePath: string;
   /**
+   * Create the error.
+   *
    * @param bronzePath The bronze path.
    * @param message What is wrong.
    * @param options Standard error options.
@@ -68,7 +72,7 @@ export interface IngestFileContext {
   /** Older ids of the same path whose rows this file replaces. @default {[]} */
   supersededFileIds?: readonly number[];
   /** The `dim_symbol` table. */
-  dim: pl.DataFrame;
+  dim: DataFrame;
   /**
    * Working-set budget of this file in bytes (see {@linkcode EventTableServiceOptions}).
    * @default {the service's memoryBytes}
@@ -90,7 +94,7 @@ export interface FileIngestOutcome {
   tsLocalMinUs: number | null;
   /** Largest `ts_local_us` of the written rows, or null. */
   tsLocalMaxUs: number | null;
-  /** A one-line reason when status is `quarantined` (the most frequent rule). */
+  /** A one-line summary when rows were quarantined: counts by rule, every rule named. */
   message: string | null;
   /** True when the commit had already landed (a re-run after a crash). */
   skipped: boolean;
@@ -128,8 +132,8 @@ export const DEFAULT_FILE_MEMORY_BYTES = 1024 * 2 ** 20;
  * @param bytes The raw file.
  * @param bronzePath Its path (the extension decides).
  * @returns The CSV bytes.
- * @throws {FileIngestError} For an empty file, a non-gzip file named `.gz`, or a corrupt or
- * truncated gzip stream.
+ * @throws {FileIngestError} For an empty file, a non-gzip file named `.gz`, a gzip file not
+ * named `.gz`, or a corrupt or truncated gzip stream.
  * @example
  * ```ts
  * import { gzipSync } from "node:zlib";
@@ -142,14 +146,22 @@ export const DEFAULT_FILE_MEMORY_BYTES = 1024 * 2 ** 20;
  * ```
  */
 export function decompressBronze(bytes: Uint8Array, bronzePath: string): Uint8Array {
-  if (!bronzePath.endsWith(".gz")) return bytes;
+  if (!bronzePath.endsWith(".gz")) {
+    if (_isGzip(bytes)) {
+      throw new FileIngestError(
+        bronzePath,
+        `Cannot parse "${bronzePath}": it is gzip-compressed but not named .gz; rename it`,
+      );
+    }
+    return bytes;
+  }
   if (bytes.length === 0) {
     throw new FileIngestError(
       bronzePath,
       `Cannot decompress "${bronzePath}": file is empty (0 bytes)`,
     );
   }
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
+  if (!_isGzip(bytes)) {
     throw new FileIngestError(bronzePath, `Cannot decompress "${bronzePath}": not a gzip stream`);
   }
   try {
@@ -163,6 +175,11 @@ export function decompressBronze(bytes: Uint8Array, bronzePath: string): Uint8Ar
       { cause: err },
     );
   }
+}
+
+/** Whether `bytes` start with the gzip magic number (1F 8B). */
+function _isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 /**
@@ -285,6 +302,8 @@ export class EventTableService {
   #memory: number;
 
   /**
+   * Create a `EventTableService`.
+   *
    * @param options Spec, repositories, bronze source and memory budget.
    * @example
    * ```ts
@@ -436,17 +455,17 @@ function _readError(bronzePath: string, err: unknown): FileIngestError {
 
 /** Frames held until about `limit` bytes of CSV produced them, then written as one frame. */
 class _PartBuffer {
-  #frames: pl.DataFrame[] = [];
+  #frames: DataFrame[] = [];
   #bytes = 0;
-  readonly #write: (df: pl.DataFrame) => Promise<void>;
+  readonly #write: (df: DataFrame) => Promise<void>;
   readonly #limit: number;
 
-  constructor(write: (df: pl.DataFrame) => Promise<void>, limit: number) {
+  constructor(write: (df: DataFrame) => Promise<void>, limit: number) {
     this.#write = write;
     this.#limit = limit;
   }
 
-  async add(df: pl.DataFrame, csvBytes: number): Promise<void> {
+  async add(df: DataFrame, csvBytes: number): Promise<void> {
     if (df.height === 0) return;
     this.#frames.push(df);
     this.#bytes += csvBytes;
@@ -474,7 +493,7 @@ class _Tally {
   readonly rules = new Map<string, number>();
   readonly details = new Map<string, string>();
 
-  add(out: { rows: pl.DataFrame; quarantined: pl.DataFrame; rowsRead: number }): void {
+  add(out: { rows: DataFrame; quarantined: DataFrame; rowsRead: number }): void {
     this.rowsRead += out.rowsRead;
     this.rowsWritten += out.rows.height;
     this.rowsQuarantined += out.quarantined.height;
@@ -511,11 +530,26 @@ class _Tally {
     };
   }
 
-  /** `3 of 10 rows quarantined: symbol_resolved (2: <detail>), price_positive (1)`. */
+  /**
+   * `5 of 10 rows quarantined: symbol_resolved (2: <detail>), price_positive (1: <detail>),
+   * side_known (1: <detail>), and 1 more rule: amount_on_grid (1)`: the three most frequent
+   * rules with a sample detail, then every other rule with its count (up to
+   * {@linkcode _MAX_OTHER_RULES} names, then how many more), so no rule is hidden.
+   */
   private _summary(): string {
-    const parts = [...this.rules].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([rule, n]) =>
-      `${rule} (${n}${this.details.has(rule) ? `: ${this.details.get(rule)!.slice(0, 120)}` : ""})`
+    const sorted = [...this.rules].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+    const parts = sorted.slice(0, 3).map(([rule, n]) =>
+      `${rule} (${n}${this.details.has(rule) ? `: ${_clip(this.details.get(rule)!, 120)}` : ""})`
     );
+    const others = sorted.slice(3);
+    if (others.length > 0) {
+      const named = others.slice(0, _MAX_OTHER_RULES).map(([rule, n]) => `${rule} (${n})`);
+      const unnamed = others.length - named.length;
+      parts.push(
+        `and ${others.length} more rule${others.length === 1 ? "" : "s"}: ${named.join(", ")}` +
+          (unnamed > 0 ? ` and ${unnamed} others` : ""),
+      );
+    }
     return `${this.rowsQuarantined} of ${this.rowsRead} rows quarantined: ${parts.join(", ")}`;
   }
 }
@@ -541,3 +575,11 @@ function _outcome(
     skipped,
   };
 }
+
+/** `text` cut to `max` characters, with `...` when cut. */
+function _clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}...`;
+}
+
+/** Most rules named after the first three in a quarantine summary. */
+const _MAX_OTHER_RULES = 20;

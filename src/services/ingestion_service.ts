@@ -3,7 +3,11 @@
  *
  * 1. **Discover**: `source.listFiles(glob)`, narrowed by exchange / data type / date range
  *    before hashing. Files in no layout, and files whose data type has no event table, are
- *    reported in the result (never silently dropped) and not ingested.
+ *    reported in the result (never silently dropped) and not ingested. A file that cannot be
+ *    stat'ed, opened or hashed (see `UnreadableBronzeFile`) ends `failed` in the result with
+ *    its reason, and the run goes on; as its content, so its identity `(bronze_path,
+ *    sha256)`, is unknown, it gets no id and no manifest row, and the next run tries it again.
+ *    A folder that cannot be listed is reported in `unreadable` too.
  * 2. **Filter**: `manifest.filterPending` — one batch anti-join on `(bronze_path, sha256)`.
  * 3. **Resolve ids**: `manifest.resolveFileIds` mints every new id in one commit (ids are the
  *    same for the same bronze set in every clean run, and unique across concurrent runs).
@@ -24,6 +28,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../polars_types.ts";
 import { parseBronzePath } from "../io/bronze_layout.ts";
 import type {
   BronzeFileCandidate,
@@ -33,6 +38,7 @@ import type {
   IngestStatus,
   ManifestEntry,
   UnmatchedBronzeFile,
+  UnreadableBronzeFile,
 } from "../io/protocols.ts";
 import { collectGarbage } from "./collect_garbage.ts";
 import { DEFAULT_FILE_MEMORY_BYTES, type EventTableService } from "./event_table_service.ts";
@@ -48,6 +54,8 @@ export class DuplicateBronzeFileError extends Error {
   /** The path that holds the same logical file. */
   readonly duplicateOf: string;
   /**
+   * Create the error.
+   *
    * @param bronzePath The path not ingested.
    * @param duplicateOf The path ingested instead.
    * @example
@@ -125,9 +133,9 @@ export interface IngestRunOptions {
 
 /** What happened to one file. */
 export interface FileResult {
-  /** The file. */
+  /** The file (`sha256` empty when it could not be read). */
   meta: BronzeFileMetadata;
-  /** Its id (undefined in a dry run). */
+  /** Its id (undefined in a dry run, and for a file that could not be read to hash it). */
   fileId?: number;
   /** Final status (`pending` in a dry run). */
   status: IngestStatus;
@@ -143,7 +151,7 @@ export interface FileResult {
 
 /** The outcome of a run. */
 export interface IngestRunResult {
-  /** Recognised files matching the filters. */
+  /** Recognised files matching the filters (readable or not). */
   discovered: number;
   /** Files the manifest said were pending. */
   pending: number;
@@ -151,6 +159,11 @@ export interface IngestRunResult {
   files: FileResult[];
   /** Files in no layout (or with an unsafe path), with the reason. */
   unmatched: UnmatchedBronzeFile[];
+  /**
+   * Entries found but unreadable, with the reason: files (also in `files` as `failed`, without
+   * a file id) and folders that cannot be listed (path ending in `/`).
+   */
+  unreadable: UnreadableBronzeFile[];
   /** Recognised files whose data type has no event table. */
   unsupported: BronzeFileMetadata[];
   /** Counts by status. */
@@ -168,7 +181,7 @@ export interface IngestionServiceOptions {
   /** Event-table services by Tardis data type. */
   services: Readonly<Record<string, EventTableService>>;
   /** Loads the `dim_symbol` table (once per run). */
-  loadDim: () => Promise<pl.DataFrame>;
+  loadDim: () => Promise<DataFrame>;
 }
 
 /** The bronze-to-silver ingestion loop. */
@@ -179,6 +192,8 @@ export class IngestionService {
   #loadDim: () => Promise<pl.DataFrame>;
 
   /**
+   * Create a `IngestionService`.
+   *
    * @param options Source, manifest, per-type services and the dim loader.
    * @example
    * ```ts
@@ -210,6 +225,7 @@ export class IngestionService {
    */
   async run(options: IngestRunOptions = {}): Promise<IngestRunResult> {
     const unmatched: UnmatchedBronzeFile[] = [];
+    const unreadable: UnreadableBronzeFile[] = [];
     const unsupported: BronzeFileMetadata[] = [];
     const candidates: BronzeFileMetadata[] = [];
     const exchanges = options.exchanges?.map((e) => e.trim().toLowerCase());
@@ -222,6 +238,7 @@ export class IngestionService {
     for await (
       const meta of this.#source.listFiles(options.glob ?? "**", {
         onUnmatched: (u) => unmatched.push(u),
+        onUnreadable: (u) => unreadable.push(u),
         filter: keep,
       })
     ) {
@@ -239,10 +256,11 @@ export class IngestionService {
       retryQuarantined: options.retryQuarantined,
     });
     const result: IngestRunResult = {
-      discovered: candidates.length,
+      discovered: candidates.length + unreadable.filter((u) => u.candidate).length,
       pending: pending.length,
       files: [],
       unmatched,
+      unreadable,
       unsupported,
       byStatus: { pending: 0, success: 0, failed: 0, quarantined: 0 },
       rowsByTable: {},
@@ -253,9 +271,13 @@ export class IngestionService {
         result.files.push(_fileResult(meta, undefined, "pending", 0, 0, 0, null));
         result.byStatus.pending++;
       }
+      _addUnreadable(result, unreadable);
       return result;
     }
-    if (pending.length === 0) return result;
+    if (pending.length === 0) {
+      _addUnreadable(result, unreadable);
+      return result;
+    }
     const entries = await this.#manifest.resolveFileIds(pending);
     const owners = await this._logicalOwners(candidates);
     const dim = await this.#loadDim();
@@ -293,6 +315,7 @@ export class IngestionService {
       const table = this.#services[file.meta.data_type].spec.name;
       result.rowsByTable[table] = (result.rowsByTable[table] ?? 0) + file.rowsWritten;
     }
+    _addUnreadable(result, unreadable);
     return result;
   }
 
@@ -412,6 +435,21 @@ export function shardOf(bronzePath: string, count: number): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h % Math.max(1, Math.floor(count));
+}
+
+/**
+ * Unreadable files end `failed` in the result (after the ingested ones), with no file id: the
+ * message says why. Folders stay in `result.unreadable` only.
+ */
+function _addUnreadable(result: IngestRunResult, unreadable: readonly UnreadableBronzeFile[]) {
+  for (const u of unreadable) {
+    if (u.candidate === undefined) continue;
+    const message = `Cannot read "${u.bronze_path}": ${u.reason}`;
+    result.files.push(
+      _fileResult({ ...u.candidate, sha256: "" }, undefined, "failed", 0, 0, 0, message),
+    );
+    result.byStatus.failed++;
+  }
 }
 
 /** Which path owns each logical file `(vendor, exchange, data_type, symbol, date)`. */

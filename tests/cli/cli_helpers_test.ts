@@ -49,6 +49,27 @@ Deno.test("date and timestamp flags are validated with the flag named", () => {
   assert.throws(() => parseTimestampFlag("t", "soon"), /Invalid --t "soon"/);
 });
 
+Deno.test("a timestamp in seconds or milliseconds is rejected with the microseconds meant", () => {
+  assert.throws(
+    () => parseTimestampFlag("effective-ts", "1722643200"),
+    (e) =>
+      e instanceof UserError && /as microseconds this is 1970-01-01T00:28:42/.test(e.message) &&
+      /if it is seconds \(2024-08-03T00:00:00.000Z\), give 1722643200000000/.test(e.message),
+  );
+  assert.throws(
+    () => parseTimestampFlag("effective-ts", "1722643200000"),
+    /if it is milliseconds \(2024-08-03T00:00:00.000Z\), give 1722643200000000/,
+  );
+  assert.equal(parseTimestampFlag("t", "1000000000000000"), 1e15, "2001-09-09 in µs is accepted");
+});
+
+Deno.test("a negative number after a string flag is its value, checked by the flag", () => {
+  const spec = { ...SPEC, flags: { ...SPEC.flags, limit: { type: "string" as const, help: "N" } } };
+  assert.equal(parseCliArgs(["--limit", "-1"], spec).values.limit, "-1");
+  assert.equal(parseCliArgs(["--limit", "-1.5", "x"], spec).positionals[0], "x");
+  assert.throws(() => parseCliArgs(["--force", "-1"], spec), UserError, "booleans take no value");
+});
+
 Deno.test("formatTable aligns columns and right-aligns numbers", () => {
   const t = formatTable([{ name: "a", n: 1 }, { name: "long", n: 12345 }]);
   assert.deepEqual(t.split("\n"), ["name      n", "----  -----", "a         1", "long  12345"]);

@@ -343,8 +343,9 @@ Deno.test("transformTardisFile accounts for every row: read = written + quaranti
   assert.deepEqual(rulesByLine(out), {
     3: "price_positive",
     4: "parse_error",
-    5: "timestamps_positive",
+    5: "parse_error",
   });
+  assert.equal(out.quarantined.getColumn("detail").get(2), "blank line");
   assert.deepEqual(out.quarantined.columns, QUARANTINE_SCHEMA.columns.map((c) => c.name));
   const q = out.quarantined.head(1).toRecords()[0];
   assert.equal(q.file_id, 11);
@@ -474,4 +475,136 @@ Deno.test("transformTardisFile sorts a clean out-of-order file and keeps a 64-bi
   const ids = out.rows.select(pl.col("symbol_id").cast(pl.String)).getColumn("symbol_id");
   assert.deepEqual(ids.toArray(), [id, id, id]);
   assert.ok(out.rows.getColumn("symbol_id").dtype.equals(pl.Int64));
+});
+
+Deno.test("transformTardisFile quarantines a price or amount whose count does not fit in Int64", () => {
+  const out = transformLines(TRADES, [
+    HEADER,
+    `${prefix(1)},1,buy,9682,1`,
+    `${prefix(2)},2,buy,1e300,1`,
+    `${prefix(3)},3,buy,9682,1e17`,
+    `${prefix(4)},4,buy,92233720368547758.07,1`,
+    `${prefix(5)},5,buy,9682,1`,
+    `${prefix(6)},6,buy,1e-300,1`,
+  ]);
+  // 1e17 / 0.001 = 1e20 and 92233720368547758.07 / 0.01 = 2^63 are past Int64, and 1e-300 would
+  // be a count of 0; the rest lands.
+  assert.deepEqual(rulesByLine(out), {
+    3: "price_in_range",
+    4: "amount_in_range",
+    5: "price_in_range",
+    7: "price_in_range",
+  });
+  assert.match(out.quarantined.getColumn("detail").get(0), /price=1e\+300 price_increment=0\.01/);
+  assert.match(out.quarantined.getColumn("detail").get(3), /price=1e-300 price_increment=0\.01/);
+  assert.deepEqual(out.rows.getColumn("file_line_number").toArray(), [2, 6]);
+  assert.deepEqual(out.rows.getColumn("px_int").toArray(), [968200, 968200]);
+  // Just inside: 2^62 counts are kept exactly as far as a float64 holds them.
+  const inside = transformLines(TRADES, [HEADER, `${prefix(1)},1,buy,46116860184273879.04,1`]);
+  assert.equal(inside.quarantined.height, 0);
+  assert.equal(inside.rows.height, 1);
+});
+
+Deno.test("book_snapshot_25 quarantines a level whose count does not fit in Int64", () => {
+  const levels = (price: string) =>
+    Array.from({ length: 25 }, (_, i) => i === 0 ? `${price},1,100,1` : ",,,").join(",");
+  const header = "exchange,symbol,timestamp,local_timestamp," +
+    Array.from(
+      { length: 25 },
+      (_, i) => `asks[${i}].price,asks[${i}].amount,bids[${i}].price,bids[${i}].amount`,
+    ).join(",");
+  const out = transformLines(BOOK_SNAPSHOT_25, [
+    header,
+    `${prefix(1)},${levels("100.01")}`,
+    `${prefix(2)},${levels("1e300")}`,
+  ]);
+  assert.deepEqual(rulesByLine(out), { 3: "asks[0].price_in_range" });
+  assert.equal(out.rows.height, 1);
+});
+
+Deno.test("transformTardisFile quarantines timestamps past year 9999 without a Polars panic", async () => {
+  // Run in a child process: a Polars panic prints a Rust backtrace on stderr even when the
+  // error is caught, and stderr is what the user sees.
+  const script = `
+    import { TRADES } from "${new URL("../../src/domain/trades.ts", import.meta.url)}";
+    import { transformLines, prefix, rulesByLine } from "${new URL(
+    "./_event_helpers.ts",
+    import.meta.url,
+  )}";
+    const out = transformLines(TRADES, [
+      "${HEADER}",
+      \`\${prefix(1)},1,buy,9682,1\`,
+      "binance-futures,BTCUSDT,9000000000000000000,9000000000000000000,2,buy,9682,1",
+      "binance-futures,BTCUSDT,-9000000000000000000,-9000000000000000000,3,buy,9682,1",
+      "binance-futures,BTCUSDT,9000000000000000000,1582329600000005,4,buy,9682,1",
+      "binance-futures,BTCUSDT,,253402300800000000,5,buy,9682,1",
+      \`\${prefix(6)},6,buy,9682,1\`,
+    ]);
+    console.log(JSON.stringify({ rules: rulesByLine(out), rows: out.rows.height }));
+  `;
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    cwd: new URL("../..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(child.stderr);
+  assert.equal(child.code, 0, stderr);
+  assert.doesNotMatch(stderr, /panicked|backtrace|out-of-range/);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(child.stdout)), {
+    rules: {
+      3: "timestamps_in_range",
+      4: "timestamps_positive",
+      5: "timestamps_in_range",
+      6: "timestamps_in_range",
+    },
+    rows: 2,
+  });
+});
+
+Deno.test("transformTardisFile quarantines a malformed line as parse_error with its line number", () => {
+  const out = transformLines(TRADES, [
+    HEADER,
+    `${prefix(1)},1,buy,9682,1`,
+    "garbage line with no commas",
+    "   ",
+    "<html>oops</html>",
+    "nonsense",
+    "x;y;z,1",
+    `${prefix(2)},2,buy,9682,1`,
+  ]);
+  assert.deepEqual(rulesByLine(out), {
+    3: "parse_error",
+    4: "parse_error",
+    5: "parse_error",
+    6: "parse_error",
+    7: "parse_error",
+  });
+  assert.equal(
+    out.quarantined.getColumn("detail").get(0),
+    "malformed line: exchange=garbage line with no commas symbol=null local_timestamp=null",
+  );
+  assert.equal(out.quarantined.getColumn("raw").get(0), "garbage line with no commas,,,,,,,");
+  assert.deepEqual(out.rows.getColumn("file_line_number").toArray(), [2, 8]);
+  assert.equal(out.rowsRead, 7);
+});
+
+Deno.test("transformTardisFile fails a file with one row of another exchange, in any place", () => {
+  // The rule has no majority vote: a row of another exchange (an exchange name, a symbol and
+  // a local_timestamp) means the file is misfiled, also beside garbage lines.
+  for (const other of [1, 3]) {
+    const lines = [HEADER, `${prefix(1)},1,buy,9682,1`, "garbage", `${prefix(2)},2,buy,9682,1`];
+    lines.splice(other + 1, 0, `deribit,BTC-PERPETUAL,${DAY_US + 5},${DAY_US + 6},9,buy,9682,1`);
+    assert.throws(() => transformLines(TRADES, lines), (err: unknown) => {
+      assert.ok(err instanceof ExchangeMismatchError);
+      assert.equal(err.line, other + 2);
+      assert.equal(err.found, "deribit");
+      return true;
+    });
+  }
+  // Every row of another exchange: the misfiled file fails as a whole.
+  const misfiled = [1, 2, 3].map((i) =>
+    `deribit,BTC-PERPETUAL,${DAY_US + i},${DAY_US + i + 9},${i},buy,1,1`
+  );
+  assert.throws(() => transformLines(TRADES, [HEADER, ...misfiled]), ExchangeMismatchError);
 });

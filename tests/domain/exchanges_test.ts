@@ -42,6 +42,8 @@ Deno.test("exchangeId throws UnknownExchangeError naming an unregistered exchang
     assert.ok(e instanceof UnknownExchangeError);
     assert.equal(e.exchange, "nasdaq");
     assert.match(e.message, /Unknown exchange "nasdaq"/);
+    assert.match(e.message, /expected a Tardis exchange name, one of binance, binance-futures,/);
+    assert.doesNotMatch(e.message, /src\/|EXCHANGE_IDS/, "no advice to edit source code");
     return true;
   });
 });

@@ -152,11 +152,61 @@ Deno.test("readTardisHeader strips the BOM and CR and returns [] for an empty fi
   assert.deepEqual(readTardisHeader(enc("")), []);
 });
 
-Deno.test("parseTardisCsv reports a file that is not UTF-8 text as a TardisCsvError", () => {
-  const bytes = new Uint8Array([...enc(TRADES_HEADER + "\n"), 0xff, 0xfe, 0x2c, 0x0a]);
+Deno.test("parseTardisCsv rejects only the rows holding bytes that are not UTF-8", () => {
+  const row = "binance-futures,BTCUSDT,1,2,7,buy,9682,1";
+  const bytes = new Uint8Array([
+    ...enc(`${TRADES_HEADER}\n${row}\n`),
+    0xff,
+    0xfe,
+    ...enc(",BTCUSDT,1,2,8,buy,9682,1\nbinance-futures,BTCUSDT,1,2,caf"),
+    0xe9, // Latin-1 "é" in the id
+    ...enc(`,buy,9682,1\n${row}\n`),
+  ]);
+  const { rows, rejected } = parseTardisCsv(bytes, TRADES.csvColumns, { dataType: "trades" });
+  assert.deepEqual(rows.getColumn("file_line_number").toArray(), [2, 5]);
+  assert.deepEqual(rejected.select("file_line_number", "rule", "detail").toRecords(), [
+    { file_line_number: 3, rule: "parse_error", detail: '"exchange" is not valid UTF-8' },
+    { file_line_number: 4, rule: "parse_error", detail: '"id" is not valid UTF-8' },
+  ]);
+});
+
+Deno.test("parseTardisCsv fails UTF-16 and bare-CR files with the reason", () => {
+  const text = `${TRADES_HEADER}\nbinance-futures,BTCUSDT,1,2,7,buy,9682,1\n`;
+  const utf16 = new Uint8Array([0xff, 0xfe, ...[...enc(text)].flatMap((b) => [b, 0])]);
+  const cases: [Uint8Array, RegExp][] = [
+    [utf16, /^Cannot parse "trades" file: it is UTF-16 \(byte-order mark FF FE\); expected UTF-8$/],
+    [
+      enc(text.replaceAll("\n", "\r")),
+      /bare CR \(classic Mac line endings\); expected LF or CRLF$/,
+    ],
+  ];
+  for (const [bytes, message] of cases) {
+    assert.throws(
+      () => parseTardisCsv(bytes, TRADES.csvColumns, { dataType: "trades" }),
+      (err: unknown) => err instanceof TardisCsvError && message.test(err.message),
+    );
+  }
+  // A header that lacks a column is quoted, cut to 200 characters.
+  const long = enc(`${"x".repeat(5000)}\n1\n`);
   assert.throws(
-    () => parseTardisCsv(bytes, TRADES.csvColumns, { dataType: "trades" }),
+    () => parseTardisCsv(long, TRADES.csvColumns, { dataType: "trades" }),
     (err: unknown) =>
-      err instanceof TardisCsvError && /^Cannot parse "trades" file: /.test(err.message),
+      err instanceof TardisCsvError && err.message.length < 400 &&
+      err.message.endsWith('... (5000 characters)")'),
   );
+});
+
+Deno.test("parseTardisCsv rejects a line with an unbalanced quote and keeps the rest", () => {
+  const row = "binance-futures,BTCUSDT,1,2,7,buy,9682,1";
+  // (Two stray quotes would pair up into one field spanning lines: the documented limit.)
+  const text = [TRADES_HEADER, row, row.replace(",buy,", ',"buy,'), row, row].join("\n");
+  const { rows, rejected } = parseTardisCsv(enc(text), TRADES.csvColumns, { dataType: "trades" });
+  assert.deepEqual(rows.getColumn("file_line_number").toArray(), [2, 4, 5]);
+  assert.deepEqual(rejected.select("file_line_number", "detail").toRecords(), [
+    { file_line_number: 3, detail: '"side" holds an unbalanced quote' },
+  ]);
+  // Balanced quotes are read as quotes.
+  const quoted = row.split(",").map((c) => `"${c}"`).join(",");
+  const ok = parseTardisCsv(enc(`${TRADES_HEADER}\n${quoted}\n`), TRADES.csvColumns);
+  assert.equal(ok.rows.getColumn("side").get(0), "buy");
 });

@@ -1,9 +1,19 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { globToRegExp, LocalBronzeSource, sha256File } from "../../src/io/local_bronze_source.ts";
-import type { BronzeFileMetadata, UnmatchedBronzeFile } from "../../src/io/protocols.ts";
+import {
+  BronzeRootError,
+  globToRegExp,
+  LocalBronzeSource,
+  sha256File,
+} from "../../src/io/local_bronze_source.ts";
+import type {
+  BronzeFileMetadata,
+  UnmatchedBronzeFile,
+  UnreadableBronzeFile,
+} from "../../src/io/protocols.ts";
 import { TARDIS_FIXTURES } from "../_fixtures.ts";
+import { mkfifo } from "../_special_files.ts";
 
 async function list(
   source: LocalBronzeSource,
@@ -12,10 +22,17 @@ async function list(
 ) {
   const files: BronzeFileMetadata[] = [];
   const unmatched: UnmatchedBronzeFile[] = [];
-  for await (const f of source.listFiles(glob, { onUnmatched: (u) => unmatched.push(u), filter })) {
+  const unreadable: UnreadableBronzeFile[] = [];
+  for await (
+    const f of source.listFiles(glob, {
+      onUnmatched: (u) => unmatched.push(u),
+      onUnreadable: (u) => unreadable.push(u),
+      filter,
+    })
+  ) {
     files.push(f);
   }
-  return { files, unmatched };
+  return { files, unmatched, unreadable };
 }
 
 async function withBronze(f: (dir: string) => Promise<void>) {
@@ -115,4 +132,61 @@ Deno.test("globToRegExp handles **, *, ? and alternatives", () => {
   assert.ok(!globToRegExp("datasets/{deribit,okx}_*").test("datasets/bitmex_trades"));
   assert.ok(globToRegExp("a?c").test("abc"));
   assert.throws(() => globToRegExp("{a,b"), SyntaxError);
+  assert.ok(globToRegExp("**").test("a/b\nc.csv.gz"), "a newline in a name still matches **");
+  assert.ok(globToRegExp("a/*").test("a/b\nc"));
+});
+
+Deno.test("LocalBronzeSource reports entries it cannot read and goes on listing", async () => {
+  await withBronze(async (dir) => {
+    const name = (d: string) => `datasets/binance-futures_trades_2024-07-${d}_BTCUSDT.csv.gz`;
+    await put(dir, name("01"), "good");
+    await Deno.symlink(`${dir}/nowhere.csv.gz`, `${dir}/${name("02")}`); // dangling
+    await Deno.symlink(`${dir}/${name("03")}`, `${dir}/${name("03")}`); // a loop
+    await mkfifo(`${dir}/${name("04")}`); // never opened
+    // Tests run as root, so chmod 000 cannot make a file unreadable: reading /proc/self/mem
+    // at offset 0 fails with EIO, a real read error after a successful stat and open.
+    await Deno.symlink("/proc/self/mem", `${dir}/${name("05")}`);
+    await put(dir, name("06"), "good too");
+    await Deno.mkdir(`${dir}/folder`);
+    await Deno.symlink(`${dir}/folder`, `${dir}/${name("07")}`); // a folder: not followed
+    await put(dir, "datasets/binance-futures_trades_2024-07-08_BTC\nUSDT.csv.gz", "newline");
+    const { files, unmatched, unreadable } = await list(new LocalBronzeSource(dir));
+    assert.deepEqual(files.map((f) => f.bronze_path), [name("01"), name("06")]);
+    assert.deepEqual(unreadable.map((u) => [u.bronze_path, u.reason]), [
+      [name("02"), `dangling symbolic link (target "${dir}/nowhere.csv.gz" does not exist)`],
+      [name("03"), "symbolic link loop (ELOOP)"],
+      [name("04"), "not a regular file (a FIFO)"],
+      [name("05"), "I/O error (EIO)"],
+    ]);
+    for (const u of unreadable) {
+      assert.equal(u.candidate?.bronze_path, u.bronze_path);
+      assert.equal(u.candidate?.data_type, "trades");
+    }
+    assert.deepEqual(unmatched.map((u) => [u.bronze_path, u.reason]), [
+      [name("07"), "symbolic link to a folder (not followed)"],
+      [
+        "datasets/binance-futures_trades_2024-07-08_BTC\nUSDT.csv.gz",
+        '"datasets/binance-futures_trades_2024-07-08_BTC\\nUSDT.csv.gz" contains a control ' +
+        "character (U+000A): rename it",
+      ],
+    ]);
+    // The pre-hash filter applies to unreadable files too: filtered out, never reported.
+    const quotes = await list(new LocalBronzeSource(dir), "**", (c) => c.data_type === "quotes");
+    assert.equal(quotes.unreadable.length + quotes.files.length, 0);
+  });
+});
+
+Deno.test("LocalBronzeSource names the bronze root when the root itself cannot be listed", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    await assert.rejects(
+      () => list(new LocalBronzeSource(file)),
+      (err: unknown) =>
+        err instanceof BronzeRootError &&
+        err.message ===
+          `Cannot list the bronze folder "${file}": not a folder (ENOTDIR)`,
+    );
+  } finally {
+    await Deno.remove(file);
+  }
 });

@@ -3,6 +3,7 @@ import pl from "nodejs-polars";
 import { asOfJoin } from "../../src/research/as_of_join.ts";
 import { loadQuotes, loadTrades } from "../../src/research/load_events.ts";
 import { us, writeSmallLake } from "./_small_lake.ts";
+import { int64Values } from "../../src/domain/int64.ts";
 
 const { root } = await writeSmallLake();
 const BTC = {
@@ -28,14 +29,14 @@ Deno.test("asOfJoin gives each trade the prevailing quote, across a tick-size ch
     100.05,
   ]);
   assert.deepEqual(
-    out.getColumn("quote_ts_local_us").toArray().slice(0, 3),
+    int64Values(out.getColumn("quote_ts_local_us")).slice(0, 3),
     [
       us("2024-05-01T00:59:59Z"),
       us("2024-05-01T11:59:59.999999Z"),
       us("2024-05-01T11:59:59.999999Z"),
-    ]
-      .map(Number),
+    ],
   );
+  assert.ok(out.getColumn("quote_ts_local_us").dtype.equals(pl.Datetime("us", "UTC")));
   assert.equal(out.height, trades.height, "every trade is kept");
   assert.deepEqual(out.getColumn("px").toArray(), trades.getColumn("px").toArray());
 });
@@ -85,4 +86,22 @@ globalThis.addEventListener("unload", () => {
   } catch {
     // already gone
   }
+});
+
+Deno.test("asOfJoin: Datetime and Int64 times, tolerance in µs or as a duration, lazy", async () => {
+  const trades = await loadTrades(BTC);
+  const quotes = await loadQuotes(BTC);
+  const rawQuotes = await loadQuotes({ ...BTC, timeAs: "int64" });
+  const a = asOfJoin(trades, quotes, { tolerance: 1_000_000 });
+  assert.ok(asOfJoin(trades, rawQuotes, { tolerance: 1_000_000 }).frameEqual(a), "mixed types");
+  assert.ok(asOfJoin(trades, quotes, { tolerance: "1s" }).frameEqual(a), "duration text");
+  // 01:00:00 <- 00:59:59 is 1 s old: kept; 12:00:00 <- 11:59:59.999999 is 1 µs old: kept.
+  assert.deepEqual(a.getColumn("bid_px").toArray().slice(0, 4), [100.0, 100.2, 100.2, null]);
+  const lazy = asOfJoin(trades.lazy(), quotes.lazy(), { tolerance: 1_000_000 });
+  assert.ok("collectSync" in lazy);
+  assert.ok((await lazy.collect()).frameEqual(a));
+  assert.throws(
+    () => asOfJoin(trades, quotes, { tolerence: 5 } as never),
+    /Unknown option "tolerence" of asOfJoin \(did you mean "tolerance"\?\)/,
+  );
 });

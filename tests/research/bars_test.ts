@@ -86,3 +86,71 @@ globalThis.addEventListener("unload", () => {
     // already gone
   }
 });
+
+Deno.test("bars fill: empty intervals left out, added with nulls, or carried forward", () => {
+  const trades = pl.DataFrame({
+    exchange_symbol: ["X", "X", "Y", "Y"],
+    ts_local_us: [0, 180_000_000, 60_000_000, 150_000_000],
+    px: [10, 13, 20, 21],
+    qty: [1, 2, 3, 4],
+  });
+  const none = bars(trades, "1m", { by: "exchange_symbol" });
+  assert.equal(none.height, 4, "by default only intervals with trades");
+  const nulls = bars(trades, "1m", { by: "exchange_symbol", fill: "null" });
+  assert.deepEqual(nulls.getColumn("exchange_symbol").toArray(), ["X", "X", "X", "X", "Y", "Y"]);
+  assert.deepEqual(
+    nulls.getColumn("bar_start_us").toArray(),
+    [0, 60_000_000, 120_000_000, 180_000_000, 60_000_000, 120_000_000],
+  );
+  assert.deepEqual(nulls.getColumn("close").toArray(), [10, null, null, 13, 20, 21]);
+  assert.deepEqual(nulls.getColumn("volume").toArray(), [1, 0, 0, 2, 3, 4]);
+  assert.deepEqual(nulls.getColumn("trade_count").toArray().map(Number), [1, 0, 0, 1, 1, 1]);
+  const forward = bars(trades, "1m", { by: "exchange_symbol", fill: "forward" });
+  for (const c of ["open", "high", "low", "close"]) {
+    assert.deepEqual(forward.getColumn(c).toArray(), [10, 10, 10, 13, 20, 21], c);
+  }
+  assert.deepEqual(forward.getColumn("vwap").toArray().slice(1, 3), [null, null]);
+  const single = bars(trades.filter(pl.col("exchange_symbol").eq(pl.lit("X"))), "1m", {
+    by: null,
+    fill: "forward",
+  });
+  assert.deepEqual(single.getColumn("close").toArray(), [10, 10, 10, 13]);
+});
+
+Deno.test("bars of Datetime(us, UTC) times equal bars of Int64 times, eager and lazy", async () => {
+  const range = {
+    root,
+    exchange: "binance",
+    symbol: "BTCUSDT",
+    start: "2024-05-01",
+    end: "2024-05-03",
+  };
+  const asDatetime = await loadTrades(range);
+  const asInt = await loadTrades({ ...range, timeAs: "int64" });
+  const a = bars(asDatetime, "1m", { fill: "forward" });
+  const b = bars(asInt, "1m", { fill: "forward" });
+  assert.ok(a.frameEqual(b));
+  assert.ok(a.getColumn("bar_time").dtype.equals(pl.Datetime("us", "UTC")));
+  assert.ok(a.getColumn("bar_start_us").dtype.equals(pl.Int64));
+  const lazy = bars(asDatetime.lazy(), "1m", { fill: "forward" });
+  assert.ok("collectSync" in lazy, "a lazy input gives a lazy result");
+  assert.ok((await lazy.collect({ streaming: true })).frameEqual(a));
+  const ms = asDatetime.withColumns(pl.col("ts_local_us").cast(pl.Datetime("ms", "UTC")));
+  assert.deepEqual(
+    bars(ms, "1m").getColumn("bar_start_us").toArray(),
+    bars(asInt, "1m").getColumn("bar_start_us").toArray(),
+  );
+});
+
+Deno.test("bars checks its options at run time", () => {
+  const trades = pl.DataFrame({ ts_local_us: [0], px: [1], qty: [1] });
+  assert.throws(
+    () => bars(trades, "1m", { fil: "forward" } as never),
+    /Unknown option "fil" of bars \(did you mean "fill"\?\): allowed are "ts", "price", "qty", "by", "fill"/,
+  );
+  assert.throws(
+    () => bars(trades, "1m", { fill: "backward" } as never),
+    /Invalid option "fill" of bars: expected "none", "null" or "forward", got "backward"/,
+  );
+  assert.throws(() => bars(trades, 60 as never), /Invalid argument "interval" of bars/);
+});

@@ -3,9 +3,17 @@ import pl from "nodejs-polars";
 import { VersionNotFoundError } from "../../src/io/delta/errors.ts";
 import { tablePath } from "../../src/config.ts";
 import { UnknownExchangeError } from "../../src/domain/exchanges.ts";
-import { loadQuotes, loadTrades, planEvents, scanEvents } from "../../src/research/load_events.ts";
+import {
+  loadQuotes,
+  loadTrades,
+  planEvents,
+  scanEvents,
+  scanQuotes,
+  scanTrades,
+} from "../../src/research/load_events.ts";
 import { SymbolNotFoundError } from "../../src/research/symbol_not_found_error.ts";
 import { IDS, TRADES, us, writeSmallLake } from "./_small_lake.ts";
+import { int64Values } from "../../src/domain/int64.ts";
 
 const lake = await writeSmallLake();
 const { root } = lake;
@@ -21,7 +29,7 @@ Deno.test("loadTrades resolves a symbol across a tick-size change", async (t) =>
 
   await t.step("both dim_symbol versions' rows are returned, in time order", () => {
     assert.equal(df.height, vendor.length);
-    assert.deepEqual(df.getColumn("ts_local_us").toArray(), vendor.map((r) => Number(us(r.ts))));
+    assert.deepEqual(int64Values(df.getColumn("ts_local_us")), vendor.map((r) => us(r.ts)));
     assert.deepEqual(ids(df), vendor.map((r) => r.v.id));
     assert.deepEqual(new Set(ids(df)), new Set([IDS.btcV1, IDS.btcV2]));
   });
@@ -97,6 +105,27 @@ Deno.test("symbolId selects one dim_symbol version exactly (64-bit ids)", async 
         end: "2024-05-02",
       }),
     SymbolNotFoundError,
+  );
+});
+
+Deno.test("symbolId loads negative ids (bigint, text, or a list with a positive one)", async () => {
+  assert.ok(IDS.btcV2 < 0n, "the fixture's second BTCUSDT version has a negative id");
+  const range = { root, exchange: "binance", start: "2024-05-01", end: "2024-05-03" };
+  for (const symbolId of [IDS.btcV2, String(IDS.btcV2), [IDS.btcV2]]) {
+    const df = await loadTrades({ ...range, symbolId });
+    assert.deepEqual(df.getColumn("px").toArray(), [100.01, 100.07, 101.05, 101.15, 101.1]);
+    assert.deepEqual(new Set(ids(df)), new Set([IDS.btcV2]));
+  }
+  const both = await loadTrades({ ...range, symbolId: [IDS.btcV1, IDS.btcV2] });
+  assert.deepEqual(new Set(ids(both)), new Set([IDS.btcV1, IDS.btcV2]));
+  await assert.rejects(
+    () => loadTrades({ ...range, symbolId: -(2n ** 63n) }),
+    (e: Error) =>
+      e instanceof SymbolNotFoundError && /symbol_id -9223372036854775808 /.test(e.message),
+  );
+  await assert.rejects(
+    () => loadTrades({ ...range, symbolId: 2n ** 63n }),
+    (e: Error) => e instanceof RangeError && /outside \[-2\^63, 2\^63 - 1\]/.test(e.message),
   );
 });
 
@@ -256,4 +285,98 @@ globalThis.addEventListener("unload", () => {
   } catch {
     // already gone
   }
+});
+
+Deno.test("time columns are Datetime(us, UTC) by default and Int64 with timeAs: int64", async () => {
+  const range = { ...BTC, start: "2024-05-01", end: "2024-05-02" };
+  const df = await loadTrades(range);
+  for (const c of ["ts_local_us", "ts_exch_us"]) {
+    assert.ok(df.getColumn(c).dtype.equals(pl.Datetime("us", "UTC")), c);
+  }
+  // Safe through JavaScript: Date values (ms) and the exact microseconds via int64Values.
+  const first = df.getColumn("ts_local_us").toArray()[0] as unknown as Date;
+  assert.equal(first.toISOString(), "2024-05-01T01:00:00.000Z");
+  assert.equal(int64Values(df.getColumn("ts_local_us"))[1], us("2024-05-01T11:59:59.999999Z"));
+  const raw = await loadTrades({ ...range, timeAs: "int64" });
+  assert.ok(raw.getColumn("ts_local_us").dtype.equals(pl.Int64));
+  assert.deepEqual(
+    int64Values(raw.getColumn("ts_local_us")),
+    int64Values(df.getColumn("ts_local_us")),
+  );
+  const lazy = await (await scanEvents("trades", { ...range, timeAs: "int64" })).collect();
+  assert.ok(lazy.frameEqual(raw));
+});
+
+Deno.test("loader options are checked at run time: unknown, missing, wrong kind", async (t) => {
+  const range = { root, exchange: "binance", start: "2024-05-01", end: "2024-05-02" };
+  const bad = (options: unknown) => loadTrades(options as Parameters<typeof loadTrades>[0]);
+  await t.step("a typo is an error naming the key, a suggestion and the allowed keys", async () => {
+    await assert.rejects(
+      () => bad({ ...range, sym: "BTCUSDT" }),
+      (e: Error) =>
+        e instanceof TypeError &&
+        e.message.startsWith('Unknown option "sym" of loadTrades (did you mean "symbol"?)') &&
+        /allowed are "exchange", "start", "end", "symbol", "symbolId"/.test(e.message),
+    );
+  });
+  await t.step("a missing end names it, not a property of undefined", async () => {
+    const { end: _end, ...noEnd } = range;
+    await assert.rejects(
+      () => bad({ ...noEnd, symbol: "BTCUSDT" }),
+      (e: Error) =>
+        e instanceof TypeError &&
+        e.message === 'Missing option "end" of loadTrades: required are "exchange", "start", "end"',
+    );
+    await assert.rejects(() => bad(undefined), /Cannot call loadTrades: options must be an object/);
+  });
+  await t.step("a value of the wrong kind is named with what is expected", async () => {
+    await assert.rejects(
+      () => bad({ ...range, exchange: 3 }),
+      /Invalid option "exchange" of loadTrades: expected string, got number/,
+    );
+    await assert.rejects(
+      () => bad({ ...range, timeAs: "ms" }),
+      /Invalid option "timeAs" of loadTrades: expected "datetime" or "int64", got "ms"/,
+    );
+  });
+  await t.step("scanEvents and planEvents check too, under their own names", async () => {
+    await assert.rejects(
+      () => scanEvents("trades", { ...range, colums: ["px"] } as never),
+      /Unknown option "colums" of scanEvents \(did you mean "columns"\?\)/,
+    );
+    await assert.rejects(
+      () => planEvents("trades", { ...range, versio: 1 } as never),
+      /Unknown option "versio" of planEvents/,
+    );
+  });
+});
+
+Deno.test("scanTrades / scanQuotes equal the loaders, streamed or sunk to Parquet", async () => {
+  const range = { root, exchange: "binance", start: "2024-05-01", end: "2024-05-03" };
+  const eager = await loadTrades(range);
+  const streamed = await (await scanTrades(range)).collect({ streaming: true });
+  assert.ok(streamed.frameEqual(eager), "every binance symbol, sorted, decoded, Datetime times");
+  const quotes = await loadQuotes({ ...range, symbol: "BTCUSDT" });
+  const out = await Deno.makeTempFile({ suffix: ".parquet" });
+  await (await scanQuotes({ ...range, symbol: "BTCUSDT" })).sinkParquet(out).collect();
+  assert.ok(pl.readParquet(out).frameEqual(quotes));
+  await Deno.remove(out);
+  await assert.rejects(() => scanTrades({ ...range, symbl: "X" } as never), /of scanTrades/);
+});
+
+Deno.test("sort: false returns the same rows in storage order, eager and lazy", async () => {
+  const range = { root, exchange: "binance", start: "2024-05-01", end: "2024-05-03" };
+  const sorted = await loadTrades(range);
+  const stored = await loadTrades({ ...range, sort: false });
+  const order = ["ts_local_us", "file_id", "file_line_number"];
+  assert.equal(stored.height, sorted.height);
+  assert.ok(stored.sort(order).frameEqual(sorted));
+  // Files are sorted by (symbol_id, ts_local_us): a whole exchange's day is not in time order.
+  assert.ok(!stored.frameEqual(sorted), "storage order differs from time order here");
+  const lazy = await (await scanTrades({ ...range, sort: false })).collect();
+  assert.ok(lazy.sort(order).frameEqual(sorted));
+  await assert.rejects(
+    () => loadTrades({ ...range, sort: "no" } as never),
+    /Invalid option "sort" of loadTrades: expected boolean, got "no"/,
+  );
 });

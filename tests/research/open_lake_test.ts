@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { TableNotFoundError } from "../../src/io/delta/errors.ts";
+import { LakeSqlError } from "../../src/research/lake_sql_error.ts";
 import { openLake } from "../../src/research/open_lake.ts";
 import { loadQuotes, loadTrades } from "../../src/research/load_events.ts";
 import { findSymbols, symbolHistory } from "../../src/research/symbols.ts";
@@ -42,10 +43,54 @@ Deno.test("sql filters on partition columns and travels in time per table", asyn
   assert.equal(Number(v0.getColumn("n").get(0)), 5);
 });
 
-Deno.test("sql naming no table of the lake is a RangeError listing the tables", async () => {
+Deno.test("sql on a table the lake lacks is Polars' error listing the tables that exist", async () => {
   await assert.rejects(
     () => lake.sql("SELECT 1 FROM candles"),
-    (e: Error) => e instanceof RangeError && /dim_symbol, trades, quotes/.test(e.message),
+    (e: Error) =>
+      e instanceof LakeSqlError && /relation 'candles' was not found/.test(e.message) &&
+      /has tables dim_symbol, trades, quotes/.test(e.message) &&
+      /query: "SELECT 1 FROM candles"/.test(e.message),
+  );
+  await assert.rejects(
+    () => lake.sql("SELECT * FROM trades t JOIN l2_updates u ON t.symbol_id = u.symbol_id"),
+    (e: Error) => e instanceof LakeSqlError && /relation 'l2_updates'/.test(e.message),
+  );
+});
+
+Deno.test("sql errors are Polars' own messages naming the query, not a TypeError", async () => {
+  const cases: [string, RegExp][] = [
+    ["SELEC * FROM trades", /sql parser error: .*SELEC/],
+    ["SELECT no_such_column FROM trades", /unable to find column "no_such_column"/],
+    ["SELECT px_int FROM trades WHERE exchange = 1", /cannot compare string with numeric type/],
+  ];
+  for (const [query, message] of cases) {
+    await assert.rejects(
+      () => lake.sql(query),
+      (e: Error) => {
+        assert.ok(e instanceof LakeSqlError, `${query}: ${e.name}: ${e.message}`);
+        assert.match(e.message, /^SQL query failed: /);
+        assert.match(e.message, message);
+        assert.ok(e.message.endsWith(`query: "${query}"`), e.message);
+        assert.equal(e.query, query);
+        assert.doesNotMatch(e.message, /_ldf|is not a function/);
+        return true;
+      },
+    );
+  }
+});
+
+Deno.test("sql without a table still runs (Polars SQL needs none)", async () => {
+  const df = await lake.sql("SELECT 1 AS one");
+  assert.equal(Number(df.getColumn("one").get(0)), 1);
+});
+
+Deno.test("findSymbols on an unknown exchange lists the known ones, not source code to edit", async () => {
+  await assert.rejects(
+    () => findSymbols({ root, exchange: "nope" }),
+    (e: Error) =>
+      /Unknown exchange "nope": expected a Tardis exchange name, one of binance,/.test(
+        e.message,
+      ) && !/src\/|EXCHANGE_IDS/.test(e.message),
   );
 });
 
@@ -66,7 +111,26 @@ Deno.test("table() time travels and scan() reads lazily", async () => {
 });
 
 Deno.test("a missing or unknown table is a clear error", async () => {
-  await assert.rejects(() => lake.table("l2_updates"), TableNotFoundError);
+  await assert.rejects(
+    () => lake.table("l2_updates"),
+    (e: Error) =>
+      e instanceof TableNotFoundError &&
+      /the lake at ".*" has tables dim_symbol, trades, quotes: pass `root` or set LAKE_ROOT/.test(
+        e.message,
+      ),
+  );
+  await assert.rejects(
+    () =>
+      loadTrades({
+        root: `${root}/nothing`,
+        exchange: "binance",
+        symbol: "BTCUSDT",
+        start: 0,
+        end: 1,
+      }),
+    (e: Error) =>
+      e instanceof TableNotFoundError && /has no tables: .*run "deno task demo"/.test(e.message),
+  );
   assert.throws(() => lake.path("candles"), RangeError);
 });
 
@@ -100,4 +164,22 @@ globalThis.addEventListener("unload", () => {
   } catch {
     // already gone
   }
+});
+
+Deno.test("openLake and the Lake methods check their options at run time", async () => {
+  const lake = openLake(await Deno.makeTempDir());
+  assert.throws(() => openLake({ root: "x" } as never), /Invalid argument "root" of openLake/);
+  await assert.rejects(
+    () => lake.scan("trades", { column: ["px_int"] } as never),
+    /Unknown option "column" of Lake.scan \(did you mean "columns"\?\)/,
+  );
+  assert.throws(
+    () => lake.table("trades", { versoin: 1 } as never),
+    /Unknown option "versoin" of Lake.table \(did you mean "version"\?\): allowed are "version", "asOf"/,
+  );
+  await assert.rejects(
+    () => lake.sql("SELECT 1 FROM trades", { table: {} } as never),
+    /Unknown option "table" of Lake.sql \(did you mean "tables"\?\)/,
+  );
+  await Deno.remove(lake.root, { recursive: true });
 });

@@ -26,3 +26,14 @@ Deno.test("progressDisplay logs plain lines outside Jupyter", async () => {
   await p.update({ done: 1, total: 3, file: "a.csv.gz", status: "success", rows: 5 });
   assert.deepEqual(lines, ["Ingesting: 1/3 a.csv.gz → success (5 rows)"]);
 });
+
+Deno.test("progressDisplay checks its options at run time", () => {
+  assert.throws(
+    () => progressDisplay("x", { logger: () => {} } as never),
+    /Unknown option "logger" of progressDisplay \(did you mean "log"\?\): allowed are "log", "jupyter"/,
+  );
+  assert.throws(
+    () => progressDisplay(undefined as never),
+    /Missing argument "title" of progressDisplay/,
+  );
+});

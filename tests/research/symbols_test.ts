@@ -56,3 +56,24 @@ globalThis.addEventListener("unload", () => {
     // already gone
   }
 });
+
+Deno.test("findSymbols and symbolHistory check their options at run time", async () => {
+  await assert.rejects(
+    () => findSymbols({ root, exchnage: "binance" } as never),
+    (e: Error) =>
+      e instanceof TypeError &&
+      e.message.startsWith('Unknown option "exchnage" of findSymbols (did you mean "exchange"?)'),
+  );
+  await assert.rejects(
+    () => findSymbols({ root, baseAsset: 1 } as never),
+    /Invalid option "baseAsset" of findSymbols: expected string, got number/,
+  );
+  await assert.rejects(
+    () => symbolHistory("binance", undefined as never, { root }),
+    /Missing argument "symbol" of symbolHistory: expected string/,
+  );
+  await assert.rejects(
+    () => symbolHistory("binance", "BTCUSDT", { root, asof: "2024-05-01" } as never),
+    /Unknown option "asof" of symbolHistory \(did you mean "asOf"\?\): allowed are "root", "version", "asOf"/,
+  );
+});

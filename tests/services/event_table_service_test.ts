@@ -96,6 +96,10 @@ Deno.test("decompressBronze gunzips .gz names and passes plain CSV through", () 
     text,
   );
   assert.equal(decompressBronze(gzipSync(new Uint8Array(0)), "x.csv.gz").length, 0);
+  assert.throws(
+    () => decompressBronze(gzipSync(text), "x.csv"),
+    /^FileIngestError: Cannot parse "x.csv": it is gzip-compressed but not named .gz; rename it$/,
+  );
 });
 
 Deno.test("decompressBronze fails the corrupt real Tardis gzip with a clear message", async () => {
@@ -166,4 +170,34 @@ Deno.test("EventTableService fails unreadable and corrupt files before writing a
     /Cannot read "missing.csv.gz": ENOENT/,
   );
   assert.equal(repo.writes.length + quarantine.writes.length, 0);
+});
+
+Deno.test("EventTableService names every quarantine rule in the file's message", async () => {
+  const f = sampleFile("trades", "BTCUSDT", "2024-07-30", 12);
+  const lines = f.csv.trimEnd().split("\n");
+  const cells = (i: number) => lines[i].split(",");
+  const set = (i: number, col: number, value: string) => {
+    const c = cells(i);
+    c[col] = value;
+    lines[i] = c.join(",");
+  };
+  set(2, 7, "0"); // amount_positive (twice: the most frequent rule)
+  set(3, 7, "0");
+  set(4, 6, "-1"); // price_positive
+  set(5, 5, "hold"); // side_known
+  set(6, 6, "1e300"); // price_in_range
+  set(7, 6, "abc"); // parse_error
+  lines[8] = "garbage"; // parse_error (malformed line)
+  set(9, 3, "9000000000000000000"); // timestamps_in_range
+  const { svc } = service({ [f.path]: gzipSync(lines.join("\n") + "\n") });
+  const out = await svc.ingestFile(meta(f.path), { fileId: 9, dim: DIM });
+  assert.equal(out.status, "success");
+  assert.equal(out.rowsQuarantined, 8);
+  const message = out.message ?? "";
+  assert.match(message, /^8 of 12 rows quarantined: amount_positive \(2: amount=0/);
+  assert.match(message, /parse_error \(2: /);
+  assert.match(
+    message,
+    /price_in_range \(1: price=1e\+300 price_increment=0\.5\), and 3 more rules: price_positive \(1\), side_known \(1\), timestamps_in_range \(1\)$/,
+  );
 });

@@ -100,6 +100,34 @@ export function shouldCheckpoint(version: number, configuration: Record<string, 
 }
 
 /**
+ * Whether a checkpoint due at or before `version` was never written: the newest multiple of
+ * `delta.checkpointInterval` at or below `version` is above the newest checkpoint. A writer
+ * killed between its commit and its checkpoint leaves the table so; the next commit catches up.
+ *
+ * @param version The version just committed.
+ * @param lastCheckpoint The newest checkpoint's version at or below `version`, `-1` for none.
+ * @param configuration Table configuration (`delta.checkpointInterval`).
+ * @returns True when a checkpoint is due at `version` or was skipped before it.
+ * @example
+ * ```ts
+ * import { checkpointOverdue } from "./checkpoint_writer.ts";
+ * const every2 = { "delta.checkpointInterval": "2" };
+ * if (!checkpointOverdue(3, 0, every2)) throw new Error("the one at 2 was skipped");
+ * if (checkpointOverdue(3, 2, every2)) throw new Error("the one at 2 exists");
+ * ```
+ */
+export function checkpointOverdue(
+  version: number,
+  lastCheckpoint: number,
+  configuration: Record<string, string>,
+): boolean {
+  const raw = Number(configuration["delta.checkpointInterval"] ?? DEFAULT_CHECKPOINT_INTERVAL);
+  const interval = Number.isInteger(raw) && raw > 0 ? raw : DEFAULT_CHECKPOINT_INTERVAL;
+  const due = version - (version % interval);
+  return due > 0 && due > lastCheckpoint;
+}
+
+/**
  * Encode a table state as checkpoint Parquet bytes.
  *
  * @param state The table state at one version.

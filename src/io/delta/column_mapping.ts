@@ -14,6 +14,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { binaryLiteral } from "./binary_column.ts";
 import {
   type ColumnMappingMode,
   containsBinary,
@@ -102,7 +103,9 @@ const _EXACT_PRIMITIVES = new Set([
  * @param field The logical schema field.
  * @param options Mapping mode, presence in the file, whether to trust primitive types.
  * @returns An expression aliased to the logical name, typed as the schema says (binary
- *   columns, which Polars cannot cast to, are passed through uncast).
+ *   columns, which Polars cannot cast to, are passed through uncast; a missing top-level
+ *   binary column is a typed `Binary` null, a missing column with binary nested in it an
+ *   untyped null).
  *
  * @example
  * ```ts
@@ -119,6 +122,8 @@ export function logicalColumnExpr(field: StructField, options: LogicalColumnOpti
   const binary = containsBinary(field.type);
   if (field.type === "void") return pl.lit(null).alias(field.name);
   if (options.present === false) {
+    if (field.type === "binary") return binaryLiteral(null).alias(field.name);
+    // binary nested in a list or struct: no way to type it in nodejs-polars, left untyped
     return binary
       ? pl.lit(null).alias(field.name)
       : pl.lit(null).cast(deltaToPolars(field.type)).alias(field.name);

@@ -29,6 +29,11 @@
  * Compaction (`dataChange: false`) never triggers the rule.
  * Otherwise (for example two blind appends) the commit is retried at the next version.
  *
+ * The ambiguous commit: on object stores, an exclusive put whose response was lost is retried
+ * and may then answer "already exists" for the writer's own commit. {@linkcode tryCommit}
+ * reads the existing commit file and treats byte-identical content as its own success, so
+ * such a commit is neither reported as a conflict nor written a second time.
+ *
  * @module
  */
 import denoJson from "../../../deno.json" with { type: "json" };
@@ -43,7 +48,13 @@ export const ENGINE_INFO = `pointline/${(denoJson as { version?: string }).versi
 /** Outcome of one commit attempt: a value, never an exception. */
 export type CommitOutcome =
   | { kind: "committed"; version: number }
-  | { kind: "conflict"; winningVersion: number; reason: string };
+  | {
+    kind: "conflict";
+    winningVersion: number;
+    reason: string;
+    /** The bytes of the winning commit when they were read to tell it from this one. */
+    existing?: Uint8Array;
+  };
 
 /** Isolation levels of Delta writes (the values of `delta.isolationLevel`). */
 export type IsolationLevel = "WriteSerializable" | "Serializable";
@@ -253,8 +264,10 @@ export function serializeCommit(actions: Action[]): Uint8Array {
  * @param storage Storage rooted at the table root.
  * @param version The version to create.
  * @param bytes The serialized commit ({@linkcode serializeCommit}).
- * @returns `{kind: "committed"}`, or `{kind: "conflict"}` when the version already exists
- *   (reason `version already exists`; the caller decides whether it is a real conflict).
+ * @returns `{kind: "committed"}`, also when the version already holds exactly these bytes (a
+ *   retried put whose first response was lost), or `{kind: "conflict"}` when it holds another
+ *   commit (reason `version already exists`, its bytes in `existing`; the caller decides
+ *   whether it is a real conflict).
  * @throws Storage errors other than {@linkcode FileAlreadyExistsError}.
  * @example
  * ```ts
@@ -262,8 +275,11 @@ export function serializeCommit(actions: Action[]): Uint8Array {
  * import { MemoryStorage } from "./memory_storage.ts";
  * const s = new MemoryStorage();
  * const body = serializeCommit([{ txn: { appId: "a", version: 1 } }]);
+ * const other = serializeCommit([{ txn: { appId: "b", version: 1 } }]);
  * if ((await tryCommit(s, 0, body)).kind !== "committed") throw new Error("first must win");
- * if ((await tryCommit(s, 0, body)).kind !== "conflict") throw new Error("second must lose");
+ * if ((await tryCommit(s, 0, other)).kind !== "conflict") throw new Error("second must lose");
+ * // the same bytes again (a retried put whose response was lost) are this commit:
+ * if ((await tryCommit(s, 0, body)).kind !== "committed") throw new Error("own commit");
  * ```
  */
 export async function tryCommit(
@@ -275,11 +291,29 @@ export async function tryCommit(
     await storage.put(commitPath(version), bytes, { overwrite: false });
     return { kind: "committed", version };
   } catch (e) {
-    if (e instanceof FileAlreadyExistsError) {
-      return { kind: "conflict", winningVersion: version, reason: "version already exists" };
-    }
-    throw e;
+    if (!(e instanceof FileAlreadyExistsError)) throw e;
   }
+  // An exclusive put retried after its response was lost (a timeout, a dropped connection)
+  // answers "exists" for the writer's own commit: byte-identical content is this commit.
+  // (commitInfo carries a timestamp and adds carry unique file names, so another writer's
+  // commit is practically never byte-identical; if it were, replaying the same actions twice
+  // gives the same table, so taking it as this commit loses nothing.)
+  let existing: Uint8Array | undefined;
+  try {
+    existing = await storage.read(commitPath(version));
+  } catch (e) {
+    if (!(e instanceof FileNotFoundError)) throw e;
+  }
+  if (existing !== undefined && _sameBytes(existing, bytes)) {
+    return { kind: "committed", version };
+  }
+  return { kind: "conflict", winningVersion: version, reason: "version already exists", existing };
+}
+
+function _sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -386,11 +420,11 @@ function _describePartition(values: Record<string, string | null> | null | undef
  * import { MemoryStorage } from "./memory_storage.ts";
  * const s = new MemoryStorage();
  * const ctx = { readFiles: new Set<string>(), removedFiles: new Set<string>(), appIds: new Set<string>() };
- * const add = { add: { path: "a.parquet", partitionValues: {}, size: 1, modificationTime: 0, dataChange: true } };
- * await commitWithRetry(s, [add], -1, ctx); // creates version 0
- * await commitWithRetry(s, [add], 0, ctx); // version 1
+ * const add = (path: string) => ({ add: { path, partitionValues: {}, size: 1, modificationTime: 0, dataChange: true } });
+ * await commitWithRetry(s, [add("a.parquet")], -1, ctx); // creates version 0
+ * await commitWithRetry(s, [add("b.parquet")], 0, ctx); // version 1
  * // A blind append that read version 0 loses the race for 1 and lands at 2:
- * if (await commitWithRetry(s, [add], 0, ctx) !== 2) throw new Error("blind append must retry");
+ * if (await commitWithRetry(s, [add("c.parquet")], 0, ctx) !== 2) throw new Error("blind append must retry");
  * ```
  */
 export async function commitWithRetry(
@@ -413,8 +447,10 @@ export async function commitWithRetry(
     }
     // Lost the race for `version`: inspect every commit that won meanwhile, up to the newest,
     // so the next attempt targets the first free version (busy writers never outpace us).
+    let known = outcome.existing;
     for (;;) {
-      const winner = await _readWinner(storage, version);
+      const winner = await _readWinner(storage, version, known);
+      known = undefined;
       if (winner === undefined) break;
       const reason = findConflict(winner, context);
       if (reason !== undefined) throw new CommitConflictError(version, reason);
@@ -430,10 +466,14 @@ export async function commitWithRetry(
 }
 
 /** The actions of commit `version`, or `undefined` when it does not exist yet. */
-async function _readWinner(storage: ObjectStorage, version: number): Promise<Action[] | undefined> {
+async function _readWinner(
+  storage: ObjectStorage,
+  version: number,
+  known?: Uint8Array,
+): Promise<Action[] | undefined> {
   let bytes: Uint8Array;
   try {
-    bytes = await storage.read(commitPath(version));
+    bytes = known ?? await storage.read(commitPath(version));
   } catch (e) {
     if (e instanceof FileNotFoundError) return undefined;
     throw e;

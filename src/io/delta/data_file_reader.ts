@@ -3,11 +3,17 @@
  * attached and every table column present, typed as in the table schema. The writer needs this
  * to rewrite files (overwrite with a row predicate, merge, delete, optimize).
  *
+ * Polars reads the file itself where it can: in place on local storage, or through its own
+ * object store (`s3://` URI and `cloudOptions` from the storage's `polarsSource`); other
+ * storages hand over the bytes.
+ *
  * @module
  */
 import pl from "nodejs-polars";
 import { Buffer } from "node:buffer";
 import type { AddAction } from "./actions.ts";
+import { binaryLiteral } from "./binary_column.ts";
+import { asMissingDataFile } from "./data_file_presence.ts";
 import { UnsupportedFeatureError } from "./errors.ts";
 import { partitionValuesToExprs } from "./partition_values.ts";
 import { deltaToPolars, type StructType } from "./schema.ts";
@@ -19,6 +25,12 @@ export interface ReadDataFileOptions {
   schema: StructType;
   /** The partition columns, in table order. */
   partitionColumns: string[];
+  /**
+   * The table version whose log lists the file, for the message when it is missing.
+   *
+   * @default {undefined} (the message names no version)
+   */
+  version?: number;
 }
 
 /**
@@ -29,7 +41,8 @@ export interface ReadDataFileOptions {
  * @param options Table schema and partition columns.
  * @returns All rows of the file, columns in schema order; columns the file lacks are null.
  * @throws {UnsupportedFeatureError} When the file has a deletion vector.
- * @throws Storage errors (for example `FileNotFoundError`).
+ * @throws {MissingDataFileError} When storage lacks the file.
+ * @throws Other storage errors.
  * @example
  * ```ts
  * import pl from "nodejs-polars";
@@ -58,19 +71,36 @@ export async function readDataFile(
     );
   }
   const local = storage.localPath?.(add.path);
-  const raw = local !== undefined
-    ? pl.readParquet(local)
-    : pl.readParquet(Buffer.from(await storage.read(add.path)));
+  const remote = local === undefined ? storage.polarsSource?.(add.path) : undefined;
+  let raw: pl.DataFrame;
+  try {
+    raw = local !== undefined
+      ? pl.readParquet(local)
+      : remote !== undefined
+      ? await pl.scanParquet(remote.path, {
+        glob: false,
+        hivePartitioning: false,
+        ...(remote.cloudOptions ? { cloudOptions: remote.cloudOptions } : {}),
+      }).collect()
+      : pl.readParquet(Buffer.from(await storage.read(add.path)));
+  } catch (e) {
+    const table = storage.localPath?.("") ?? storage.root;
+    throw await asMissingDataFile(e, storage, add.path, { table, version: options.version });
+  }
   const partExprs = partitionValuesToExprs(add.partitionValues, {
     schema: options.schema,
     partitionColumns: options.partitionColumns,
   });
   let df = options.partitionColumns.length > 0 ? raw.withColumns(...partExprs) : raw;
   const have = new Set(df.columns);
+  // strict: a stored value that does not fit the table type fails the rewrite, never nulls
   const exprs = options.schema.fields.map((f) => {
+    if (f.type === "binary") {
+      return have.has(f.name) ? pl.col(f.name) : binaryLiteral(null).alias(f.name);
+    }
     const dtype = deltaToPolars(f.type);
     return have.has(f.name)
-      ? pl.col(f.name).cast(dtype).alias(f.name)
+      ? pl.col(f.name).cast(dtype, true).alias(f.name)
       : pl.lit(null).cast(dtype).alias(f.name);
   });
   df = df.select(...exprs);

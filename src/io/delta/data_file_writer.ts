@@ -22,10 +22,13 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { binaryAsHex, polarsTypesOf } from "./binary_column.ts";
 import type { AddAction } from "./actions.ts";
 import type { ObjectStorage } from "./storage.ts";
 import { encodeParquetSlices } from "./parquet_slices.ts";
 import { encodeActionPath, partitionPath } from "./partition_path.ts";
+import { formatPartitionValue } from "./partition_values.ts";
+import { isBinaryDtype } from "./schema.ts";
 
 /** Parquet codecs accepted by {@linkcode writeDataFiles}. */
 export type ParquetCompression = "zstd" | "snappy" | "gzip" | "lz4" | "uncompressed";
@@ -191,9 +194,10 @@ export function computeFileStats(df: pl.DataFrame, options: FileStatsOptions = {
   const prefixLen = options.stringPrefixLength ?? 32;
   const wanted = options.columns ?? df.columns;
   const kinds: { name: string; kind: _StatKind }[] = [];
+  const types = polarsTypesOf(df); // Binary columns: a marker (no statistics)
   for (const name of wanted) {
     if (!df.columns.includes(name)) continue;
-    kinds.push({ name, kind: _statKind(df.getColumn(name).dtype) });
+    kinds.push({ name, kind: _statKind(types[name]) });
   }
   const exprs: pl.Expr[] = [];
   kinds.forEach(({ name, kind }, i) => {
@@ -222,7 +226,7 @@ export function computeFileStats(df: pl.DataFrame, options: FileStatsOptions = {
     if (kind === "none") return;
     const lo = row[`min${i}`], hi = row[`max${i}`];
     if (lo === null || lo === undefined || hi === null || hi === undefined) return;
-    const tokens = _boundTokens(kind, lo, hi, df.getColumn(name).dtype, prefixLen, row[`nan${i}`]);
+    const tokens = _boundTokens(kind, lo, hi, types[name], prefixLen, row[`nan${i}`]);
     if (tokens.min !== undefined) minV.push(`${key}:${tokens.min}`);
     if (tokens.max !== undefined) maxV.push(`${key}:${tokens.max}`);
   });
@@ -367,22 +371,27 @@ function _partitionValuesOfFirstRow(
   df: pl.DataFrame,
   partitionColumns: string[],
 ): Record<string, string | null> {
+  const types = polarsTypesOf(df);
   const first = df.head(1).select(
-    ...partitionColumns.map((c) => _partitionStringExpr(df, c).alias(c)),
+    ...partitionColumns.map((c) => _partitionStringExpr(types[c], c).alias(c)),
   ).toRecords()[0];
   const values: Record<string, string | null> = {};
   for (const c of partitionColumns) {
-    const v = first[c];
+    let v = first[c];
+    if (isBinaryDtype(types[c]) && typeof v === "string") {
+      const bytes = new Uint8Array((v.match(/../g) ?? []).map((h) => parseInt(h, 16)));
+      v = formatPartitionValue(bytes, "binary");
+    }
     values[c] = v === null || v === undefined || v === "" ? null : String(v);
   }
   return values;
 }
 
 /** Serialize partition values the way the protocol's `partitionValues` expects them. */
-function _partitionStringExpr(df: pl.DataFrame, column: string): pl.Expr {
-  const dtype = String(df.getColumn(column).dtype);
+function _partitionStringExpr(dtype: pl.DataType, column: string): pl.Expr {
+  if (isBinaryDtype(dtype)) return binaryAsHex(column);
   const c = pl.col(column);
-  if (/Datetime\(/.test(dtype)) {
+  if (/Datetime\(/.test(String(dtype))) {
     // Protocol form: "YYYY-MM-DD HH:mm:ss.ffffff" (UTC for timestamp, naive for timestamp_ntz).
     return c.dt.strftime("%Y-%m-%d %H:%M:%S%.6f");
   }

@@ -19,18 +19,12 @@ import { fileMayMatch } from "./file_skipping.ts";
 import { partitionValuesToExprs } from "./partition_values.ts";
 import { type Filter, filterToExpr } from "./predicate.ts";
 import type { Snapshot } from "./snapshot.ts";
-import type { ObjectStorage } from "./storage.ts";
 import { Transaction } from "./transaction.ts";
-import { storageForUri, tryLoadSnapshot } from "./write_delta.ts";
+import { tryLoadSnapshot } from "./write_delta.ts";
+import { storageForUri, type StorageLocationOptions } from "./storage_for_uri.ts";
 
 /** Options of {@linkcode deleteDelta}. */
-export interface DeleteDeltaOptions {
-  /**
-   * Storage rooted at the table; by default a `LocalStorage` of `uri`.
-   *
-   * @default {undefined}
-   */
-  storage?: ObjectStorage;
+export interface DeleteDeltaOptions extends StorageLocationOptions {
   /**
    * Custom metadata merged into `commitInfo`.
    *
@@ -99,7 +93,7 @@ export async function deleteDelta(
   filter: Filter,
   options: DeleteDeltaOptions = {},
 ): Promise<DeleteResult> {
-  const storage = storageForUri(uri, options.storage);
+  const storage = storageForUri(uri, options);
   const snapshot = await tryLoadSnapshot(storage);
   if (!snapshot) {
     throw new TableNotFoundError(`Cannot delete from "${storage.root}": no Delta table there`);
@@ -128,8 +122,11 @@ export async function deleteDelta(
     if (partitionOnly && _partitionMatches(f, expr, snapshot)) {
       const n = _numRecords(f);
       rowsDeleted += n ??
-        (await readDataFile(storage, f, { schema: snapshot.schema, partitionColumns: partCols }))
-          .height;
+        (await readDataFile(storage, f, {
+          schema: snapshot.schema,
+          partitionColumns: partCols,
+          version: snapshot.version,
+        })).height;
       tx.removeFile(f);
       continue;
     }
@@ -137,6 +134,7 @@ export async function deleteDelta(
     const rows = await readDataFile(storage, f, {
       schema: snapshot.schema,
       partitionColumns: partCols,
+      version: snapshot.version,
     });
     const keep = rows.filter(expr.not().or(expr.isNull()));
     if (keep.height === rows.height) continue;

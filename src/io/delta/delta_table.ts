@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type pl from "nodejs-polars";
+import type { LazyDataFrame } from "../../polars_types.ts";
 import { fileURLToPath } from "node:url";
 import {
   type AddAction,
@@ -14,18 +14,19 @@ import {
   parseActions,
   type ProtocolAction,
 } from "./actions.ts";
-import { LocalStorage } from "./local_storage.ts";
+import { listLogSegment } from "./log_segment.ts";
 import type { Filter } from "./predicate.ts";
 import { type ScanOptions, scanSnapshot, selectFiles } from "./scan.ts";
 import type { StructType } from "./schema.ts";
 import { loadSnapshot, type Snapshot } from "./snapshot.ts";
 import type { ObjectStorage } from "./storage.ts";
+import { storageForUri, type StorageLocationOptions } from "./storage_for_uri.ts";
 import type { VacuumOptions, VacuumResult } from "./vacuum.ts";
 import type { OptimizeOptions, OptimizeResult } from "./optimize.ts";
 import type { LastCheckpoint } from "./checkpoint_writer.ts";
 
 /** Options of {@linkcode DeltaTable.open}. */
-export interface OpenOptions {
+export interface OpenOptions extends StorageLocationOptions {
   /**
    * Version to load (newest when neither this nor `timestamp` is given).
    *
@@ -40,12 +41,6 @@ export interface OpenOptions {
    * @default {undefined}
    */
   timestamp?: Date | string | number;
-  /**
-   * Storage to use instead of a `LocalStorage` on `uri`.
-   *
-   * @default {new LocalStorage(uri)}
-   */
-  storage?: ObjectStorage;
 }
 
 /** One entry of {@linkcode DeltaTable.history}. */
@@ -107,8 +102,8 @@ export class DeltaTable {
   /**
    * Open a table at its newest version, a given version, or a timestamp.
    *
-   * @param uri A local path or `file://` URI (or any label when `storage` is given).
-   * @param options Version, timestamp, storage.
+   * @param uri A local path, a `file://` or `s3://` URI (any label when `storage` is given).
+   * @param options Version, timestamp, storage or storage options.
    * @returns The table.
    * @throws {TableNotFoundError} When there is no table at `uri`.
    * @throws {VersionNotFoundError} For a version not in the log or a time before it.
@@ -116,7 +111,7 @@ export class DeltaTable {
    * @throws {UnsupportedFeatureError} For an unsupported reader feature.
    */
   static async open(uri: string, options: OpenOptions = {}): Promise<DeltaTable> {
-    const storage = options.storage ?? new LocalStorage(uri);
+    const storage = storageForUri(uri, options);
     const snapshot = await loadSnapshot(storage, {
       version: options.version,
       timestamp: options.timestamp,
@@ -176,7 +171,7 @@ export class DeltaTable {
    * @returns A `LazyDataFrame` of the matching rows.
    * @throws {TypeError} For unknown columns or a malformed filter.
    */
-  async scan(options: ScanOptions = {}): Promise<pl.LazyDataFrame> {
+  async scan(options: ScanOptions = {}): Promise<LazyDataFrame> {
     const { frame } = await scanSnapshot(this.storage, this.snapshot, {
       ...options,
       tableRoot: this._tableRoot(),
@@ -191,7 +186,11 @@ export class DeltaTable {
    * @returns One entry per commit whose file still exists.
    */
   async history(limit?: number): Promise<HistoryEntry[]> {
-    const commits = this.snapshot.segment.allCommits
+    // a segment listed from its checkpoint on knows only the newer commits: list them all
+    const segment = this.snapshot.segment.listedFrom === undefined
+      ? this.snapshot.segment
+      : await listLogSegment(this.storage, { version: this.version, fullListing: true });
+    const commits = segment.allCommits
       .filter((c) => c.version <= this.version)
       .reverse()
       .slice(0, limit ?? Infinity);
@@ -263,6 +262,7 @@ export class DeltaTable {
     return await writeCheckpoint(this.storage, this.snapshot);
   }
 
+  /** The table's root folder on the local disk, or its storage root elsewhere (internal). */
   _tableRoot(): string {
     const local = this.storage.localPath?.("");
     if (local !== undefined) return local;

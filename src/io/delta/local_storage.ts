@@ -9,8 +9,10 @@ import {
   type ByteRange,
   FileAlreadyExistsError,
   FileNotFoundError,
+  type ListOptions,
   type ObjectMeta,
   type ObjectStorage,
+  type PolarsSource,
   type PutOptions,
 } from "./storage.ts";
 
@@ -74,6 +76,8 @@ export class LocalStorage implements ObjectStorage {
   readonly root: string;
 
   /**
+   * Create a `LocalStorage`.
+   *
    * @param rootDir A folder path or a `file://` URI. It need not exist yet.
    */
   constructor(rootDir: string) {
@@ -92,20 +96,82 @@ export class LocalStorage implements ObjectStorage {
   }
 
   /**
+   * Where Polars reads a key: its local path, no cloud options.
+   *
+   * @param path A key relative to the root.
+   * @returns `{ path }` with the absolute file-system path.
+   */
+  polarsSource(path: string): PolarsSource {
+    return { path: this.localPath(path) };
+  }
+
+  /**
    * Every object whose key starts with `prefix`, recursively, sorted by key.
    *
    * @param prefix A key prefix; `""` lists everything.
+   * @param options `startAfter`: only keys sorting after it.
    * @returns The objects' metadata; `[]` when nothing matches.
    */
-  async list(prefix: string): Promise<ObjectMeta[]> {
+  async list(prefix: string, options?: ListOptions): Promise<ObjectMeta[]> {
     const slash = prefix.lastIndexOf("/");
     const baseKey = slash >= 0 ? prefix.slice(0, slash + 1) : "";
-    const out: ObjectMeta[] = [];
+    let out: ObjectMeta[] = [];
     await this._walk(baseKey, prefix, out);
+    const after = options?.startAfter;
+    if (after !== undefined) out = out.filter((m) => m.path > after);
     if (out.length > 1) out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return out;
   }
 
+  /**
+   * The bytes of an object as a stream.
+   *
+   * @param path The key.
+   * @returns A stream of the file's bytes.
+   * @throws {FileNotFoundError} When the key does not exist.
+   */
+  async readStream(path: string): Promise<ReadableStream<Uint8Array>> {
+    try {
+      const file = await Deno.open(this.localPath(path), { read: true });
+      if (!(await file.stat()).isFile) {
+        file.close();
+        throw new FileNotFoundError(path);
+      }
+      return file.readable;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw new FileNotFoundError(path, { cause: e });
+      throw e;
+    }
+  }
+
+  /**
+   * Write an object from a stream (temporary file, then link or rename, as `put`).
+   *
+   * @param path The key.
+   * @param body The content.
+   * @param options `overwrite` (default false).
+   * @throws {FileAlreadyExistsError} When `overwrite` is false and the key exists.
+   */
+  async putStream(
+    path: string,
+    body: ReadableStream<Uint8Array>,
+    options?: PutOptions,
+  ): Promise<void> {
+    const target = this.localPath(path);
+    const dir = dirname(target);
+    await Deno.mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.${crypto.randomUUID()}.tmp`);
+    try {
+      const file = await Deno.open(tmp, { write: true, createNew: true });
+      await body.pipeTo(file.writable);
+    } catch (e) {
+      await Deno.remove(tmp).catch(() => {});
+      throw e;
+    }
+    await this._publish(tmp, target, path, options);
+  }
+
+  /** Collect into `out` the files under folder `dirKey` whose keys start with `prefix` (internal). */
   _walk(dirKey: string, prefix: string, out: ObjectMeta[]): Promise<void> {
     // Synchronous file-system calls on purpose: a log folder holds thousands of small files,
     // and per-call overhead of async ops dominates (10,000 async stats take several times
@@ -200,6 +266,11 @@ export class LocalStorage implements ObjectStorage {
     await Deno.mkdir(dir, { recursive: true });
     const tmp = join(dir, `.${crypto.randomUUID()}.tmp`);
     await Deno.writeFile(tmp, bytes, { createNew: true });
+    await this._publish(tmp, target, path, options);
+  }
+
+  /** Move a written temporary file to the key: rename (overwrite) or link (exclusive). */
+  async _publish(tmp: string, target: string, path: string, options?: PutOptions): Promise<void> {
     if (options?.overwrite) {
       try {
         await Deno.rename(tmp, target);

@@ -68,8 +68,14 @@ export interface LogSegment {
   allCommits: LogFile[];
   /** The newest version in the log. */
   latestVersion: number;
-  /** The earliest version that can be reconstructed. */
+  /** The earliest version that can be reconstructed (of the listed part of the log). */
   earliestVersion: number;
+  /**
+   * When the log was listed only from a checkpoint on (see {@linkcode listLogSegment}), that
+   * checkpoint's version: `allCommits` and `earliestVersion` then cover only the listed part.
+   * `undefined` for a listing of the whole log.
+   */
+  listedFrom?: number;
 }
 
 /** The content of `_last_checkpoint` (only the fields pointline uses). */
@@ -342,10 +348,17 @@ export function buildLogSegment(
 }
 
 /**
- * List `_delta_log/` once, read `_last_checkpoint` when listed, and build the segment.
+ * Read `_last_checkpoint`, list `_delta_log/` and build the segment.
+ *
+ * When `_last_checkpoint` names a checkpoint at or before the version, the log is listed only
+ * from that checkpoint on (`list` with `startAfter`), so opening a table of 10,000 commits
+ * costs one small listing, not the whole log; the segment's `listedFrom` says so. When that
+ * listing does not hold a usable checkpoint (a stale or wrong hint), the whole log is listed,
+ * as it is without a hint or for an older version.
  *
  * @param storage Storage rooted at the table.
- * @param options Version (newest when absent) and a name for messages.
+ * @param options Version (newest when absent), a name for messages, and `fullListing` to
+ *   list the whole log (history and time travel need every commit).
  * @returns The segment.
  * @throws {TableNotFoundError} When there is no `_delta_log` or it holds no commit.
  * @throws {VersionNotFoundError} See {@linkcode buildLogSegment}.
@@ -365,23 +378,40 @@ export function buildLogSegment(
  * await commit(1, [{ add: { path: "a.parquet", partitionValues: {}, size: 1, modificationTime: 0, dataChange: true } }]);
  * import { listLogSegment } from "./log_segment.ts";
  * const seg = await listLogSegment(s);
- * if (seg.version !== 1 || seg.commits.length !== 2) throw new Error("bad segment");
+ * if (seg.version !== 1 || seg.commits.length !== 2 || seg.listedFrom !== undefined) throw new Error("bad segment");
  * ```
  */
 export async function listLogSegment(
   storage: ObjectStorage,
-  options: { version?: number; tableName?: string } = {},
+  options: { version?: number; tableName?: string; fullListing?: boolean } = {},
 ): Promise<LogSegment> {
-  const listing = await storage.list(DELTA_LOG_DIR);
   const tableName = options.tableName ?? storage.root;
+  const lastCheckpoint = await readLastCheckpoint(storage);
+  const version = options.version;
+  if (
+    lastCheckpoint && !options.fullListing &&
+    (version === undefined || version >= lastCheckpoint.version)
+  ) {
+    const from = lastCheckpoint.version;
+    const listing = await storage.list(DELTA_LOG_DIR, {
+      startAfter: `${DELTA_LOG_DIR}${String(from).padStart(20, "0")}`,
+    });
+    try {
+      const seg = buildLogSegment(listing, { version, lastCheckpoint, tableName });
+      if (seg.checkpoint !== undefined && seg.checkpoint.version >= from) {
+        return { ...seg, listedFrom: from };
+      }
+    } catch {
+      // the hinted checkpoint is missing or incomplete: list the whole log below
+    }
+  }
+  const listing = await storage.list(DELTA_LOG_DIR);
   if (listing.length === 0) {
-    throw new TableNotFoundError(`No Delta table at "${tableName}": "_delta_log" is missing`);
+    throw new TableNotFoundError(
+      `No Delta table at "${tableName}": "_delta_log" is missing or empty`,
+    );
   }
-  let lastCheckpoint: LastCheckpointHint | undefined;
-  if (listing.some((m) => m.path === `${DELTA_LOG_DIR}_last_checkpoint`)) {
-    lastCheckpoint = await readLastCheckpoint(storage);
-  }
-  return buildLogSegment(listing, { version: options.version, lastCheckpoint, tableName });
+  return buildLogSegment(listing, { version, lastCheckpoint, tableName });
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type ByteRange,
   FileAlreadyExistsError,
   FileNotFoundError,
+  type ListOptions,
   type ObjectMeta,
   type ObjectStorage,
   type PutOptions,
@@ -40,12 +41,14 @@ export class MemoryStorage implements ObjectStorage {
    * Every object whose key starts with `prefix`, sorted by key.
    *
    * @param prefix A key prefix; `""` lists everything.
+   * @param options `startAfter`: only keys sorting after it.
    * @returns The objects' metadata.
    */
-  list(prefix: string): Promise<ObjectMeta[]> {
+  list(prefix: string, options?: ListOptions): Promise<ObjectMeta[]> {
     const out: ObjectMeta[] = [];
+    const after = options?.startAfter;
     for (const [path, e] of this.#objects) {
-      if (path.startsWith(prefix)) {
+      if (path.startsWith(prefix) && (after === undefined || path > after)) {
         out.push({ path, size: e.bytes.length, lastModified: e.lastModified });
       }
     }
@@ -100,6 +103,40 @@ export class MemoryStorage implements ObjectStorage {
     this.#clock = now;
     this.#objects.set(path, { bytes: bytes.slice(), lastModified: now });
     return Promise.resolve();
+  }
+
+  /**
+   * The bytes of an object as a stream (of a copy).
+   *
+   * @param path The key.
+   * @returns A one-chunk stream.
+   * @throws {FileNotFoundError} When the key does not exist.
+   */
+  async readStream(path: string): Promise<ReadableStream<Uint8Array>> {
+    const bytes = await this.read(path);
+    return new ReadableStream({
+      start(c) {
+        if (bytes.length) c.enqueue(bytes);
+        c.close();
+      },
+    });
+  }
+
+  /**
+   * Store an object read from a stream; nothing is stored when the stream fails.
+   *
+   * @param path The key.
+   * @param body The content.
+   * @param options `overwrite` (default false).
+   * @throws {FileAlreadyExistsError} When `overwrite` is false and the key exists.
+   */
+  async putStream(
+    path: string,
+    body: ReadableStream<Uint8Array>,
+    options?: PutOptions,
+  ): Promise<void> {
+    const bytes = new Uint8Array(await new Response(body).arrayBuffer());
+    await this.put(path, bytes, options);
   }
 
   /**

@@ -18,6 +18,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../../polars_types.ts";
 import type { AddAction } from "./actions.ts";
 import type { CommitRetryOptions } from "./commit.ts";
 import { type ParquetCompression, writeDataFiles } from "./data_file_writer.ts";
@@ -25,12 +26,12 @@ import { readDataFile } from "./data_file_reader.ts";
 import { TableNotFoundError } from "./errors.ts";
 import { fileMayMatch } from "./file_skipping.ts";
 import type { Filter, PredicateValue } from "./predicate.ts";
-import type { ObjectStorage } from "./storage.ts";
 import { Transaction } from "./transaction.ts";
-import { reconcileSchema, storageForUri, tryLoadSnapshot } from "./write_delta.ts";
+import { reconcileSchema, tryLoadSnapshot } from "./write_delta.ts";
+import { storageForUri, type StorageLocationOptions } from "./storage_for_uri.ts";
 
 /** Options of {@linkcode mergeDelta}. */
-export interface MergeDeltaOptions {
+export interface MergeDeltaOptions extends StorageLocationOptions {
   /** Key columns; a target row matches a source row when all keys are equal (and not null). */
   on: string[];
   /**
@@ -51,12 +52,6 @@ export interface MergeDeltaOptions {
    * @default {"ignore"}
    */
   whenNotMatchedBySource?: "delete" | "ignore";
-  /**
-   * Storage rooted at the table; by default a `LocalStorage` of `uri`.
-   *
-   * @default {undefined}
-   */
-  storage?: ObjectStorage;
   /**
    * Custom metadata merged into `commitInfo`.
    *
@@ -135,7 +130,7 @@ const _HIT = "__pointline_hit";
  */
 export async function mergeDelta(
   uri: string,
-  source: pl.DataFrame,
+  source: DataFrame,
   options: MergeDeltaOptions,
 ): Promise<MergeResult> {
   const whenMatched = options.whenMatched ?? "update";
@@ -145,7 +140,7 @@ export async function mergeDelta(
   if (on.length === 0) {
     throw new TypeError("Cannot merge: option on must name at least one key column");
   }
-  const storage = storageForUri(uri, options.storage);
+  const storage = storageForUri(uri, options);
   const snapshot = await tryLoadSnapshot(storage);
   if (!snapshot) {
     throw new TableNotFoundError(`Cannot merge into "${storage.root}": no Delta table there`);
@@ -206,6 +201,7 @@ export async function mergeDelta(
     const rows = await readDataFile(storage, f, {
       schema: snapshot.schema,
       partitionColumns: partCols,
+      version: snapshot.version,
     });
     const marked = srcKeys.height > 0
       ? rows.join(srcKeys, { on, how: "left" }).withColumns(pl.col(_HIT).fillNull(false))

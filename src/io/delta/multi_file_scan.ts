@@ -1,5 +1,6 @@
 /**
- * One lazy Polars scan of an exact list of local Parquet files.
+ * One lazy Polars scan of an exact list of Parquet files (local paths, or object-store URIs with
+ * their `cloudOptions`).
  *
  * nodejs-polars' `scanParquet` accepts one path (or a glob, which could match files that are
  * not live), while Polars' scan plan holds a list of paths. So a one-file scan with the wanted
@@ -23,17 +24,24 @@ export interface MultiFileScanOptions {
    * @default {undefined} (folder names are ignored)
    */
   hivePartitions?: Record<string, pl.DataType>;
+  /**
+   * Polars `cloudOptions` for object-store URIs (`s3://...`); every path shares them.
+   *
+   * @default {undefined} (local paths)
+   */
+  cloudOptions?: Record<string, string>;
 }
 
 /**
- * One lazy scan of exactly these local Parquet files (in this order), typed with `schema`:
+ * One lazy scan of exactly these Parquet files (in this order), typed with `schema`:
  * columns a file lacks are inserted as nulls, columns it has beyond `schema` are ignored,
  * narrower integers and floats are widened; any other type difference fails the collect.
  * Paths are literal (never globs).
  *
- * @param paths Absolute local paths, at least one.
+ * @param paths Absolute local paths or object-store URIs (with `options.cloudOptions`), at
+ *   least one.
  * @param schema The data columns to read and their types, in output order.
- * @param options Hive partition columns.
+ * @param options Hive partition columns, cloud options.
  * @returns The lazy frame (columns: `schema`'s, then the hive partition columns), or
  *   `undefined` when Polars' plan is not of the expected shape or a path does not fit the
  *   hive layout.
@@ -67,6 +75,7 @@ export function multiFileScan(
       missingColumns: "insert",
       extraColumns: "ignore",
       castOptions: { integerCast: "upcast", floatCast: "upcast" },
+      ...(options.cloudOptions ? { cloudOptions: options.cloudOptions } : {}),
     });
     let lf = template;
     if (paths.length > 1) {

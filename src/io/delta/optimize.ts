@@ -17,12 +17,12 @@ import { readDataFile } from "./data_file_reader.ts";
 import { TableNotFoundError } from "./errors.ts";
 import { fileMayMatch } from "./file_skipping.ts";
 import type { Filter } from "./predicate.ts";
-import type { ObjectStorage } from "./storage.ts";
 import { Transaction } from "./transaction.ts";
-import { storageForUri, tryLoadSnapshot } from "./write_delta.ts";
+import { tryLoadSnapshot } from "./write_delta.ts";
+import { storageForUri, type StorageLocationOptions } from "./storage_for_uri.ts";
 
 /** Options of {@linkcode optimize}. */
-export interface OptimizeOptions {
+export interface OptimizeOptions extends StorageLocationOptions {
   /**
    * Target file size in bytes; smaller files are candidates.
    *
@@ -35,12 +35,6 @@ export interface OptimizeOptions {
    * @default {[]}
    */
   partitionFilter?: Filter;
-  /**
-   * Storage rooted at the table; by default a `LocalStorage` of `uri`.
-   *
-   * @default {undefined}
-   */
-  storage?: ObjectStorage;
   /**
    * Parquet codec of the compacted files.
    *
@@ -96,7 +90,7 @@ export async function optimize(
   uri: string,
   options: OptimizeOptions = {},
 ): Promise<OptimizeResult> {
-  const storage = storageForUri(uri, options.storage);
+  const storage = storageForUri(uri, options);
   const snapshot = await tryLoadSnapshot(storage);
   if (!snapshot) {
     throw new TableNotFoundError(`Cannot optimize "${storage.root}": no Delta table there`);
@@ -130,7 +124,11 @@ export async function optimize(
       const frames = [];
       for (const f of bin) {
         frames.push(
-          await readDataFile(storage, f, { schema: snapshot.schema, partitionColumns: partCols }),
+          await readDataFile(storage, f, {
+            schema: snapshot.schema,
+            partitionColumns: partCols,
+            version: snapshot.version,
+          }),
         );
         tx.removeFile(f, { dataChange: false });
       }

@@ -20,6 +20,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import { polarsTypesOf } from "./binary_column.ts";
 
 /** One file's worth of rows and its encoded bytes. */
 export interface ParquetSlice {
@@ -52,6 +53,7 @@ const _STRING_VARIANTS = new Set(["String", "Utf8", "Binary", "Categorical", "En
  * @example
  * ```ts
  * import pl from "nodejs-polars";
+import { polarsTypesOf } from "./binary_column.ts";
  * import { estimateEncodedSize } from "./parquet_slices.ts";
  * const df = pl.DataFrame({ x: [1.5, 2.5, 3.5] });
  * const plain = df.writeParquet({ compression: "uncompressed" }).length;
@@ -60,7 +62,7 @@ const _STRING_VARIANTS = new Set(["String", "Utf8", "Binary", "Categorical", "En
  */
 export function estimateEncodedSize(df: pl.DataFrame): number {
   let bytes = _nativeEstimate(df) + 1024;
-  for (const [name, dtype] of Object.entries(df.schema as Record<string, pl.DataType>)) {
+  for (const [name, dtype] of Object.entries(polarsTypesOf(df))) {
     const variant = dtype.variant as string;
     if (_STRING_VARIANTS.has(variant)) bytes += 4 * df.height;
     if (variant === "Categorical" || variant === "Enum") {
@@ -89,6 +91,7 @@ function _nativeEstimate(df: pl.DataFrame): number {
  * @example
  * ```ts
  * import pl from "nodejs-polars";
+import { polarsTypesOf } from "./binary_column.ts";
  * import { encodeParquetSlices } from "./parquet_slices.ts";
  * const df = pl.DataFrame({ x: [1, 2, 3] });
  * const files = [...encodeParquetSlices(df, {

@@ -17,10 +17,18 @@
  * `date` → `Date` at UTC midnight, `timestamp`/`timestamp_ntz` → `bigint` microseconds since
  * the epoch (ntz: wall-clock read as UTC), `binary` → `Uint8Array`.
  *
+ * Binary values: a string made only of `\u00XX` escapes (6 characters each, as delta-rs writes
+ * them) is those bytes; any other string is text whose UTF-8 encoding is the bytes (as Spark
+ * and delta-rs read them). Formatting writes bytes that are UTF-8 text as that text, other
+ * bytes as escapes (delta-rs 1.6.6 and Spark then read the escape text itself, as they do
+ * for delta-rs's own escaped values). Empty bytes, like an empty string, are a null value.
+ *
  * @module
  */
 import pl from "nodejs-polars";
+import type { Expr } from "../../polars_types.ts";
 import { CorruptLogError, UnsupportedFeatureError } from "./errors.ts";
+import { binaryLiteral } from "./binary_column.ts";
 import { decimalParams, type DeltaDataType, deltaToPolars, type StructType } from "./schema.ts";
 
 /** A parsed partition value (see the module doc for the JS type of each Delta type). */
@@ -38,6 +46,7 @@ const _DATE_RE = /^([+-]?\d{4,})-(\d{1,2})-(\d{1,2})$/;
 const _TS_RE =
   /^([+-]?\d{4,})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 const _MIN_LONG = -(2n ** 63n);
+const _ESCAPED_BYTES_RE = /^(?:\\u00[0-9a-fA-F]{2})+$/;
 const _MAX_LONG = 2n ** 63n - 1n;
 
 function _bad(raw: string, type: DeltaDataType, why?: string): CorruptLogError {
@@ -138,13 +147,13 @@ export function parsePartitionValue(raw: string | null, type: DeltaDataType): Pa
     case "timestamp_ntz":
       return _parseTimestamp(raw, type);
     case "binary": {
-      const bytes = new Uint8Array(raw.length);
-      for (let i = 0; i < raw.length; i++) {
-        const c = raw.charCodeAt(i);
-        if (c > 255) throw _bad(raw, type, "a character above \\u00ff");
-        bytes[i] = c;
+      // delta-rs writes each byte as the 6-character text `\u00XX`
+      if (_ESCAPED_BYTES_RE.test(raw)) {
+        const hex = raw.split("\\u").slice(1);
+        return new Uint8Array(hex.map((h) => parseInt(h, 16)));
       }
-      return bytes;
+      // otherwise the value is text and the bytes are its UTF-8 encoding (Spark, delta-rs)
+      return new TextEncoder().encode(raw);
     }
   }
   if (decimalParams(type)) {
@@ -254,7 +263,14 @@ export function formatPartitionValue(value: unknown, type: DeltaDataType): strin
     }
     case "binary": {
       if (!(value instanceof Uint8Array)) throw fail("expected a Uint8Array");
-      return Array.from(value, (b) => String.fromCharCode(b)).join("");
+      // bytes that are UTF-8 text are written as that text (what Spark and delta-rs read);
+      // others (and text that looks like escapes) as delta-rs's `\u00XX` escapes
+      let text: string | undefined;
+      try {
+        text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(value);
+      } catch { /* not UTF-8 */ }
+      if (text !== undefined && !_ESCAPED_BYTES_RE.test(text)) return text;
+      return Array.from(value, (b) => `\\u00${b.toString(16).padStart(2, "0")}`).join("");
     }
   }
   if (decimalParams(type)) {
@@ -301,6 +317,7 @@ export function rawPartitionValue(
 }
 
 function _literal(value: PartitionValue, type: string, dtype: pl.DataType): pl.Expr {
+  if (type === "binary") return binaryLiteral(value as Uint8Array | null);
   if (value === null) return pl.lit(null).cast(dtype);
   switch (type) {
     case "string":
@@ -338,7 +355,7 @@ function _literal(value: PartitionValue, type: string, dtype: pl.DataType): pl.E
  * @param options Schema and partition columns.
  * @returns One expression per partition column, in `partitionColumns` order.
  * @throws {CorruptLogError} When a partition column is not in the schema or a value is invalid.
- * @throws {UnsupportedFeatureError} For `binary` or nested partition columns.
+ * @throws {UnsupportedFeatureError} For nested partition columns.
  * @example
  * ```ts
  * import pl from "nodejs-polars";
@@ -351,13 +368,13 @@ function _literal(value: PartitionValue, type: string, dtype: pl.DataType): pl.E
 export function partitionValuesToExprs(
   partitionValues: Record<string, string | null> | undefined,
   options: PartitionValuesToExprsOptions,
-): pl.Expr[] {
+): Expr[] {
   return options.partitionColumns.map((name) => {
     const field = options.schema.fields.find((f) => f.name === name);
     if (!field) {
       throw new CorruptLogError(`Partition column "${name}" is not in the table schema`);
     }
-    if (typeof field.type !== "string" || field.type === "binary") {
+    if (typeof field.type !== "string") {
       const t = typeof field.type === "string" ? field.type : field.type.type;
       throw new UnsupportedFeatureError(
         `partition:${t}`,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type pl from "nodejs-polars";
+import type { DataFrame, LazyDataFrame } from "../../polars_types.ts";
 import { DeltaTable, type OpenOptions } from "./delta_table.ts";
 import type { ScanOptions } from "./scan.ts";
 
@@ -13,8 +13,8 @@ export interface ReadDeltaOptions extends OpenOptions, ScanOptions {}
 /**
  * A lazy scan of a Delta table.
  *
- * @param uri A local path or `file://` URI.
- * @param options Version or timestamp, storage, columns, filter.
+ * @param uri A local path, a `file://` or `s3://` URI.
+ * @param options Version or timestamp, storage or storage options, columns, filter.
  * @returns The lazy frame.
  * @throws {TableNotFoundError} When there is no table.
  * @throws {VersionNotFoundError} For a version or time outside the log.
@@ -32,7 +32,7 @@ export interface ReadDeltaOptions extends OpenOptions, ScanOptions {}
 export async function scanDelta(
   uri: string,
   options: ReadDeltaOptions = {},
-): Promise<pl.LazyDataFrame> {
+): Promise<LazyDataFrame> {
   const table = await DeltaTable.open(uri, options);
   return await table.scan({ columns: options.columns, filter: options.filter });
 }
@@ -40,8 +40,8 @@ export async function scanDelta(
 /**
  * Read a Delta table into a DataFrame (`scanDelta(...)` collected).
  *
- * @param uri A local path or `file://` URI.
- * @param options Version or timestamp, storage, columns, filter.
+ * @param uri A local path, a `file://` or `s3://` URI.
+ * @param options Version or timestamp, storage or storage options, columns, filter.
  * @returns The rows.
  * @throws See {@linkcode scanDelta}.
  *
@@ -54,6 +54,6 @@ export async function scanDelta(
 export async function readDelta(
   uri: string,
   options: ReadDeltaOptions = {},
-): Promise<pl.DataFrame> {
+): Promise<DataFrame> {
   return await (await scanDelta(uri, options)).collect();
 }

@@ -3,8 +3,10 @@
  *
  * The Delta log supplies metadata only; Polars reads the Parquet. For each live file that
  * may match the filter (see `file_skipping.ts`):
- * - local storage: `pl.scanParquet(path)` (lazy, projection and predicate pushdown); other
- *   storage: the bytes are read and `pl.readParquet(bytes).lazy()`;
+ * - local storage: `pl.scanParquet(path)` (lazy, projection and predicate pushdown); object
+ *   storage Polars can reach itself (`polarsSource`: an `s3://` URI and its `cloudOptions`):
+ *   the same scan through Polars' object store (ranged reads of only the needed columns and
+ *   row groups); other storage: the bytes are read and `pl.readParquet(bytes).lazy()`;
  * - when a requested column is a timestamp, the file footer is read first; a file storing
  *   legacy INT96 timestamps is read eagerly with those columns decoded exactly at microsecond
  *   precision (`parquet_int96.ts`), since Polars overflows them outside 1677..2262;
@@ -19,7 +21,8 @@
  * The per-file frames are concatenated (`pl.concat(..., { how: "diagonal" })`), the exact
  * filter is applied on top, and the requested columns are selected.
  *
- * Fast path: when every selected file is a plain local Parquet file (no deletion vector), the
+ * Fast path: when every selected file is a plain Parquet file Polars reads itself (local, or
+ * through its object store with one set of cloud options; no deletion vector), the
  * table has no column mapping and no type widening, and every needed data column is a
  * primitive that files must store with the table type (see `trustPrimitiveTypes` in
  * `column_mapping.ts`), the files are read by one Polars scan of the exact file list instead
@@ -41,6 +44,12 @@ import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import type { AddAction } from "./actions.ts";
 import { isPassThrough, logicalColumnExpr } from "./column_mapping.ts";
+import {
+  asMissingDataFile,
+  assertLocalDataFilesPresent,
+  type DataFileContext,
+  localDataPath,
+} from "./data_file_presence.ts";
 import { readDeletionVector, removeDeletedRows } from "./deletion_vector.ts";
 import { fileMayMatch } from "./file_skipping.ts";
 import { decodeInt96Columns, footerBlockLength, int96Layout } from "./parquet_int96.ts";
@@ -57,7 +66,7 @@ import {
   type StructField,
 } from "./schema.ts";
 import type { Snapshot } from "./snapshot.ts";
-import type { ObjectStorage } from "./storage.ts";
+import type { ObjectStorage, PolarsSource } from "./storage.ts";
 
 /** Options of a scan. */
 export interface ScanOptions {
@@ -117,6 +126,14 @@ function _isAbsolute(path: string): boolean {
   return path.startsWith("/") || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(path);
 }
 
+/** Whether two files' cloud options are the same (one scan can read both). */
+function _sameOptions(
+  a: Record<string, string> | undefined,
+  b: Record<string, string> | undefined,
+): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
 function _emptyFrame(fields: StructField[]): pl.DataFrame {
   // literal nulls typed as the schema, on a one-row frame, then no rows
   const exprs = fields.map((f) => logicalColumnExpr(f, { present: false }));
@@ -174,11 +191,22 @@ async function _int96Frame(
   return df.lazy();
 }
 
-/** The local path of a data file, or `undefined` when it is not on the local file system. */
-function _localDataPath(storage: ObjectStorage, path: string): string | undefined {
-  if (!_isAbsolute(path)) return storage.localPath?.(path);
-  if (path.startsWith("file:")) return fileURLToPath(path);
-  return path.startsWith("/") ? path : undefined;
+/**
+ * Where Polars can read a data file itself (a local path, or an object-store URI with its
+ * `cloudOptions` from the storage's `polarsSource`), or `undefined` when only the storage can
+ * read it.
+ */
+function _dataSource(storage: ObjectStorage, path: string): PolarsSource | undefined {
+  const local = localDataPath(storage, path);
+  if (local !== undefined) return { path: local };
+  return _isAbsolute(path) ? undefined : storage.polarsSource?.(path);
+}
+
+function _scanSource(source: PolarsSource): pl.LazyDataFrame {
+  return pl.scanParquet(
+    source.path,
+    source.cloudOptions ? { ..._SCAN_OPTIONS, cloudOptions: source.cloudOptions } : _SCAN_OPTIONS,
+  );
 }
 
 /** The lazy frame of one data file's raw columns (deleted rows removed). */
@@ -187,25 +215,30 @@ async function _fileFrame(
   add: AddAction,
   tableRoot: string,
   checkInt96: boolean,
+  context: DataFileContext,
+): Promise<pl.LazyDataFrame> {
+  try {
+    return await _readFileFrame(storage, add, tableRoot, checkInt96);
+  } catch (e) {
+    throw await asMissingDataFile(e, storage, add.path, context);
+  }
+}
+
+async function _readFileFrame(
+  storage: ObjectStorage,
+  add: AddAction,
+  tableRoot: string,
+  checkInt96: boolean,
 ): Promise<pl.LazyDataFrame> {
   let lf = checkInt96 ? await _int96Frame(storage, add) : undefined;
   if (!lf) {
-    if (_isAbsolute(add.path)) {
-      if (!add.path.startsWith("file:") && !add.path.startsWith("/")) {
-        throw new TypeError(
-          `Cannot read data file "${add.path}": only local absolute paths are supported`,
-        );
-      }
-      lf = pl.scanParquet(
-        add.path.startsWith("file:") ? fileURLToPath(add.path) : add.path,
-        _SCAN_OPTIONS,
+    const source = _dataSource(storage, add.path);
+    if (source) lf = _scanSource(source);
+    else if (_isAbsolute(add.path)) {
+      throw new TypeError(
+        `Cannot read data file "${add.path}": only local absolute paths are supported`,
       );
-    } else {
-      const local = storage.localPath?.(add.path);
-      lf = local !== undefined
-        ? pl.scanParquet(local, _SCAN_OPTIONS)
-        : pl.readParquet(Buffer.from(await storage.read(add.path))).lazy();
-    }
+    } else lf = pl.readParquet(Buffer.from(await storage.read(add.path))).lazy();
   }
   if (add.deletionVector && add.deletionVector.cardinality > 0) {
     const deleted = await readDeletionVector(storage, add.deletionVector, { tableRoot });
@@ -224,6 +257,7 @@ async function _fileFrame(
  * @throws {TypeError} When a requested or filtered column is not in the schema, or the filter
  *   is malformed.
  * @throws {CorruptLogError} For an invalid partition value or deletion vector.
+ * @throws {MissingDataFileError} When a live data file is missing from storage.
  *
  * @example
  * ```ts
@@ -266,6 +300,8 @@ export async function scanSnapshot(
   const partSet = new Set(snapshot.partitionColumns);
   const partNeeded = snapshot.partitionColumns.filter((c) => neededSet.has(c));
   const tableRoot = options.tableRoot ?? storage.localPath?.("") ?? storage.root;
+  const context = { table: tableRoot, version: snapshot.version };
+  await assertLocalDataFilesPresent(storage, files, context);
   // without type widening, conforming writers store primitives with the table type: no casts
   const trustPrimitives = !hasReaderFeature(snapshot.protocol, "typeWidening") &&
     !hasReaderFeature(snapshot.protocol, "typeWidening-preview") &&
@@ -301,7 +337,7 @@ export async function scanSnapshot(
     return plan;
   };
   const frames = _fastFrames() ?? await Promise.all(files.map(async (add) => {
-    let lf = await _fileFrame(storage, add, tableRoot, checkInt96);
+    let lf = await _fileFrame(storage, add, tableRoot, checkInt96, context);
     const plan = planFor(lf.columns);
     const partExprs = partNeeded.length
       ? partitionValuesToExprs(add.partitionValues, { schema, partitionColumns: partNeeded })
@@ -332,10 +368,13 @@ export async function scanSnapshot(
       files.every((add) => !add.deletionVector);
     if (!eligible) return undefined;
     const paths: string[] = [];
+    let cloudOptions: Record<string, string> | undefined;
     for (const add of files) {
-      const path = _localDataPath(storage, add.path);
-      if (path === undefined) return undefined;
-      paths.push(path);
+      const source = _dataSource(storage, add.path);
+      if (source === undefined) return undefined;
+      if (paths.length === 0) cloudOptions = source.cloudOptions;
+      else if (!_sameOptions(source.cloudOptions, cloudOptions)) return undefined;
+      paths.push(source.path);
     }
     const types = Object.fromEntries(dataFields.map((f) => [f.name, deltaToPolars(f.type)]));
     const order = needed.map((f) => f.name);
@@ -347,7 +386,7 @@ export async function scanSnapshot(
         schema,
         partitionColumns: snapshot.partitionColumns,
       });
-      const lf = hive && multiFileScan(paths, types, { hivePartitions: hive });
+      const lf = hive && multiFileScan(paths, types, { hivePartitions: hive, cloudOptions });
       if (lf) {
         const all = [...dataFields.map((f) => f.name), ...snapshot.partitionColumns];
         return [
@@ -371,7 +410,7 @@ export async function scanSnapshot(
     });
     const out: pl.LazyDataFrame[] = [];
     for (const run of runs) {
-      let lf = multiFileScan(run.paths, types);
+      let lf = multiFileScan(run.paths, types, { cloudOptions });
       if (!lf) return undefined;
       if (partNeeded.length) {
         lf = lf.withColumns(

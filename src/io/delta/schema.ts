@@ -33,6 +33,7 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame, DataType } from "../../polars_types.ts";
 import { CorruptLogError, UnsupportedFeatureError } from "./errors.ts";
 
 /**
@@ -144,7 +145,7 @@ function _createBinaryDtype(): pl.DataType {
  * The stand-in Polars data type of Delta `binary` (nodejs-polars has no `Binary` type). Its
  * `variant` is `"Binary"`; Polars rejects it in a cast.
  */
-export const BINARY_DTYPE: pl.DataType = _createBinaryDtype();
+export const BINARY_DTYPE: DataType = _createBinaryDtype();
 
 /**
  * Whether a Polars data type is the {@linkcode BINARY_DTYPE} marker.
@@ -158,7 +159,7 @@ export const BINARY_DTYPE: pl.DataType = _createBinaryDtype();
  * if (!isBinaryDtype(deltaToPolars("binary")) || isBinaryDtype(pl.Utf8)) throw new Error("marker");
  * ```
  */
-export function isBinaryDtype(dtype: pl.DataType): boolean {
+export function isBinaryDtype(dtype: DataType): boolean {
   return (dtype as { variant?: string })?.variant === "Binary";
 }
 
@@ -366,7 +367,7 @@ export function schemaToJson(schema: StructType): string {
  * if (!deltaToPolars("decimal(10,2)").equals(pl.Decimal(10, 2))) throw new Error("decimal");
  * ```
  */
-export function deltaToPolars(type: DeltaDataType): pl.DataType {
+export function deltaToPolars(type: DeltaDataType): DataType {
   if (typeof type === "string") {
     if (Object.hasOwn(_PRIMITIVES, type)) return _PRIMITIVES[type]();
     if (type === "binary") return BINARY_DTYPE;
@@ -422,7 +423,8 @@ export function containsBinary(type: DeltaDataType): boolean {
 /**
  * The Delta data type of a Polars data type.
  *
- * Unsigned integers widen to the next signed type (`UInt64` maps to `long` and may overflow);
+ * Unsigned integers widen to the next signed type (`UInt64` maps to `long`: writers must
+ * reject values of 2^63 and above, as `writeDelta` does with a `ValueOutOfRangeError`);
  * `Utf8`/`String`/`Categorical` map to `string`; a `Datetime` with any time zone maps to
  * `timestamp`, without one to `timestamp_ntz` (values are stored as µs: cast before writing);
  * `List(Struct{key,value})` stays an array (Polars cannot tell it from a map).
@@ -438,7 +440,7 @@ export function containsBinary(type: DeltaDataType): boolean {
  * if (polarsToDelta(pl.Int16) !== "short") throw new Error("short");
  * ```
  */
-export function polarsToDelta(dtype: pl.DataType): DeltaDataType {
+export function polarsToDelta(dtype: DataType): DeltaDataType {
   const variant = dtype.variant as string;
   switch (variant) {
     case "Int8":
@@ -512,7 +514,7 @@ export function polarsToDelta(dtype: pl.DataType): DeltaDataType {
  * if (s.fields.map((f) => `${f.name}:${f.type}`).join() !== "id:long,name:string") throw new Error("schema");
  * ```
  */
-export function schemaFromPolars(source: pl.DataFrame | Record<string, pl.DataType>): StructType {
+export function schemaFromPolars(source: DataFrame | Record<string, DataType>): StructType {
   const record: Record<string, pl.DataType> = _isDataFrame(source)
     ? source.schema as Record<string, pl.DataType>
     : source;

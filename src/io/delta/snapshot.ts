@@ -5,6 +5,12 @@
  * or before the version plus the commits after it), reads the checkpoint (and its sidecars)
  * and the commits in parallel, replays them in order, and checks the protocol.
  *
+ * A checkpoint that cannot be read (empty, half-written, not Parquet, a sidecar missing) never
+ * makes the table unreadable while another complete path exists: the snapshot is rebuilt from
+ * the next older checkpoint, or from the JSON commits when they all still exist, with a
+ * warning naming the bad file. Only when no such path exists is it a `CorruptLogError`. The
+ * next commit then writes a fresh checkpoint (see `checkpointOverdue`).
+ *
  * @module
  */
 import type {
@@ -17,12 +23,18 @@ import type {
   TxnAction,
 } from "./actions.ts";
 import { parseActions } from "./actions.ts";
-import { readCheckpoint, readCheckpointFile, sidecarKey } from "./checkpoint_reader.ts";
-import { CorruptLogError, TableNotFoundError } from "./errors.ts";
+import { readCheckpointFile, sidecarKey } from "./checkpoint_reader.ts";
+import {
+  CorruptCheckpointError,
+  CorruptLogError,
+  TableNotFoundError,
+  VersionNotFoundError,
+} from "./errors.ts";
 import { LogReplay } from "./log_replay.ts";
 import {
   buildLogSegment,
   DELTA_LOG_DIR,
+  listLogSegment,
   type LogSegment,
   readLastCheckpoint,
 } from "./log_segment.ts";
@@ -88,6 +100,13 @@ export interface LoadSnapshotOptions {
    * @default {Date.now()}
    */
   now?: number;
+  /**
+   * Called with a one-line message when the snapshot had to avoid an unreadable checkpoint
+   * (read from an older checkpoint or the JSON commits instead).
+   *
+   * @default {console.warn}
+   */
+  onWarning?: (message: string) => void;
 }
 
 const _WEEK_MS = 7 * 24 * 3600 * 1000;
@@ -146,8 +165,9 @@ async function _readAll(
  * @returns The snapshot.
  * @throws {TableNotFoundError} When there is no `_delta_log` or it holds no commit.
  * @throws {VersionNotFoundError} For a version outside the log, or a timestamp before it.
- * @throws {CorruptLogError} For a version gap, an empty or corrupt commit or checkpoint, or a
- *   missing protocol or metadata.
+ * @throws {CorruptLogError} For a version gap, an empty or corrupt commit, a missing protocol
+ *   or metadata, or an unreadable checkpoint that no older checkpoint or run of commits can
+ *   replace.
  * @throws {UnsupportedFeatureError} When the protocol needs an unsupported reader feature.
  *
  * @example
@@ -174,23 +194,89 @@ export async function loadSnapshot(
   if (options.version !== undefined && options.timestamp !== undefined) {
     throw new TypeError("Cannot load a snapshot: give either version or timestamp, not both");
   }
-  const listing = await storage.list(DELTA_LOG_DIR);
-  if (listing.length === 0) {
-    throw new TableNotFoundError(`No Delta table at "${name}": "_delta_log" is missing or empty`);
-  }
-  const lastCheckpoint = listing.some((m) => m.path === `${DELTA_LOG_DIR}_last_checkpoint`)
-    ? await readLastCheckpoint(storage)
-    : undefined;
-  let version = options.version;
-  if (options.timestamp !== undefined) {
+  let segment: LogSegment;
+  if (options.timestamp === undefined) {
+    // newest or a given version: listed from the last checkpoint on when it covers the version
+    segment = await listLogSegment(storage, { version: options.version, tableName: name });
+  } else {
     toMillis(options.timestamp);
+    const listing = await storage.list(DELTA_LOG_DIR);
+    if (listing.length === 0) {
+      throw new TableNotFoundError(
+        `No Delta table at "${name}": "_delta_log" is missing or empty`,
+      );
+    }
+    const lastCheckpoint = listing.some((m) => m.path === `${DELTA_LOG_DIR}_last_checkpoint`)
+      ? await readLastCheckpoint(storage)
+      : undefined;
     const probe = buildLogSegment(listing, { tableName: name });
-    version = await versionAtTimestamp(storage, probe.allCommits, options.timestamp, {
+    const version = await versionAtTimestamp(storage, probe.allCommits, options.timestamp, {
       tableName: name,
     });
+    segment = buildLogSegment(listing, { version, lastCheckpoint, tableName: name });
   }
-  const segment = buildLogSegment(listing, { version, lastCheckpoint, tableName: name });
-  return await replaySegment(storage, segment, options);
+  try {
+    return await replaySegment(storage, segment, options);
+  } catch (e) {
+    if (!(e instanceof CorruptCheckpointError) || !segment.checkpoint) throw e;
+    return await _avoidingBadCheckpoints(storage, segment, e, options);
+  }
+}
+
+/**
+ * The snapshot of `first.version` rebuilt without the checkpoint that failed (and any other
+ * that fails after it), from the whole log's listing: an older checkpoint or the commits.
+ */
+async function _avoidingBadCheckpoints(
+  storage: ObjectStorage,
+  first: LogSegment,
+  error: CorruptCheckpointError,
+  options: LoadSnapshotOptions,
+): Promise<Snapshot> {
+  const name = storage.root;
+  const version = first.version;
+  let usable = await storage.list(DELTA_LOG_DIR);
+  let hint = await readLastCheckpoint(storage);
+  let segment = first;
+  let e = error;
+  for (;;) {
+    const bad = segment.checkpoint!;
+    const badFiles = new Set(bad.files.map((f) => f.path));
+    usable = usable.filter((m) => !badFiles.has(m.path));
+    if (hint?.version === bad.version) hint = undefined;
+    try {
+      segment = buildLogSegment(usable, { version, lastCheckpoint: hint, tableName: name });
+    } catch (e2) {
+      if (!(e2 instanceof VersionNotFoundError || e2 instanceof CorruptLogError)) throw e2;
+      throw new CorruptLogError(
+        `Cannot load version ${version} of "${name}": checkpoint "${e.path}" is unreadable (${
+          e.message.replace(/^Cannot read checkpoint "[^"]*": /, "")
+        }) and no older checkpoint or complete run of commits can replace it (${e2.message})`,
+        { cause: e },
+      );
+    }
+    (options.onWarning ?? console.warn)(
+      `Warning: ${e.message}; reading version ${version} of "${name}" from ${
+        segment.checkpoint
+          ? `the older checkpoint at version ${segment.checkpoint.version}`
+          : "the JSON commits"
+      } instead`,
+    );
+    try {
+      return await replaySegment(storage, segment, options);
+    } catch (e3) {
+      if (!(e3 instanceof CorruptCheckpointError) || !segment.checkpoint) throw e3;
+      e = e3;
+    }
+  }
+}
+
+/** A {@linkcode CorruptCheckpointError} for a checkpoint file that failed to read or apply. */
+function _corruptCheckpoint(version: number, path: string, e: unknown): CorruptCheckpointError {
+  if (e instanceof CorruptCheckpointError) return e;
+  const message = String((e as Error)?.message ?? e);
+  const detail = message.replace(/^Cannot read checkpoint "[^"]*": /, "");
+  return new CorruptCheckpointError(version, path, detail, { cause: e });
 }
 
 /**
@@ -200,6 +286,7 @@ export async function loadSnapshot(
  * @param segment The segment to replay.
  * @param options Table root and clock.
  * @returns The snapshot.
+ * @throws {CorruptCheckpointError} When the segment's checkpoint (or a sidecar) cannot be read.
  * @throws {CorruptLogError} See {@linkcode loadSnapshot}.
  * @throws {UnsupportedFeatureError} See {@linkcode loadSnapshot}.
  *
@@ -230,13 +317,28 @@ export async function replaySegment(
   const replay = new LogReplay({ tableRoot: options.tableRoot ?? storage.root });
   const commitBytesP = _readAll(storage, segment.commits.map((c) => c.path));
   if (segment.checkpoint) {
-    replay.applyCheckpoint(await readCheckpoint(storage, segment.checkpoint.files));
+    const cp = segment.checkpoint;
+    // any failure to read or apply a checkpoint file (or a sidecar) names that file
+    const read = (path: string, format: "parquet" | "json") =>
+      readCheckpointFile(storage, path, format).catch((e) => {
+        throw _corruptCheckpoint(cp.version, path, e);
+      });
+    const parts = await Promise.all(cp.files.map((f) => read(f.path, f.format ?? "parquet")));
+    try {
+      replay.applyCheckpoint(parts.flat());
+    } catch (e) {
+      throw _corruptCheckpoint(cp.version, cp.files[0].path, e);
+    }
     const sidecars = replay.state.sidecars.splice(0);
     const sideActions = await Promise.all(sidecars.map((sc) => {
       const key = sidecarKey(sc.path);
-      return readCheckpointFile(storage, key, key.endsWith(".json") ? "json" : "parquet");
+      return read(key, key.endsWith(".json") ? "json" : "parquet");
     }));
-    for (const acts of sideActions) replay.applyCheckpoint(acts);
+    try {
+      for (const acts of sideActions) replay.applyCheckpoint(acts);
+    } catch (e) {
+      throw _corruptCheckpoint(cp.version, cp.files[0].path, e);
+    }
   }
   const commitBytes = await commitBytesP;
   const dec = new TextDecoder();

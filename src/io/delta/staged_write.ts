@@ -24,9 +24,9 @@ import { type ParquetCompression, writeDataFiles } from "./data_file_writer.ts";
 import { decodeDeltaPath } from "./actions.ts";
 import { type Filter, filterToExpr } from "./predicate.ts";
 import type { ObjectStorage } from "./storage.ts";
+import { storageForUri, type StorageLocationOptions } from "./storage_for_uri.ts";
 import {
   reconcileSchema,
-  storageForUri,
   tryLoadSnapshot,
   writeDelta,
   type WriteDeltaOptions,
@@ -34,7 +34,7 @@ import {
 } from "./write_delta.ts";
 
 /** Options of {@linkcode StagedWrite.begin}. */
-export interface StagedWriteOptions {
+export interface StagedWriteOptions extends StorageLocationOptions {
   /** `"append"` or `"overwrite"` (with `predicate`: replaceWhere). @default {"append"} */
   mode?: "append" | "overwrite";
   /** Partition columns (of a new table; must equal an existing table's). @default {[]} */
@@ -45,8 +45,6 @@ export interface StagedWriteOptions {
   targetFileSize?: number;
   /** Parquet codec. @default {"zstd"} */
   compression?: ParquetCompression;
-  /** Storage rooted at the table; by default a `LocalStorage` of the URI. @default {undefined} */
-  storage?: ObjectStorage;
   /** Idempotency marker committed with the files. @default {undefined} */
   txn?: { appId: string; version: number };
 }
@@ -93,7 +91,7 @@ export class StagedWrite {
     if (options.predicate !== undefined && options.mode !== "overwrite") {
       throw new TypeError(`Invalid staged write: predicate needs mode "overwrite"`);
     }
-    const storage = storageForUri(uri, options.storage);
+    const storage = storageForUri(uri, options);
     const write = new StagedWrite(uri, storage, options);
     const snapshot = await tryLoadSnapshot(storage);
     if (snapshot) {

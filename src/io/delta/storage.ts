@@ -31,6 +31,29 @@ export interface PutOptions {
   overwrite?: boolean;
 }
 
+/** Options of {@linkcode ObjectStorage.list}. */
+export interface ListOptions {
+  /**
+   * Return only keys that sort strictly after this key (a full key, not relative to
+   * `prefix`), as S3's ListObjectsV2 `start-after` does. Opening a table lists `_delta_log/`
+   * from its last checkpoint on with it.
+   *
+   * @default {undefined (from the first key)}
+   */
+  startAfter?: string;
+}
+
+/** Where Polars reads a Parquet object from in place (see {@linkcode ObjectStorage.polarsSource}). */
+export interface PolarsSource {
+  /** A local path or a URI Polars' object store understands (`s3://bucket/key`). */
+  path: string;
+  /**
+   * The `cloudOptions` to pass to `pl.scanParquet` / `pl.readParquet`; absent for local files.
+   * It holds credentials: never print it.
+   */
+  cloudOptions?: Record<string, string>;
+}
+
 /** A byte range, `start` inclusive, `end` exclusive. */
 export interface ByteRange {
   /** First byte, inclusive. */
@@ -45,7 +68,8 @@ export interface ByteRange {
  * Contract (every adapter must obey it):
  * - `list(prefix)` must return every object whose key starts with `prefix`, recursively,
  *   sorted by key (byte order); it must return `[]` when nothing matches, never fail for a
- *   missing folder.
+ *   missing folder. With `{ startAfter }` it must return only the keys that sort strictly
+ *   after `startAfter`.
  * - `read(path)` must return the whole object, or exactly the bytes of `range`; it must fail
  *   with {@linkcode FileNotFoundError} for a missing key.
  * - `head(path)` must return the object's metadata, or fail with {@linkcode FileNotFoundError}.
@@ -55,12 +79,21 @@ export interface ByteRange {
  * - `put(path, bytes, { overwrite: true })` must be atomic: readers see the old or the new
  *   bytes, never a mix.
  * - `delete(path)` must be idempotent: deleting a missing key succeeds.
+ * - `readStream(path)`, when implemented, must stream exactly the bytes `read(path)` returns,
+ *   and must fail with {@linkcode FileNotFoundError} for a missing key (before the stream is
+ *   returned).
+ * - `putStream(path, body, options)`, when implemented, must obey the same rules as `put`
+ *   (atomic; exclusive unless `overwrite`), must not buffer the whole body (unless the storage
+ *   itself is memory), and when the body or the upload fails it must leave no object and no
+ *   partial upload behind.
+ * - `polarsSource(path)`, when implemented, must name a location from which Polars reads the
+ *   same bytes as `read(path)`.
  */
 export interface ObjectStorage {
   /** A human-readable location of the root, for messages (a path or a URI). */
   readonly root: string;
-  /** Every object under `prefix`, recursively, sorted by key. */
-  list(prefix: string): Promise<ObjectMeta[]>;
+  /** Every object under `prefix`, recursively, sorted by key (after `startAfter` when given). */
+  list(prefix: string, options?: ListOptions): Promise<ObjectMeta[]>;
   /** The bytes of an object, or of a range of it. */
   read(path: string, range?: ByteRange): Promise<Uint8Array>;
   /** The metadata of an object. */
@@ -69,6 +102,15 @@ export interface ObjectStorage {
   put(path: string, bytes: Uint8Array, options?: PutOptions): Promise<void>;
   /** Delete an object; a missing key is not an error. */
   delete(path: string): Promise<void>;
+  /** The bytes of an object as a stream (large bronze files are read through it). */
+  readStream?(path: string): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * Write an object from a stream, atomically; exclusive unless `overwrite` is true. Large
+   * objects upload in parts; a failed upload leaves nothing behind.
+   */
+  putStream?(path: string, body: ReadableStream<Uint8Array>, options?: PutOptions): Promise<void>;
+  /** Where Polars can scan the object in place (a local path, or a URI plus cloud options). */
+  polarsSource?(path: string): PolarsSource;
   /**
    * The local file-system path of a key, when the storage is a local folder, so that Polars
    * can scan Parquet files lazily in place. `undefined` for non-local storage.
@@ -81,6 +123,8 @@ export class FileNotFoundError extends Error {
   /** The missing key. */
   readonly path: string;
   /**
+   * Create the error.
+   *
    * @param path The missing key.
    * @param options Standard error options (`cause`).
    */
@@ -96,6 +140,8 @@ export class FileAlreadyExistsError extends Error {
   /** The key that exists. */
   readonly path: string;
   /**
+   * Create the error.
+   *
    * @param path The key that exists.
    * @param options Standard error options (`cause`).
    */

@@ -19,7 +19,7 @@ import type {
   RemoveAction,
   TxnAction,
 } from "./actions.ts";
-import { shouldCheckpoint, writeCheckpoint } from "./checkpoint_writer.ts";
+import { checkpointOverdue, shouldCheckpoint, writeCheckpoint } from "./checkpoint_writer.ts";
 import {
   buildCommitInfo,
   type CommitRetryOptions,
@@ -72,8 +72,8 @@ export interface TransactionOptions {
    */
   isolationLevel?: IsolationLevel;
   /**
-   * Run the post-commit hooks (checkpoint every `delta.checkpointInterval` commits, then
-   * expired log cleanup).
+   * Run the post-commit hooks (checkpoint every `delta.checkpointInterval` commits, or at
+   * the first commit after a due checkpoint was skipped, then expired log cleanup).
    *
    * @default {true}
    */
@@ -374,12 +374,24 @@ export class Transaction {
     const result: CommitResult = { version, checkpointed: false };
     if (this.#options.postCommitHooks === false) return result;
     const configuration = (this.#metadata ?? this.snapshot?.metadata)?.configuration ?? {};
-    if (shouldCheckpoint(version, configuration)) {
+    // due now, or skipped earlier (a writer killed after its commit): by the snapshot read,
+    // then confirmed on the committed version's own segment (another writer may have caught up)
+    const lastRead = this.snapshot?.segment?.checkpoint?.version ?? -1;
+    if (
+      shouldCheckpoint(version, configuration) ||
+      checkpointOverdue(version, lastRead, configuration)
+    ) {
       try {
         const snap = await loadSnapshot(this.#storage, { version });
-        await writeCheckpoint(this.#storage, snap);
-        result.checkpointed = true;
-        await cleanupExpiredLogs(this.#storage, { configuration: snap.metadata.configuration });
+        const last = snap.segment?.checkpoint?.version ?? -1;
+        if (
+          shouldCheckpoint(version, configuration) ||
+          checkpointOverdue(version, last, snap.metadata.configuration)
+        ) {
+          await writeCheckpoint(this.#storage, snap);
+          result.checkpointed = true;
+          await cleanupExpiredLogs(this.#storage, { configuration: snap.metadata.configuration });
+        }
       } catch (e) {
         result.postCommitError = e;
       }

@@ -3,8 +3,8 @@
  *
  * A file under the table root is deleted only when all of these hold:
  * - it is not a live file of the current snapshot;
- * - it is not in `_delta_log/` and no path segment starts with `_` or `.` (except partition
- *   folders `name=value`, and `.<name>.tmp` temp files that a killed writer left behind), so
+ * - no path segment starts with `_` or `.` (except partition folders `name=value`, and
+ *   `.<name>.tmp` temp files that a killed writer left behind, in `_delta_log/` too), so
  *   logs, `_change_data` and checksums are kept;
  * - if it is a tombstone (removed by a commit), its `deletionTimestamp` is older than the
  *   retention; and its modification time is older than the retention too. The second rule
@@ -19,11 +19,11 @@
  */
 import { TableNotFoundError } from "./errors.ts";
 import { parseInterval } from "./snapshot.ts";
-import type { ObjectStorage } from "./storage.ts";
-import { storageForUri, tryLoadSnapshot } from "./write_delta.ts";
+import { tryLoadSnapshot } from "./write_delta.ts";
+import { storageForUri, type StorageLocationOptions } from "./storage_for_uri.ts";
 
 /** Options of {@linkcode vacuum}. */
-export interface VacuumOptions {
+export interface VacuumOptions extends StorageLocationOptions {
   /**
    * Keep unreferenced files younger than this many hours.
    *
@@ -42,12 +42,6 @@ export interface VacuumOptions {
    * @default {true}
    */
   enforceRetention?: boolean;
-  /**
-   * Storage rooted at the table; by default a `LocalStorage` of `uri`.
-   *
-   * @default {undefined}
-   */
-  storage?: ObjectStorage;
   /**
    * "Now" in milliseconds (tests).
    *
@@ -91,7 +85,7 @@ const _DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
  * ```
  */
 export async function vacuum(uri: string, options: VacuumOptions = {}): Promise<VacuumResult> {
-  const storage = storageForUri(uri, options.storage);
+  const storage = storageForUri(uri, options);
   const snapshot = await tryLoadSnapshot(storage);
   if (!snapshot) {
     throw new TableNotFoundError(`Cannot vacuum "${storage.root}": no Delta table there`);
@@ -133,11 +127,15 @@ export async function vacuum(uri: string, options: VacuumOptions = {}): Promise<
 
 function _isDataCandidate(path: string): boolean {
   const segments = path.split("/");
+  // Temp files of writes killed before their atomic rename/link (storage adapters name them
+  // `.<random>.tmp`) are orphans like any other, in `_delta_log/` too (a killed commit or
+  // checkpoint): no reader ever looks at them.
+  const name = segments[segments.length - 1];
+  const temp = name.startsWith(".") && name.endsWith(".tmp");
+  if (segments[0] === "_delta_log") return temp;
   return segments.every((s, i) => {
     const last = i === segments.length - 1;
-    // Temp files of writes killed before their atomic rename/link (storage adapters name them
-    // `.<random>.tmp`) are orphans like any other.
-    if (s.startsWith(".")) return last && s.endsWith(".tmp") && segments[0] !== "_delta_log";
+    if (s.startsWith(".")) return last && temp;
     if (s.startsWith("_")) return !last && s.includes("=");
     return true;
   });

@@ -26,13 +26,19 @@
  * @module
  */
 import pl from "nodejs-polars";
+import type { DataFrame } from "../../polars_types.ts";
 import type { AddAction, MetadataAction, ProtocolAction } from "./actions.ts";
 import { type CommitRetryOptions, type IsolationLevel, resolveIsolationLevel } from "./commit.ts";
+import { binaryLiteral, polarsTypesOf } from "./binary_column.ts";
 import { type ParquetCompression, writeDataFiles } from "./data_file_writer.ts";
 import { readDataFile } from "./data_file_reader.ts";
-import { SchemaMismatchError, TableAlreadyExistsError, TableNotFoundError } from "./errors.ts";
+import {
+  SchemaMismatchError,
+  TableAlreadyExistsError,
+  TableNotFoundError,
+  ValueOutOfRangeError,
+} from "./errors.ts";
 import { fileMayMatch } from "./file_skipping.ts";
-import { LocalStorage } from "./local_storage.ts";
 import { partitionValuesToExprs } from "./partition_values.ts";
 import { type Filter, filterToExpr } from "./predicate.ts";
 import {
@@ -46,12 +52,13 @@ import {
 import { loadSnapshot, type Snapshot } from "./snapshot.ts";
 import type { ObjectStorage } from "./storage.ts";
 import { Transaction } from "./transaction.ts";
+import { storageForUri, type StorageLocationOptions } from "./storage_for_uri.ts";
 
 /** Save modes of {@linkcode writeDelta}. */
 export type WriteMode = "error" | "append" | "overwrite" | "ignore";
 
 /** Options of {@linkcode writeDelta}. */
-export interface WriteDeltaOptions {
+export interface WriteDeltaOptions extends StorageLocationOptions {
   /**
    * What to do when the table exists.
    *
@@ -119,12 +126,6 @@ export interface WriteDeltaOptions {
    */
   description?: string;
   /**
-   * Storage rooted at the table; by default a `LocalStorage` of `uri`.
-   *
-   * @default {undefined}
-   */
-  storage?: ObjectStorage;
-  /**
    * Commit retry policy.
    *
    * @default {{}}
@@ -167,31 +168,6 @@ export interface WriteResult {
 }
 
 /**
- * The storage of a table URI: `options.storage` when given, else a {@linkcode LocalStorage}
- * (a local path or a `file://` URI).
- *
- * @param uri Table location.
- * @param storage An explicit storage, which wins.
- * @returns Storage rooted at the table.
- * @throws {TypeError} For a non-file URI scheme without an explicit storage.
- * @example
- * ```ts
- * import { storageForUri } from "./write_delta.ts";
- * if (!storageForUri("/tmp/t").root.endsWith("/tmp/t")) throw new Error("bad root");
- * ```
- */
-export function storageForUri(uri: string, storage?: ObjectStorage): ObjectStorage {
-  if (storage) return storage;
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(uri)?.[1];
-  if (scheme && scheme.toLowerCase() !== "file") {
-    throw new TypeError(
-      `Cannot open "${uri}": scheme "${scheme}" needs an explicit storage option`,
-    );
-  }
-  return new LocalStorage(uri);
-}
-
-/**
  * Load the newest snapshot, or `undefined` when there is no table yet.
  *
  * @param storage Storage rooted at the table.
@@ -216,12 +192,15 @@ export async function tryLoadSnapshot(storage: ObjectStorage): Promise<Snapshot 
 /**
  * Write a Polars frame to a Delta table (create, append, overwrite, replaceWhere).
  *
- * @param uri Table location (local path or `file://` URI; any location with `options.storage`).
+ * @param uri Table location: a local path, a `file://` or `s3://` URI (any label with
+ *   `options.storage`).
  * @param df The rows to write.
  * @param options See {@linkcode WriteDeltaOptions}.
  * @returns See {@linkcode WriteResult}.
  * @throws {TableAlreadyExistsError} In mode `error` when the table exists.
  * @throws {SchemaMismatchError} When the frame does not fit the table schema or partitioning.
+ * @throws {ValueOutOfRangeError} When a column's values do not fit its table type (for example
+ *   a `UInt64` value of 2^63 or more for `long`); nothing is written.
  * @throws {RangeError} When rows of an overwrite do not match its `predicate`.
  * @throws {CommitConflictError} When a concurrent commit conflicts.
  * @throws {TypeError} For an unknown `mode` or `isolationLevel`, or a `predicate` without
@@ -242,7 +221,7 @@ export async function tryLoadSnapshot(storage: ObjectStorage): Promise<Snapshot 
  */
 export async function writeDelta(
   uri: string,
-  df: pl.DataFrame,
+  df: DataFrame,
   options: WriteDeltaOptions = {},
 ): Promise<WriteResult> {
   const mode = options.mode ?? "error";
@@ -262,7 +241,7 @@ export async function writeDelta(
   if (options.predicate !== undefined && mode !== "overwrite") {
     throw new TypeError(`Invalid write options: predicate needs mode "overwrite", got "${mode}"`);
   }
-  const storage = storageForUri(uri, options.storage);
+  const storage = storageForUri(uri, options);
   const snapshot = await tryLoadSnapshot(storage);
   if (snapshot && mode === "error") {
     throw new TableAlreadyExistsError(
@@ -434,6 +413,7 @@ export interface ReconcileSchemaOptions {
  * @param df The frame to write.
  * @param options See {@linkcode ReconcileSchemaOptions}.
  * @returns The (possibly extended) schema, the conformed frame and whether the schema changed.
+ * @throws {ValueOutOfRangeError} When a column's values do not fit its table type.
  * @throws {SchemaMismatchError} Listing the columns that differ in type, are new (without
  *   merge), or are not nullable but missing or holding nulls.
  * @example
@@ -447,13 +427,13 @@ export interface ReconcileSchemaOptions {
  */
 export function reconcileSchema(
   schema: StructType,
-  df: pl.DataFrame,
+  df: DataFrame,
   options: ReconcileSchemaOptions = {},
-): { schema: StructType; df: pl.DataFrame; changed: boolean } {
+): { schema: StructType; df: DataFrame; changed: boolean } {
   const problems: string[] = [];
   const bad: string[] = [];
   const fields: StructField[] = [...schema.fields];
-  const dfSchema = df.schema as Record<string, pl.DataType>;
+  const dfSchema = polarsTypesOf(df);
   for (const [name, dtype] of Object.entries(dfSchema)) {
     const field = schema.fields.find((f) => f.name === name);
     const isNull = (dtype.variant as string) === "Null";
@@ -558,6 +538,7 @@ async function _replaceWhere(
     const rows = await readDataFile(storage, f, {
       schema: snapshot.schema,
       partitionColumns: partCols,
+      version: snapshot.version,
     });
     const keep = rows.filter(expr.not().or(expr.isNull()));
     if (keep.height === rows.height) continue;
@@ -572,7 +553,7 @@ async function _replaceWhere(
 function _schemaOfFrame(df: pl.DataFrame): StructType {
   const fields: StructField[] = [];
   const bad: string[] = [];
-  for (const [name, dtype] of Object.entries(df.schema as Record<string, pl.DataType>)) {
+  for (const [name, dtype] of Object.entries(polarsTypesOf(df))) {
     try {
       fields.push({ name, type: polarsToDelta(dtype), nullable: true, metadata: {} });
     } catch {
@@ -593,7 +574,7 @@ function _schemaOfFrame(df: pl.DataFrame): StructType {
 function _checkPartitionColumns(schema: StructType, partitionColumns: string[]): void {
   const bad = partitionColumns.filter((c) => {
     const f = schema.fields.find((x) => x.name === c);
-    return !f || typeof f.type !== "string" || f.type === "binary";
+    return !f || typeof f.type !== "string";
   });
   if (bad.length > 0) {
     throw new SchemaMismatchError(
@@ -623,16 +604,70 @@ function _protocolFor(schema: StructType): ProtocolAction {
     : { minReaderVersion: 1, minWriterVersion: 2 };
 }
 
+/**
+ * Cast every column to its table type, strictly: a value that does not fit (a `UInt64` of 2^63
+ * or more for `long`, at any nesting depth) fails the write instead of becoming null.
+ */
 function _castToSchema(df: pl.DataFrame, schema: StructType): pl.DataFrame {
   const have = new Set(df.columns);
-  return df.select(
-    ...schema.fields.map((f) => {
-      const dtype = deltaToPolars(f.type);
-      return have.has(f.name)
-        ? pl.col(f.name).cast(dtype).alias(f.name)
-        : pl.lit(null).cast(dtype).alias(f.name);
-    }),
-  );
+  const exprs = schema.fields.map((f) => {
+    // binary: the frame's column is Binary already (reconcileSchema checked), and Polars has
+    // no Binary type to cast to in JS
+    if (f.type === "binary") {
+      return have.has(f.name) ? pl.col(f.name) : binaryLiteral(null).alias(f.name);
+    }
+    const dtype = deltaToPolars(f.type);
+    return have.has(f.name)
+      ? pl.col(f.name).cast(dtype, true).alias(f.name)
+      : pl.lit(null).cast(dtype).alias(f.name);
+  });
+  try {
+    return df.select(...exprs);
+  } catch (e) {
+    throw _castFailure(df, schema, e);
+  }
+}
+
+/** The first value (as JSON) whose strict cast fails: a binary search over row prefixes. */
+function _firstFailingValue(column: pl.DataFrame, dtype: pl.DataType): string {
+  const fails = (n: number) => {
+    try {
+      column.head(n).select(pl.col(column.columns[0]).cast(dtype, true));
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  let lo = 1, hi = column.height; // the shortest failing prefix is in [lo, hi]
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fails(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  const value = column.slice(lo - 1, 1).toRecords()[0][column.columns[0]];
+  return JSON.stringify(value, (_k, v) => typeof v === "bigint" ? String(v) : v);
+}
+
+/** The {@linkcode ValueOutOfRangeError} of the first column that fails its strict cast. */
+function _castFailure(df: pl.DataFrame, schema: StructType, error: unknown): unknown {
+  for (const f of schema.fields) {
+    if (!df.columns.includes(f.name) || f.type === "binary") continue;
+    const dtype = deltaToPolars(f.type);
+    const c = pl.col(f.name);
+    try {
+      df.select(c.cast(dtype, true));
+      continue;
+    } catch { /* this column */ }
+    let sample: string | undefined;
+    try {
+      // top level: a value that the lenient cast turns into null
+      const lost = df.filter(c.isNotNull().and(c.cast(dtype).isNull())).head(1);
+      sample = lost.height ? String(lost.select(c.cast(pl.Utf8)).row(0)[0]) : undefined;
+    } catch { /* not castable to text */ }
+    sample ??= _firstFailingValue(df.select(c), dtype);
+    return new ValueOutOfRangeError(f.name, _typeName(f.type), sample, { cause: error });
+  }
+  return error;
 }
 
 function _stripNullability(t: DeltaDataType): unknown {

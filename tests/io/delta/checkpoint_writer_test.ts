@@ -114,6 +114,29 @@ Deno.test("shouldCheckpoint follows delta.checkpointInterval", () => {
   assert.equal(shouldCheckpoint(10, { "delta.checkpointInterval": "bogus" }), false);
 });
 
+Deno.test("a checkpoint skipped by a killed writer is written at the next commit, once", async () => {
+  const s = new MemoryStorage();
+  const opts = { storage: s, configuration: { "delta.checkpointInterval": "2" } };
+  const df = pl.DataFrame({ x: [1] });
+  await writeDelta("mem://t", df, opts); // v0
+  await writeDelta("mem://t", df, { storage: s, mode: "append" }); // v1
+  const r2 = await writeDelta("mem://t", df, { storage: s, mode: "append" }); // v2: due
+  assert.equal(r2.version, 2);
+  // the writer was killed before its checkpoint: remove what it wrote after the commit
+  await s.delete(checkpointPath(2));
+  await s.delete("_delta_log/_last_checkpoint");
+  const r3 = await writeDelta("mem://t", df, { storage: s, mode: "append" }); // v3: overdue
+  assert.equal(r3.version, 3);
+  const names = async () => (await s.list("_delta_log/")).map((o) => o.path);
+  assert.ok((await names()).includes(checkpointPath(3)), "the overdue checkpoint is written");
+  assert.equal((await loadSnapshot(s)).segment.checkpoint?.version, 3);
+  await writeDelta("mem://t", df, { storage: s, mode: "append" }); // v4: due again
+  await writeDelta("mem://t", df, { storage: s, mode: "append" }); // v5: nothing overdue
+  const cps = (await names()).filter((p) => p.includes(".checkpoint."));
+  assert.deepEqual(cps, [checkpointPath(3), checkpointPath(4)]);
+  assert.equal((await readDelta("mem://t", { storage: s })).height, 6);
+});
+
 Deno.test("expired logs are deleted only below a checkpoint and after logRetentionDuration", async () => {
   const s = new MemoryStorage();
   const cfg = { "delta.checkpointInterval": "2", "delta.logRetentionDuration": "interval 1 days" };

@@ -361,3 +361,39 @@ Deno.test("removing files of an append-only table is refused", async () => {
     /append-only/,
   );
 });
+
+/** A put that lands and then reports "exists", as a retried S3 PUT whose response was lost. */
+class LostResponseStorage extends MemoryStorage {
+  lose = 0;
+  override async put(path: string, bytes: Uint8Array, options?: PutOptions): Promise<void> {
+    await super.put(path, bytes, options);
+    if (this.lose > 0 && path.startsWith("_delta_log/") && !options?.overwrite) {
+      this.lose--;
+      await super.put(path, bytes, options); // the retry: throws FileAlreadyExistsError
+    }
+  }
+}
+
+Deno.test("an exclusive put that answers 'exists' for the writer's own bytes is its commit", async (t) => {
+  await t.step("tryCommit: identical bytes are committed, other bytes a conflict", async () => {
+    const s = new LostResponseStorage();
+    const body = serializeCommit([add("a.parquet")]);
+    s.lose = 1;
+    assert.deepEqual(await tryCommit(s, 0, body), { kind: "committed", version: 0 });
+    const other = await tryCommit(s, 0, serializeCommit([add("b.parquet")]));
+    assert.equal(other.kind, "conflict");
+  });
+  await t.step(
+    "commitWithRetry: no conflict, no duplicate, for a new table and after",
+    async () => {
+      const s = new LostResponseStorage();
+      s.lose = 2;
+      assert.equal(await commitWithRetry(s, [add("a.parquet")], -1, blind), 0);
+      assert.equal(await commitWithRetry(s, [add("b.parquet")], 0, blind), 1);
+      assert.deepEqual((await s.list("_delta_log/")).map((m) => m.path), [
+        commitPath(0),
+        commitPath(1),
+      ]);
+    },
+  );
+});

@@ -456,7 +456,7 @@ Deno.test("Delta conformance corpus (INDEX.tsv)", async (t) => {
 // partition columns and widens types across files. Used where delta-rs cannot read the table
 // itself (deletion vectors, v2 checkpoints, type widening) or reads it wrongly (column mapping).
 const _DUMP_PY = `
-import sys, json
+import os, sys, json
 from urllib.parse import unquote
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -491,6 +491,8 @@ def logical_array(arr, dtype):
 
 
 def files(path, out):
+    # delta-rs keys deletion vectors by the resolved file path (symlinks followed): resolve ours
+    path = os.path.realpath(path)
     dt = DeltaTable(path)
     target = pa.schema(dt.schema().to_arrow())
     fields = json.loads(dt.schema().to_json())["fields"]
@@ -499,7 +501,8 @@ def files(path, out):
     keep = {}
     if "deletionVectors" in (dt.protocol().reader_features or []):
         for row in pa.table(dt.deletion_vectors()).to_pylist():
-            keep[unquote(row["filepath"]).removeprefix("file://")] = row["selection_vector"]
+            key = os.path.realpath(unquote(row["filepath"]).removeprefix("file://"))
+            keep[key] = row["selection_vector"]
     adds = pa.table(dt.get_add_actions(flatten=False))
     parts = adds.column("partition") if "partition" in adds.column_names else None
     tables = []
@@ -515,7 +518,7 @@ def files(path, out):
         for j, name in enumerate(t.column_names):  # type widening: cast to the current type
             if name in target.names and not t.schema.field(j).type.equals(target.field(name).type):
                 t = t.set_column(j, name, t.column(j).cast(target.field(name).type))
-        sel = keep.get(f)
+        sel = keep.pop(os.path.realpath(f), None)
         if sel is not None:
             mask = list(sel[: t.num_rows]) + [True] * max(0, t.num_rows - len(sel))
             t = t.filter(pa.array(mask))
@@ -526,6 +529,8 @@ def files(path, out):
                 t = t.append_column(pa.field(k, parts.type.field(k).type),
                                     pa.array([v] * t.num_rows, parts.type.field(k).type))
         tables.append(t)
+    if keep:  # a deletion vector no live file took: the paths do not line up
+        raise ValueError(f"deletion vectors of unknown files: {sorted(keep)[:2]}")
     t = pa.concat_tables(tables, promote_options="permissive")
     pq.write_table(t.select([f["name"] for f in fields if f["name"] in t.column_names]), out)
 

@@ -9,7 +9,14 @@ import {
   TableNotFoundError,
   VersionNotFoundError,
 } from "../../../src/io/delta/errors.ts";
+import pl from "nodejs-polars";
+import { createCheckpoint } from "../../../src/io/delta/checkpoint_writer.ts";
+import { DeltaTable } from "../../../src/io/delta/delta_table.ts";
 import { LocalStorage } from "../../../src/io/delta/local_storage.ts";
+import { MemoryStorage } from "../../../src/io/delta/memory_storage.ts";
+import { readDelta } from "../../../src/io/delta/read_delta.ts";
+import type { ListOptions } from "../../../src/io/delta/storage.ts";
+import { writeDelta } from "../../../src/io/delta/write_delta.ts";
 import { DELTA_FIXTURES } from "../../_fixtures.ts";
 
 const f = (name: string, size = 1) => ({ path: `_delta_log/${name}`, size, lastModified: 0 });
@@ -189,3 +196,53 @@ Deno.test("listLogSegment on fixtures", async (t) => {
     );
   });
 });
+
+/** Records the options of every `list` call. */
+class ListRecorder extends MemoryStorage {
+  lists: { prefix: string; startAfter?: string }[] = [];
+  override list(prefix: string, options?: ListOptions) {
+    this.lists.push({ prefix, startAfter: options?.startAfter });
+    return super.list(prefix, options);
+  }
+}
+
+Deno.test("opening a table lists _delta_log from the last checkpoint on", async (t) => {
+  const s = new ListRecorder();
+  for (let i = 0; i <= 10; i++) {
+    await writeDelta("mem://t", pl.DataFrame({ x: [i] }), { storage: s, mode: "append" });
+  }
+  await createCheckpoint(s, { version: 8 });
+  await t.step("the newest version: one listing after the checkpoint's version", async () => {
+    s.lists = [];
+    const seg = await listLogSegment(s);
+    assert.deepEqual(s.lists, [{ prefix: "_delta_log/", startAfter: `_delta_log/${v(8)}` }]);
+    assert.equal(seg.version, 10);
+    assert.equal(seg.checkpoint?.version, 8);
+    assert.deepEqual(seg.commits.map((c) => c.version), [9, 10]);
+    assert.equal(seg.listedFrom, 8);
+  });
+  await t.step("history still lists every commit", async () => {
+    const table = await DeltaTable.open("mem://t", { storage: s });
+    assert.equal(table.snapshot.segment.listedFrom, 8);
+    assert.deepEqual((await table.history()).map((h) => h.version), range(11).reverse());
+  });
+  await t.step("a version before the checkpoint lists the whole log", async () => {
+    s.lists = [];
+    const seg = await listLogSegment(s, { version: 5 });
+    assert.deepEqual(s.lists, [{ prefix: "_delta_log/", startAfter: undefined }]);
+    assert.equal(seg.version, 5);
+    assert.equal(seg.listedFrom, undefined);
+  });
+  await t.step("a hint naming a missing checkpoint falls back to the whole log", async () => {
+    await s.delete(`_delta_log/${v(8)}.checkpoint.parquet`);
+    s.lists = [];
+    const seg = await listLogSegment(s);
+    assert.equal(s.lists.length, 2);
+    assert.equal(seg.version, 10);
+    assert.equal(seg.checkpoint, undefined);
+    assert.equal(seg.commits.length, 11);
+    assert.equal((await readDelta("mem://t", { storage: s })).height, 11);
+  });
+});
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);

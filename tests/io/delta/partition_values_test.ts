@@ -74,11 +74,13 @@ Deno.test("partition values: parse", async (t) => {
     );
     assert.throws(() => parsePartitionValue("1,5", "decimal(5,2)"), CorruptLogError);
   });
-  await t.step("binary is the escaped bytes", () => {
+  await t.step("binary is UTF-8 text, or delta-rs's \\u00XX escapes", () => {
     assert.deepEqual(
-      parsePartitionValue("\u0001\u0002\u00ff", "binary"),
-      new Uint8Array([1, 2, 255]),
+      parsePartitionValue("\u0001\u0002\u00e9", "binary"),
+      new Uint8Array([1, 2, 0xc3, 0xa9]),
     );
+    assert.deepEqual(parsePartitionValue("\\u0000\\u00FF", "binary"), new Uint8Array([0, 255]));
+    assert.deepEqual(parsePartitionValue("\\u00", "binary"), new TextEncoder().encode("\\u00"));
   });
   await t.step("nested and unknown types are unsupported", () => {
     assert.throws(
@@ -102,7 +104,9 @@ Deno.test("partition values: format and round trip", async (t) => {
     [1704103200000000n, "timestamp_ntz", "2024-01-01 10:00:00.000000"],
     [-1n, "timestamp", "1969-12-31T23:59:59.999999Z"],
     ["1.23", "decimal(5,2)", "1.23"],
-    [new Uint8Array([0, 65, 200]), "binary", "\u0000A\u00c8"],
+    [new Uint8Array([0, 65, 0xc3, 0xa9]), "binary", "\u0000A\u00e9"],
+    [new Uint8Array([0, 65, 200]), "binary", "\\u0000\\u0041\\u00c8"],
+    [new TextEncoder().encode("\\u0041"), "binary", "\\u005c\\u0075\\u0030\\u0030\\u0034\\u0031"],
   ];
   for (const [value, type, text] of cases) {
     await t.step(`${type}: ${text}`, () => {

@@ -205,7 +205,9 @@ Deno.test({
       const diff: string[] = [];
       if (snap.version !== ref.version) diff.push(`version ${snap.version} vs ${ref.version}`);
       if (JSON.stringify(ours) !== JSON.stringify(ref.files)) {
-        diff.push(`files ${ours.length} vs ${ref.files!.length}`);
+        const odd = ours.find((f) => !ref.files!.includes(f)) ??
+          ref.files!.find((f) => !ours.includes(f));
+        diff.push(`files ${ours.length} vs ${ref.files!.length} (first difference "${odd}")`);
       }
       if (snap.protocol.minReaderVersion !== ref.minReaderVersion) diff.push("minReaderVersion");
       if (snap.metadata.id !== ref.metadataId) diff.push("metadata id");

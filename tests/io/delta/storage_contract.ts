@@ -121,6 +121,39 @@ export async function runStorageContract(
     assert.equal(m.size, 1);
   });
 
+  await step("list with startAfter returns only the keys sorting after it", async (s) => {
+    const keys = ["log/001.json", "log/002.checkpoint", "log/002.json", "log/003.json", "log/_x"];
+    for (const k of keys) await s.put(k, enc.encode(k));
+    const after = async (startAfter: string) =>
+      (await s.list("log/", { startAfter })).map((m) => m.path);
+    assert.deepEqual(await after("log/002"), keys.slice(1));
+    assert.deepEqual(await after("log/002.json"), ["log/003.json", "log/_x"]);
+    assert.deepEqual(await after("a"), keys);
+    assert.deepEqual(await after("z"), []);
+    assert.deepEqual((await s.list("log/0", { startAfter: "log/001.json" })).map((m) => m.path), [
+      "log/002.checkpoint",
+      "log/002.json",
+      "log/003.json",
+    ]);
+  });
+
+  await step("keys with spaces, =, :, %, + and non-ASCII characters round-trip", async (s) => {
+    const keys = [
+      "p/ts=2024-01-01 10:00:00/a.bin",
+      "p/sym=BTC%2FUSD/b.bin",
+      "p/x+y/c.bin",
+      "p/é ü/d.bin",
+    ];
+    for (const k of keys) await s.put(k, enc.encode(k));
+    assert.deepEqual((await s.list("p/")).map((m) => m.path), [...keys].sort());
+    for (const k of keys) {
+      assert.equal(dec.decode(await s.read(k)), k);
+      assert.equal((await s.head(k)).size, enc.encode(k).length);
+      await s.delete(k);
+    }
+    assert.deepEqual(await s.list("p/"), []);
+  });
+
   await step("list of a missing prefix returns an empty array", async (s) => {
     assert.deepEqual(await s.list("missing/"), []);
   });
@@ -145,5 +178,61 @@ export async function runStorageContract(
     await s.put("empty", new Uint8Array(0));
     assert.equal((await s.read("empty")).length, 0);
     assert.equal((await s.head("empty")).size, 0);
+  });
+
+  await step("readStream streams the bytes of read and fails for a missing key", async (s) => {
+    if (!s.readStream) return;
+    const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 251);
+    await s.put("big.bin", bytes);
+    const streamed = new Uint8Array(
+      await new Response(await s.readStream("big.bin")).arrayBuffer(),
+    );
+    assert.deepEqual(streamed, bytes);
+    await assert.rejects(() => s.readStream!("nope"), FileNotFoundError);
+  });
+
+  await step("putStream writes the streamed bytes and is exclusive unless overwrite", async (s) => {
+    if (!s.putStream) return;
+    const chunks = [enc.encode("ab"), enc.encode(""), enc.encode("cde")];
+    const stream = (parts: Uint8Array[]) =>
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          for (const p of parts) c.enqueue(p);
+          c.close();
+        },
+      });
+    await s.putStream("st/k", stream(chunks));
+    assert.equal(dec.decode(await s.read("st/k")), "abcde");
+    await assert.rejects(
+      () => s.putStream!("st/k", stream([enc.encode("x")])),
+      FileAlreadyExistsError,
+    );
+    assert.equal(dec.decode(await s.read("st/k")), "abcde");
+    await s.putStream("st/k", stream([enc.encode("new")]), { overwrite: true });
+    assert.equal(dec.decode(await s.read("st/k")), "new");
+  });
+
+  await step("putStream of a failing body leaves no object behind", async (s) => {
+    if (!s.putStream) return;
+    const failing = new ReadableStream<Uint8Array>({
+      pull(c) {
+        c.enqueue(enc.encode("partial"));
+        c.error(new Error("source broke"));
+      },
+    });
+    await assert.rejects(() => s.putStream!("st/broken", failing), /source broke/);
+    await assert.rejects(() => s.read("st/broken"), FileNotFoundError);
+    assert.deepEqual((await s.list("st/")).map((m) => m.path), []);
+  });
+
+  await step("polarsSource names a location Polars reads the same bytes from", async (s) => {
+    if (!s.polarsSource) return;
+    const pl = (await import("nodejs-polars")).default;
+    const frame = pl.DataFrame({ a: [1, 2, 3] });
+    const bytes = new Uint8Array(frame.writeParquet());
+    await s.put("p/ts=2024-01-01 10:00:00/x%2F.parquet", bytes);
+    const src = s.polarsSource("p/ts=2024-01-01 10:00:00/x%2F.parquet");
+    const back = await pl.scanParquet(src.path, { cloudOptions: src.cloudOptions }).collect();
+    assert.deepEqual(back.getColumn("a").toArray(), [1, 2, 3]);
   });
 }

@@ -29,9 +29,13 @@ Deno.test("vacuum is a dry run by default and lists only unreferenced old files"
   const s = await setup();
   const r = await vacuum("mem://t", { storage: s, now: Date.now() + 200 * HOUR });
   assert.equal(r.dryRun, true);
-  assert.equal(r.files.length, 3);
+  assert.equal(r.files.length, 4);
   assert.ok(r.files.includes("p=a/orphan-from-crashed-writer.parquet"));
   assert.ok(r.files.includes("p=a/.0b5e-crashed-put.tmp"));
+  assert.ok(
+    r.files.includes("_delta_log/.00000000000000000002.json.tmp"),
+    "a killed commit's temp",
+  );
   assert.equal((await s.list("p=a/")).length, 4, "nothing deleted in a dry run");
 });
 
@@ -39,11 +43,15 @@ Deno.test("vacuum deletes tombstoned and orphan files after the retention, never
   const s = await setup();
   const live = (await DeltaTable.open("mem://t", { storage: s })).files().map((f) => f.path);
   const r = await vacuum("mem://t", { storage: s, now: Date.now() + 200 * HOUR, dryRun: false });
-  assert.equal(r.files.length, 3);
+  assert.equal(r.files.length, 4);
   const left = (await s.list("p=a/")).map((m) => m.path);
   assert.deepEqual(left, live);
   assert.deepEqual((await readDelta("mem://t", { storage: s })).getColumn("x").toArray(), [2]);
-  assert.equal((await s.list("_delta_log/")).length, 3, "log files are never vacuumed");
+  assert.deepEqual(
+    (await s.list("_delta_log/")).map((m) => m.path),
+    ["_delta_log/00000000000000000000.json", "_delta_log/00000000000000000001.json"],
+    "log files are never vacuumed, only stale temp files there",
+  );
 });
 
 Deno.test("vacuum keeps recent unreferenced files (a running writer may still commit them)", async () => {
@@ -56,7 +64,7 @@ Deno.test("vacuum keeps recent unreferenced files (a running writer may still co
     enforceRetention: false,
     now: Date.now() + 1000,
   });
-  assert.equal(r2.files.length, 3, "retention 0 without enforcement lists all three");
+  assert.equal(r2.files.length, 4, "retention 0 without enforcement lists all four");
 });
 
 Deno.test("vacuum refuses a retention shorter than the table's unless told", async () => {

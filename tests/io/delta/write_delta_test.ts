@@ -8,7 +8,11 @@ import { loadSnapshot } from "../../../src/io/delta/snapshot.ts";
 import { computeFileStats, stringUpperBound } from "../../../src/io/delta/data_file_writer.ts";
 import { escapePartitionValue, partitionPath } from "../../../src/io/delta/partition_path.ts";
 import { ENGINE_INFO } from "../../../src/io/delta/commit.ts";
-import { SchemaMismatchError, TableAlreadyExistsError } from "../../../src/io/delta/errors.ts";
+import {
+  SchemaMismatchError,
+  TableAlreadyExistsError,
+  ValueOutOfRangeError,
+} from "../../../src/io/delta/errors.ts";
 import { tradesFrame } from "./_trades_frame.ts";
 
 function sorted(df: pl.DataFrame, by = "id"): Record<string, unknown>[] {
@@ -346,4 +350,42 @@ Deno.test("writeDelta enforces NOT NULL columns and refuses tables with invarian
     writeDelta("mem://t", withNull.dropNulls(), { storage: s2, mode: "append" }),
     /delta\.invariants/,
   );
+});
+
+Deno.test("writeDelta rejects UInt64 values beyond long instead of writing nulls (new table, append, nested)", async () => {
+  const dir = await tmp();
+  try {
+    const u64 = (values: bigint[]) => pl.Series("n", values, pl.UInt64);
+    const big = 2n ** 63n;
+    const e1 = await writeDelta(dir, pl.DataFrame([u64([1n, big])])).catch((e) => e);
+    assert.ok(e1 instanceof ValueOutOfRangeError, String(e1));
+    assert.equal(e1.column, "n");
+    assert.equal(e1.sample, String(big));
+    assert.ok(e1.message.includes('"n"') && e1.message.includes(`"${big}"`), e1.message);
+    assert.ok(e1 instanceof SchemaMismatchError);
+    let created = true;
+    await Deno.stat(`${dir}/_delta_log`).catch(() => created = false);
+    assert.equal(created, false, "nothing may be written");
+    // values that fit are written exactly
+    await writeDelta(dir, pl.DataFrame([u64([1n, big - 1n])]));
+    const e2 = await writeDelta(dir, pl.DataFrame([u64([2n ** 64n - 1n])]), { mode: "append" })
+      .catch((e) => e);
+    assert.ok(e2 instanceof ValueOutOfRangeError, String(e2));
+    assert.equal(e2.sample, String(2n ** 64n - 1n));
+    const back = await readDelta(dir);
+    assert.deepEqual(back.getColumn("n").cast(pl.Utf8).toArray(), ["1", String(big - 1n)]);
+    // nested: a list of UInt64 inside a new column (schema merge)
+    const nested = pl.DataFrame([
+      u64([3n, 4n, 5n]),
+      pl.Series("l", [[1n], [2n, big], null], pl.List(pl.UInt64)),
+    ]);
+    const e3 = await writeDelta(dir, nested, { mode: "append", schemaMode: "merge" })
+      .catch((e) => e);
+    assert.ok(e3 instanceof ValueOutOfRangeError, String(e3));
+    assert.equal(e3.column, "l");
+    assert.equal(e3.sample, `["2","${big}"]`);
+    assert.equal((await readDelta(dir)).height, 2);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
