@@ -75,7 +75,7 @@ export async function* csvLineChunks(
     pending.push(piece);
     pendingBytes += piece.length;
     if (header === undefined) {
-      const all = _concat(pending, pendingBytes);
+      const all = concatBytes(pending, pendingBytes);
       const end = all.indexOf(0x0a);
       if (end < 0) {
         pending = [all];
@@ -86,7 +86,7 @@ export async function* csvLineChunks(
       pendingBytes = all.length - end - 1;
     }
     if (pendingBytes < target) continue;
-    const all = _concat(pending, pendingBytes);
+    const all = concatBytes(pending, pendingBytes);
     let at = 0;
     while (all.length - at >= target) {
       // The last line end within the target, else the first after it (a line longer than it).
@@ -102,11 +102,11 @@ export async function* csvLineChunks(
   }
   if (header === undefined) {
     if (pendingBytes === 0) return; // an empty stream
-    header = _concat(pending, pendingBytes); // a header without a newline, no data
+    header = concatBytes(pending, pendingBytes); // a header without a newline, no data
     pending = [];
     pendingBytes = 0;
   }
-  if (pendingBytes > 0 || !emitted) yield part(_concat(pending, pendingBytes));
+  if (pendingBytes > 0 || !emitted) yield part(concatBytes(pending, pendingBytes));
 }
 
 /** Physical lines in a run of whole lines: `\n` count, plus one for an unterminated last line. */
@@ -117,7 +117,20 @@ function _countLines(body: Uint8Array): number {
   return body[body.length - 1] === 0x0a ? n : n + 1;
 }
 
-function _concat(parts: Uint8Array[], total: number): Uint8Array {
+/**
+ * The bytes of `parts` in one buffer (the part itself when there is one).
+ *
+ * @param parts Byte blocks, in order.
+ * @param total Their total length.
+ * @returns One buffer.
+ * @example
+ * ```ts
+ * import { concatBytes } from "./csv_line_chunks.ts";
+ * const out = concatBytes([new Uint8Array([1]), new Uint8Array([2, 3])], 3);
+ * if (out.join() !== "1,2,3") throw new Error(out.join());
+ * ```
+ */
+export function concatBytes(parts: Uint8Array[], total: number): Uint8Array {
   if (parts.length === 1) return parts[0];
   const out = new Uint8Array(total);
   let at = 0;

@@ -37,7 +37,7 @@ import type {
   WriteFileRowsOptions,
 } from "../io/protocols.ts";
 import { collectGarbage } from "./collect_garbage.ts";
-import { csvLineChunks } from "./csv_line_chunks.ts";
+import { concatBytes, csvLineChunks } from "./csv_line_chunks.ts";
 
 /** A file that cannot be ingested at all (unreadable, corrupt gzip). Nothing was written. */
 export class FileIngestError extends Error {
@@ -146,34 +146,47 @@ export const DEFAULT_FILE_MEMORY_BYTES = 1024 * 2 ** 20;
  * ```
  */
 export function decompressBronze(bytes: Uint8Array, bronzePath: string): Uint8Array {
+  _checkBronzeHead(bytes, bronzePath);
+  if (!bronzePath.endsWith(".gz")) return bytes;
+  try {
+    const out = gunzipSync(bytes, { chunkSize: _outputChunkSize(bytes) });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (err) {
+    throw _corruptGzip(bronzePath, err);
+  }
+}
+
+function _corruptGzip(bronzePath: string, err: unknown): FileIngestError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new FileIngestError(
+    bronzePath,
+    `Cannot decompress "${bronzePath}": corrupt or truncated gzip: ${why}`,
+    { cause: err },
+  );
+}
+
+/**
+ * The checks made on a file's first bytes (`head`: at least two, or the whole file): a `.gz`
+ * file must not be empty and must start with the gzip magic number; any other file must not.
+ */
+function _checkBronzeHead(head: Uint8Array, bronzePath: string): void {
   if (!bronzePath.endsWith(".gz")) {
-    if (_isGzip(bytes)) {
+    if (_isGzip(head)) {
       throw new FileIngestError(
         bronzePath,
         `Cannot parse "${bronzePath}": it is gzip-compressed but not named .gz; rename it`,
       );
     }
-    return bytes;
+    return;
   }
-  if (bytes.length === 0) {
+  if (head.length === 0) {
     throw new FileIngestError(
       bronzePath,
       `Cannot decompress "${bronzePath}": file is empty (0 bytes)`,
     );
   }
-  if (!_isGzip(bytes)) {
+  if (!_isGzip(head)) {
     throw new FileIngestError(bronzePath, `Cannot decompress "${bronzePath}": not a gzip stream`);
-  }
-  try {
-    const out = gunzipSync(bytes, { chunkSize: _outputChunkSize(bytes) });
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new FileIngestError(
-      bronzePath,
-      `Cannot decompress "${bronzePath}": corrupt or truncated gzip: ${why}`,
-      { cause: err },
-    );
   }
 }
 
@@ -208,10 +221,6 @@ export async function* decompressBronzeStream(
   raw: ReadableStream<Uint8Array>,
   bronzePath: string,
 ): AsyncGenerator<Uint8Array> {
-  if (!bronzePath.endsWith(".gz")) {
-    yield* raw;
-    return;
-  }
   const reader = raw.getReader();
   const head: Uint8Array[] = [];
   let headBytes = 0;
@@ -221,24 +230,24 @@ export async function* decompressBronzeStream(
     head.push(value);
     headBytes += value.length;
   }
-  const first = head.length === 0 ? new Uint8Array(0) : _joinBytes(head, headBytes);
-  if (first.length === 0) {
-    throw new FileIngestError(
-      bronzePath,
-      `Cannot decompress "${bronzePath}": file is empty (0 bytes)`,
-    );
-  }
-  if (first.length < 2 || first[0] !== 0x1f || first[1] !== 0x8b) {
+  const first = head.length === 0 ? new Uint8Array(0) : concatBytes(head, headBytes);
+  try {
+    _checkBronzeHead(first, bronzePath);
+  } catch (err) {
     await reader.cancel().catch(() => {});
-    throw new FileIngestError(bronzePath, `Cannot decompress "${bronzePath}": not a gzip stream`);
+    throw err;
   }
   async function* compressed(): AsyncGenerator<Uint8Array> {
-    yield first;
+    if (first.length > 0) yield first;
     while (true) {
       const { done, value } = await reader.read();
       if (done) return;
       yield value;
     }
+  }
+  if (!bronzePath.endsWith(".gz")) {
+    yield* compressed();
+    return;
   }
   const gunzip = Readable.from(compressed(), { objectMode: false })
     .pipe(createGunzip({ chunkSize: _STREAM_CHUNK }));
@@ -248,12 +257,7 @@ export async function* decompressBronzeStream(
       yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
     }
   } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new FileIngestError(
-      bronzePath,
-      `Cannot decompress "${bronzePath}": corrupt or truncated gzip: ${why}`,
-      { cause: err },
-    );
+    throw _corruptGzip(bronzePath, err);
   } finally {
     gunzip.destroy();
     await reader.cancel().catch(() => {});
@@ -262,17 +266,6 @@ export async function* decompressBronzeStream(
 
 /** Output block of the streamed gunzip (1 MiB: far faster than zlib's 16 KiB default). */
 const _STREAM_CHUNK = 1024 * 1024;
-
-function _joinBytes(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * The output chunk size for gunzipping `gz`: the stream's own size field (ISIZE, the last

@@ -167,3 +167,23 @@ export async function killIngestAfter(
   await watch;
   return status;
 }
+
+/** Instruments for the samples' symbols (bitmex XBTUSD is the real fixture). */
+export const REAL_SAMPLE_INSTRUMENTS: Record<string, unknown>[] = [
+  ["binance-futures", "BTCUSDT", "BTC", "USDT", 0.01, 0.001],
+  ["deribit", "BTC-PERPETUAL", "BTC", "USD", 0.5, 10],
+  ["huobi-dm-swap", "BTC-USD", "BTC", "USD", 0.1, 1],
+].map(([exchange, id, base, quote, tick, lot]) => ({
+  id,
+  datasetId: id,
+  exchange,
+  baseCurrency: base,
+  quoteCurrency: quote,
+  type: "perpetual",
+  active: true,
+  availableSince: "2019-09-01T00:00:00.000Z",
+  priceIncrement: tick,
+  amountIncrement: lot,
+  contractMultiplier: 1,
+  changes: [],
+}));

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { TARDIS_FIXTURES } from "../_fixtures.ts";
 import { openDeltaLake } from "../../src/io/delta_lake.ts";
-import { makeLake, taskCommand } from "./_lake.ts";
+import { makeLake, REAL_SAMPLE_INSTRUMENTS, taskCommand } from "./_lake.ts";
 
 /** Flat Tardis names for the real samples (plain CSV, as the fixtures are stored). */
 const FILES: [string, string, number][] = [
@@ -25,25 +25,7 @@ const FILES: [string, string, number][] = [
   ],
 ];
 
-/** Instruments for the samples' symbols (bitmex XBTUSD is the real fixture). */
-const INSTRUMENTS = [
-  ["binance-futures", "BTCUSDT", "BTC", "USDT", 0.01, 0.001],
-  ["deribit", "BTC-PERPETUAL", "BTC", "USD", 0.5, 10],
-  ["huobi-dm-swap", "BTC-USD", "BTC", "USD", 0.1, 1],
-].map(([exchange, id, base, quote, tick, lot]) => ({
-  id,
-  datasetId: id,
-  exchange,
-  baseCurrency: base,
-  quoteCurrency: quote,
-  type: "perpetual",
-  active: true,
-  availableSince: "2019-09-01T00:00:00.000Z",
-  priceIncrement: tick,
-  amountIncrement: lot,
-  contractMultiplier: 1,
-  changes: [],
-}));
+const INSTRUMENTS = REAL_SAMPLE_INSTRUMENTS;
 
 Deno.test("ingest lands every real Tardis sample with its exact row count", async () => {
   const t = await makeLake({ dim: false });

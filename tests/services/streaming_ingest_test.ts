@@ -11,7 +11,14 @@ import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import pl from "nodejs-polars";
 import { TARDIS_FIXTURES } from "../_fixtures.ts";
-import { diffTables, makeLake, putBronze, sampleFile, snapshotTables } from "../ingest/_lake.ts";
+import {
+  diffTables,
+  makeLake,
+  putBronze,
+  REAL_SAMPLE_INSTRUMENTS,
+  sampleFile,
+  snapshotTables,
+} from "../ingest/_lake.ts";
 import { DeltaTable } from "../../src/io/delta/delta_table.ts";
 import { csvLineChunks } from "../../src/services/csv_line_chunks.ts";
 
@@ -30,25 +37,6 @@ const REAL: [string, string][] = [
     "deribit_incremental_book_L2_2020-04-01_BTC-PERPETUAL.csv",
   ],
 ];
-
-const REAL_INSTRUMENTS = [
-  ["binance-futures", "BTCUSDT", "BTC", "USDT", 0.01, 0.001],
-  ["deribit", "BTC-PERPETUAL", "BTC", "USD", 0.5, 10],
-  ["huobi-dm-swap", "BTC-USD", "BTC", "USD", 0.1, 1],
-].map(([exchange, id, base, quote, tick, lot]) => ({
-  id,
-  datasetId: id,
-  exchange,
-  baseCurrency: base,
-  quoteCurrency: quote,
-  type: "perpetual",
-  active: true,
-  availableSince: "2019-09-01T00:00:00.000Z",
-  priceIncrement: tick,
-  amountIncrement: lot,
-  contractMultiplier: 1,
-  changes: [],
-}));
 
 /** Part size (bytes of CSV) of the generated files: a dozen parts per file. */
 const SMALL_PART = 2048;
@@ -124,7 +112,7 @@ async function realLake() {
   const perp = JSON.parse(
     await Deno.readTextFile(`${TARDIS_FIXTURES}/instrument_metadata/instrument_perpetual.json`),
   );
-  await t.services.dimSymbol.syncTardisInstruments([...REAL_INSTRUMENTS, perp], {
+  await t.services.dimSymbol.syncTardisInstruments([...REAL_SAMPLE_INSTRUMENTS, perp], {
     effectiveTs: Date.UTC(2025, 0, 1) * 1000,
   });
   await Deno.mkdir(`${t.root}/bronze/datasets`, { recursive: true });
