@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { startMoto } from "../_moto.ts";
 import { storageForUri } from "../../src/io/delta/storage_for_uri.ts";
+import { loadTrades } from "../../src/research/load_events.ts";
+import { openLake } from "../../src/research/open_lake.ts";
 
 const dec = new TextDecoder();
 
@@ -20,7 +22,7 @@ async function job(script: string, args: string[], env: Record<string, string>, 
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-Deno.test("jobs on an s3:// lake: demo writes bronze to S3 and ingests it; lake and dim-symbol work there", async () => {
+Deno.test("jobs on an s3:// lake: demo writes bronze to S3 and ingests it; lake, dim-symbol and the research API work there", async () => {
   const moto = await startMoto();
   const cwd = await Deno.makeTempDir({ prefix: "pointline_s3_jobs_" });
   try {
@@ -35,6 +37,21 @@ Deno.test("jobs on an s3:// lake: demo writes bronze to S3 and ingests it; lake 
     assert.deepEqual([...Deno.readDirSync(cwd)], [], "nothing written to the working folder");
     const bronze = await storageForUri(`${root}/bronze`, { storageOptions: env }).list("");
     assert.equal(bronze.length, 37, "36 data files and the instruments file in the bucket");
+
+    // the research API reads the same lake with storage options (no AWS variables here)
+    const lake = openLake(root, { storageOptions: env });
+    assert.ok((await lake.tables()).includes("trades"));
+    const counts = await lake.sql("SELECT count(*) AS n FROM trades");
+    assert.ok(Number(counts.getColumn("n").get(0)) > 0);
+    const trades = await loadTrades({
+      exchange: "binance-futures",
+      symbol: "BTCUSDT",
+      start: "2024-07-30",
+      end: "2024-08-01",
+      root,
+      storageOptions: env,
+    });
+    assert.ok(trades.height > 0, "loadTrades reads the S3 lake");
 
     const history = await job("lake.ts", ["history", "trades", "--lake", root], env, cwd);
     assert.equal(history.code, 0, history.stderr);
