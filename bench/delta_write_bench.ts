@@ -23,19 +23,9 @@ import { join } from "node:path";
 import { writeDelta } from "../src/io/delta/write_delta.ts";
 import { mergeDelta } from "../src/io/delta/merge_delta.ts";
 import { readDelta } from "../src/io/delta/read_delta.ts";
+import { mean, timed, timings } from "./_timings.ts";
 
 const root = await Deno.makeTempDir({ prefix: "pointline_delta_write_bench_" });
-const timings: Record<string, number[]> = {};
-
-function timed(name: string, fn: () => Promise<unknown>): () => Promise<void> {
-  return async () => {
-    const t0 = performance.now();
-    await fn();
-    (timings[name] ??= []).push(performance.now() - t0);
-  };
-}
-
-const mean = (xs: number[] = []) => xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
 
 // ---- 2M-row trades-like frame ------------------------------------------------------------
 const N = 2_000_000;

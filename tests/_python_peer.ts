@@ -37,8 +37,13 @@ sys.stderr.flush()
 os._exit(code)
 `;
 
-/** What to run: a Python file, or a code string; `args` become `sys.argv[1:]`. */
-export type PythonScript = { file: string; args?: string[] } | { code: string; args?: string[] };
+/**
+ * What to run: a Python file, or a code string; `args` become `sys.argv[1:]`; `env` is added to
+ * the environment (e.g. the AWS variables that point delta-rs and polars at a test S3 server).
+ */
+export type PythonScript =
+  & ({ file: string; args?: string[] } | { code: string; args?: string[] })
+  & { env?: Record<string, string> };
 
 /** The finished peer process. */
 export interface PythonResult {
@@ -67,6 +72,7 @@ export async function runPython(script: PythonScript, stdin?: string): Promise<P
   for (let attempt = 1;; attempt++) {
     const child = new Deno.Command("python3", {
       args,
+      ...(script.env ? { env: script.env } : {}),
       stdin: stdin === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",

@@ -289,6 +289,7 @@ export class DeltaTableRepo implements EventTableRepository {
     try {
       // Rows of one file come sorted from the domain (table sort order): conform, don't re-sort.
       const res = await writeDelta(this.uri, this._prepare(df, false), {
+        ...this.#io,
         partitionBy: [...this.schema.partitionBy],
         txn: { appId, version: attempt },
         ...(table

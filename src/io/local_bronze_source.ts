@@ -12,7 +12,8 @@
  * symbolic link loop, an I/O error), or that is not a regular file (a FIFO is never opened),
  * goes to `onUnreadable` with the reason; so does a sub-folder that cannot be listed (its
  * path ends with `/`). A symbolic link to a folder is reported through `onUnmatched` (not
- * followed, so no loop). Only an unreadable bronze root itself throws.
+ * followed, so no loop). Only an unreadable bronze root itself throws
+ * ({@linkcode BronzeRootError}).
  *
  * @module
  */
@@ -137,6 +138,32 @@ export function bronzeCandidate(
   };
 }
 
+/** The bronze root itself cannot be listed (a failure of the whole listing, not of one file). */
+export class BronzeRootError extends Error {
+  /** The bronze root. */
+  readonly root: string;
+  /**
+   * An error naming the bronze root and why it cannot be listed.
+   *
+   * @param root The bronze root.
+   * @param reason Why it cannot be listed (see `readErrorReason`).
+   * @param options Standard error options (`cause`).
+   * @example
+   * ```ts
+   * import { BronzeRootError } from "./local_bronze_source.ts";
+   * const e = new BronzeRootError("/lake/bronze", "permission denied (EACCES)");
+   * if (e.message !== 'Cannot list the bronze folder "/lake/bronze": permission denied (EACCES)') {
+   *   throw new Error(e.message);
+   * }
+   * ```
+   */
+  constructor(root: string, reason: string, options?: ErrorOptions) {
+    super(`Cannot list the bronze folder "${root}": ${reason}`, options);
+    this.name = "BronzeRootError";
+    this.root = root;
+  }
+}
+
 /** Bronze files in a local folder. */
 export class LocalBronzeSource implements BronzeSource {
   /** Absolute path of the bronze root. */
@@ -247,7 +274,7 @@ export class LocalBronzeSource implements BronzeSource {
     } catch (err) {
       if (relDir === "") {
         if ((err as { code?: string }).code === "ENOENT") return;
-        throw err;
+        throw new BronzeRootError(this.root, readErrorReason(err), { cause: err });
       }
       out.push({
         rel: `${relDir}/`,

@@ -15,7 +15,7 @@ const _WORDS: Readonly<Record<string, string>> = Object.freeze({
   ELOOP: "symbolic link loop",
   EIO: "I/O error",
   EISDIR: "is a folder",
-  ENOTDIR: "a path component is not a folder",
+  ENOTDIR: "not a folder",
   EMFILE: "too many open files",
   ENAMETOOLONG: "name too long",
   ESTALE: "stale file handle",

@@ -131,3 +131,39 @@ export function taskCommand(
     stderr: "piped",
   });
 }
+
+/**
+ * Kill a spawned `ingest` job with SIGKILL after `k` finished files (its progress lines on
+ * stderr) plus a random delay within one file's time (`perFileMs`); with `k = 0`, at a random
+ * time within `anyMs` from now. Resolves with the job's exit status once it has ended.
+ */
+export async function killIngestAfter(
+  child: Deno.ChildProcess,
+  k: number,
+  delays: { perFileMs: number; anyMs: number },
+): Promise<Deno.CommandStatus> {
+  const kill = () => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already exited */ }
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (k === 0) timer = setTimeout(kill, Math.random() * delays.anyMs);
+  const watch = (async () => {
+    let seen = 0;
+    let text = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      const lines = text.split("\n");
+      text = lines.pop()!;
+      seen += lines.filter((l) => l.startsWith("ingest [")).length;
+      if (k > 0 && seen >= k && timer === undefined) {
+        timer = setTimeout(kill, Math.random() * delays.perFileMs);
+      }
+    }
+  })();
+  const [status] = await Promise.all([child.status, child.stdout.cancel()]);
+  clearTimeout(timer);
+  await watch;
+  return status;
+}

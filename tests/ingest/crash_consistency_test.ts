@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import pl from "nodejs-polars";
 import {
   diffTables,
+  killIngestAfter,
   makeLake,
   putBronze,
   sampleFile,
@@ -75,30 +76,7 @@ Deno.test(`crash consistency: ${TRIALS} kill -9 trials, each re-run equals one c
       // Kill point: after k finished files (progress lines on stderr) plus a random delay
       // within one file's time; k = 0 kills anywhere from start-up on.
       const k = Math.floor(Math.random() * 7);
-      const kill = () => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already exited */ }
-      };
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      if (k === 0) timer = setTimeout(kill, Math.random() * cleanMs);
-      const watch = (async () => {
-        let seen = 0;
-        let text = "";
-        for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-          text += chunk;
-          const lines = text.split("\n");
-          text = lines.pop()!;
-          seen += lines.filter((l) => l.startsWith("ingest [")).length;
-          if (k > 0 && seen >= k && timer === undefined) {
-            timer = setTimeout(kill, Math.random() * perFileMs);
-          }
-        }
-      })();
-      const status = await child.status;
-      clearTimeout(timer);
-      await watch;
-      await child.stdout.cancel();
+      const status = await killIngestAfter(child, k, { perFileMs, anyMs: cleanMs });
       if (status.signal === "SIGKILL") killedMidway++;
       const partial = await openDeltaLake(root).manifest.readAll();
       const done = partial.height === 0

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { globToRegExp, LocalBronzeSource, sha256File } from "../../src/io/local_bronze_source.ts";
+import {
+  BronzeRootError,
+  globToRegExp,
+  LocalBronzeSource,
+  sha256File,
+} from "../../src/io/local_bronze_source.ts";
 import type {
   BronzeFileMetadata,
   UnmatchedBronzeFile,
@@ -169,4 +174,19 @@ Deno.test("LocalBronzeSource reports entries it cannot read and goes on listing"
     const quotes = await list(new LocalBronzeSource(dir), "**", (c) => c.data_type === "quotes");
     assert.equal(quotes.unreadable.length + quotes.files.length, 0);
   });
+});
+
+Deno.test("LocalBronzeSource names the bronze root when the root itself cannot be listed", async () => {
+  const file = await Deno.makeTempFile();
+  try {
+    await assert.rejects(
+      () => list(new LocalBronzeSource(file)),
+      (err: unknown) =>
+        err instanceof BronzeRootError &&
+        err.message ===
+          `Cannot list the bronze folder "${file}": not a folder (ENOTDIR)`,
+    );
+  } finally {
+    await Deno.remove(file);
+  }
 });

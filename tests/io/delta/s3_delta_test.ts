@@ -13,6 +13,7 @@ import { readDelta } from "../../../src/io/delta/read_delta.ts";
 import { storageForUri } from "../../../src/io/delta/storage_for_uri.ts";
 import { vacuum } from "../../../src/io/delta/vacuum.ts";
 import { writeDelta } from "../../../src/io/delta/write_delta.ts";
+import { startFaultProxy } from "../../_fault_proxy.ts";
 import { startMoto } from "../../_moto.ts";
 
 function frame(keys: number[], v: string): pl.DataFrame {
@@ -112,4 +113,37 @@ Deno.test("storageForUri refuses unsupported schemes and malformed s3:// URIs wi
   }
   assert.ok(message !== "", "a secret without a key id is refused");
   assert.doesNotMatch(message, /very-secret-value/);
+});
+
+Deno.test("s3:// tables: a filtered read of 1 partition of 100 requests only that partition's data files", async () => {
+  const moto = await startMoto();
+  const proxy = startFaultProxy(moto.endpoint);
+  try {
+    const uri = `s3://${await moto.createBucket()}/t`;
+    const n = 100;
+    const df = pl.DataFrame({
+      k: pl.Series("k", Array.from({ length: n * 3 }, (_, i) => i), pl.Int64),
+      p: Array.from({ length: n * 3 }, (_, i) => `d${String(i % n).padStart(3, "0")}`),
+    });
+    await writeDelta(uri, df, { partitionBy: ["p"], storageOptions: moto.storageOptions() });
+    const viaProxy = moto.storageOptions(proxy.endpoint);
+    const before = proxy.requests.length;
+    const got = await readDelta(uri, { storageOptions: viaProxy, filter: [["p", "=", "d042"]] });
+    assert.deepEqual(got.getColumn("k").toArray().map(Number).sort((a, b) => a - b), [
+      42,
+      142,
+      242,
+    ]);
+    const data = proxy.requests.slice(before).filter((r) => r.path.endsWith(".parquet"));
+    assert.ok(data.length > 0 && data.length <= 3, `data-file requests: ${data.length}`);
+    const touched = new Set(data.map((r) => r.path.split("/").slice(-2, -1)[0]));
+    assert.deepEqual([...touched], ["p=d042"], "only the partition's files are requested");
+    console.log(
+      `filtered read of 1 of ${n} partitions: ${proxy.requests.length - before} requests, ` +
+        `${data.length} to data files`,
+    );
+  } finally {
+    await proxy.close();
+    await moto.stop();
+  }
 });

@@ -1,0 +1,151 @@
+/**
+ * Delta on S3 benchmarks (issue 11), against a local `moto_server` started here. Every group
+ * has an in-run baseline, so `deno bench` prints ratios; the Python peer's figure is printed
+ * with `console.log` at the end.
+ *
+ * 1. `s3-read-2M`: `readDelta` of a 2,000,000-row, 20-file table on S3 vs `pl.scanParquet` of
+ *    the same `s3://` files directly (a glob, same cloud options; target: <= 1.15).
+ * 2. `s3-write-2M`: `writeDelta` of the 2,000,000-row frame to a new S3 table vs
+ *    `writeParquet` of the frame to a buffer plus one `put` of it (the IO floor), and Python
+ *    `deltalake.write_deltalake` of the same frame to the same server, printed as
+ *    pointline / delta-rs (goal <= 1.0; its timer excludes interpreter start-up and imports).
+ *
+ * @module
+ */
+import pl from "nodejs-polars";
+import { join } from "node:path";
+import { readDelta } from "../src/io/delta/read_delta.ts";
+import { storageForUri } from "../src/io/delta/storage_for_uri.ts";
+import { writeDelta } from "../src/io/delta/write_delta.ts";
+import { startMoto } from "../tests/_moto.ts";
+import { mean, timed, timings } from "./_timings.ts";
+
+const moto = await startMoto();
+const storageOptions = moto.storageOptions();
+const bucket = await moto.createBucket();
+const tmp = await Deno.makeTempDir({ prefix: "pointline_s3_bench_" });
+
+const N = 2_000_000;
+const FILES = 20;
+const idx = Array.from({ length: N }, (_, i) => i);
+const frame = pl.DataFrame({
+  symbol_id: idx.map((i) => (i * 7919) % 500),
+  ts_local_us: idx.map((i) => 1_704_067_200_000_000 + i * 216_000),
+  px_int: idx.map((i) => 4_200_000 + ((i * 31) % 10_000)),
+  qty_int: idx.map((i) => 1 + ((i * 17) % 1000)),
+  side: idx.map((i) => i % 2),
+}).withColumns(
+  pl.col("symbol_id").cast(pl.Int64),
+  pl.col("ts_local_us").cast(pl.Int64),
+  pl.col("px_int").cast(pl.Int64),
+  pl.col("qty_int").cast(pl.Int64),
+  pl.col("side").cast(pl.Int8),
+);
+
+// ---- the 20-file table ------------------------------------------------------------------
+const table = `s3://${bucket}/read_table`;
+for (let f = 0; f < FILES; f++) {
+  const part = frame.slice((f * N) / FILES, N / FILES);
+  await writeDelta(table, part, { mode: f === 0 ? "error" : "append", storageOptions });
+}
+const cloudOptions = storageForUri(table, { storageOptions }).polarsSource!("x").cloudOptions!;
+
+Deno.bench({
+  name: "pl.scanParquet of the s3:// files (baseline)",
+  group: "s3-read-2M",
+  baseline: true,
+  n: 8,
+  warmup: 2,
+  fn: timed("scanParquet", async () => {
+    await pl.scanParquet(`${table}/*.parquet`, { cloudOptions }).collect();
+  }),
+});
+
+Deno.bench({
+  name: "readDelta of the s3:// table",
+  group: "s3-read-2M",
+  n: 8,
+  warmup: 2,
+  fn: timed("readDelta", async () => {
+    const df = await readDelta(table, { storageOptions });
+    if (df.height !== N) throw new Error(`read ${df.height} rows`);
+  }),
+});
+
+// ---- writes -----------------------------------------------------------------------------
+let run = 0;
+const floor = storageForUri(`s3://${bucket}/floor`, { storageOptions });
+
+Deno.bench({
+  name: "writeParquet to a buffer + one put (baseline)",
+  group: "s3-write-2M",
+  baseline: true,
+  n: 4,
+  warmup: 1,
+  fn: timed("floor", async () => {
+    const buf = frame.writeParquet({ compression: "zstd" });
+    await floor.put(`f${run++}.parquet`, new Uint8Array(buf.buffer, buf.byteOffset, buf.length));
+  }),
+});
+
+Deno.bench({
+  name: "writeDelta to a new s3:// table",
+  group: "s3-write-2M",
+  n: 4,
+  warmup: 1,
+  fn: timed("writeDelta", async () => {
+    await writeDelta(`s3://${bucket}/write_${run++}`, frame, { storageOptions });
+  }),
+});
+
+const PEER_SCRIPT = `
+import json, os, sys, time
+import polars as pl
+from deltalake import write_deltalake
+src, bucket = sys.argv[1], sys.argv[2]
+opts = {k: os.environ[k] for k in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
+        "AWS_ENDPOINT_URL", "AWS_ALLOW_HTTP"]}
+opts["conditional_put"] = "etag"
+t = pl.read_parquet(src).to_arrow()
+times = []
+for i in range(3):
+    t0 = time.perf_counter()
+    write_deltalake(f"s3://{bucket}/rs_{i}", t, storage_options=opts)
+    times.append(time.perf_counter() - t0)
+print(json.dumps({"write_s": sum(times) / len(times)}))
+`;
+
+globalThis.addEventListener("unload", () => {
+  const r = mean(timings.readDelta), s = mean(timings.scanParquet);
+  console.log(
+    `\n[s3_bench] s3-read-2M: readDelta / scanParquet of the s3:// files = ${
+      (r / s).toFixed(3)
+    } (readDelta ${r.toFixed(0)} ms, scanParquet ${s.toFixed(0)} ms; target <= 1.15)`,
+  );
+  const w = mean(timings.writeDelta), f = mean(timings.floor);
+  console.log(
+    `[s3_bench] s3-write-2M: writeDelta / (writeParquet + put) = ${(w / f).toFixed(3)}`,
+  );
+  const src = join(tmp, "frame.parquet");
+  frame.writeParquet(src);
+  const res = new Deno.Command("python3", {
+    args: ["-c", PEER_SCRIPT, src, bucket],
+    env: storageOptions,
+    stdout: "piped",
+    stderr: "piped",
+  }).outputSync();
+  if (!res.success) {
+    console.log(`[s3_bench] Python peer failed: ${new TextDecoder().decode(res.stderr)}`);
+  } else {
+    const rs = JSON.parse(new TextDecoder().decode(res.stdout));
+    console.log(
+      `[s3_bench] s3-write-2M vs delta-rs write_deltalake: pointline / delta-rs = ${
+        (w / (rs.write_s * 1000)).toFixed(3)
+      } (pointline ${w.toFixed(0)} ms, delta-rs ${(rs.write_s * 1000).toFixed(0)} ms; goal <= 1.0)`,
+    );
+  }
+  void moto.stop(); // sends SIGTERM at once; the process is exiting
+  try {
+    Deno.removeSync(tmp, { recursive: true });
+  } catch { /* already gone */ }
+});
