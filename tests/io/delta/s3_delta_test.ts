@@ -148,7 +148,7 @@ Deno.test("s3:// tables: a filtered read of 1 partition of 100 requests only tha
   }
 });
 
-Deno.test("s3:// tables: a rewrite of a live data file missing from the bucket is a MissingDataFileError", async () => {
+Deno.test("s3:// tables: a read or rewrite of a live data file missing from the bucket is a MissingDataFileError", async () => {
   const moto = await startMoto();
   try {
     const so = moto.storageOptions();
@@ -156,6 +156,10 @@ Deno.test("s3:// tables: a rewrite of a live data file missing from the bucket i
     await writeDelta(uri, frame([1, 2, 3], "v"), { storageOptions: so });
     const table = await DeltaTable.open(uri, { storageOptions: so });
     await table.storage.delete(table.files()[0].path);
+    await assert.rejects(
+      () => readDelta(uri, { storageOptions: so }),
+      (e: Error) => e.name === "MissingDataFileError" && e.message.includes(uri),
+    );
     await assert.rejects(
       () => deleteDelta(uri, [["k", "=", 2n]], { storageOptions: so }),
       (e: Error) => e.name === "MissingDataFileError" && e.message.includes(uri),
