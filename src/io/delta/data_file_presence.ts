@@ -86,8 +86,9 @@ export async function assertLocalDataFilesPresent(
 
 /**
  * The error to throw for a failed read of a data file: a {@linkcode MissingDataFileError} when
- * the file is missing (storage says so for this very key, or the local file does not exist),
- * else the error unchanged (a missing deletion vector, for example, is not this file's fault).
+ * the file is missing (storage says so for this very key, the local file does not exist, or,
+ * for a file Polars read from an object store itself, a `head` finds no object), else the error
+ * unchanged (a missing deletion vector, for example, is not this file's fault).
  *
  * @param error What the read threw.
  * @param storage Storage rooted at the table.
@@ -116,6 +117,10 @@ export async function asMissingDataFile(
       (st) => !st.isFile,
       (e) => e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory,
     );
+  } else if (!missing && storage.polarsSource && !/^[a-zA-Z][a-zA-Z0-9+.-]*:|^\//.test(path)) {
+    // Polars read it from the object store itself: its error does not say "missing" in a way
+    // to rely on, so ask the storage
+    missing = await storage.head(path).then(() => false, (e) => e instanceof FileNotFoundError);
   }
   return missing
     ? new MissingDataFileError(context.table, context.version, path, { cause: error })

@@ -75,7 +75,8 @@ function _percentDecode(value: string): string | undefined {
  * log's partition values from these files' paths, or `undefined` when some file's path does
  * not provably give them (see the module doc).
  *
- * @param paths The files' absolute local paths (`/`-separated), in the order of `files`.
+ * @param paths The files' absolute local paths or `s3://` URIs (`/`-separated; a URI's scheme and
+ *   bucket segments hold no `=`), in the order of `files`.
  * @param files The files' `add` actions (their `partitionValues` are the truth).
  * @param options Schema and partition columns.
  * @returns The hive schema, in partition column order, or `undefined`.

@@ -4,6 +4,7 @@
  * @module
  */
 import type { DataFrame, LazyDataFrame } from "../../polars_types.ts";
+import { asMissingDataFile } from "./data_file_presence.ts";
 import { DeltaTable, type OpenOptions } from "./delta_table.ts";
 import type { ScanOptions } from "./scan.ts";
 
@@ -43,7 +44,8 @@ export async function scanDelta(
  * @param uri A local path, a `file://` or `s3://` URI.
  * @param options Version or timestamp, storage or storage options, columns, filter.
  * @returns The rows.
- * @throws See {@linkcode scanDelta}.
+ * @throws See {@linkcode scanDelta}; also {@linkcode MissingDataFileError} when Polars, reading
+ *   from an object store, fails on a live file the storage does not hold.
  *
  * @example
  * ```ts ignore
@@ -55,5 +57,17 @@ export async function readDelta(
   uri: string,
   options: ReadDeltaOptions = {},
 ): Promise<DataFrame> {
-  return await (await scanDelta(uri, options)).collect();
+  const table = await DeltaTable.open(uri, options);
+  const frame = await table.scan({ columns: options.columns, filter: options.filter });
+  try {
+    return await frame.collect();
+  } catch (e) {
+    // Polars read the files itself (an object store): name a live file storage lacks
+    const context = { table: table.storage.root, version: table.version };
+    for (const add of table.scanFiles(options.filter ?? [])) {
+      const err = await asMissingDataFile(e, table.storage, add.path, context);
+      if (err !== e) throw err;
+    }
+    throw e;
+  }
 }

@@ -147,3 +147,24 @@ Deno.test("s3:// tables: a filtered read of 1 partition of 100 requests only tha
     await moto.stop();
   }
 });
+
+Deno.test("s3:// tables: a read or rewrite of a live data file missing from the bucket is a MissingDataFileError", async () => {
+  const moto = await startMoto();
+  try {
+    const so = moto.storageOptions();
+    const uri = `s3://${await moto.createBucket()}/t`;
+    await writeDelta(uri, frame([1, 2, 3], "v"), { storageOptions: so });
+    const table = await DeltaTable.open(uri, { storageOptions: so });
+    await table.storage.delete(table.files()[0].path);
+    await assert.rejects(
+      () => readDelta(uri, { storageOptions: so }),
+      (e: Error) => e.name === "MissingDataFileError" && e.message.includes(uri),
+    );
+    await assert.rejects(
+      () => deleteDelta(uri, [["k", "=", 2n]], { storageOptions: so }),
+      (e: Error) => e.name === "MissingDataFileError" && e.message.includes(uri),
+    );
+  } finally {
+    await moto.stop();
+  }
+});

@@ -125,8 +125,12 @@ Deno.test("S3 concurrency: 4 pointline processes x 25 appends, then pointline + 
     const bucket = await moto.createBucket();
 
     // 4 pointline processes
+    const t0 = performance.now();
     const uri = `s3://${bucket}/four`;
-    await writeDelta(uri, seed(-1), { storageOptions });
+    // a checkpoint every 10 commits keeps each append's log read short (without one every
+    // writer reads every commit JSON of the table again)
+    const configuration = { "delta.checkpointInterval": "10" };
+    await writeDelta(uri, seed(-1), { storageOptions, configuration });
     const go = `${dir}/go4`;
     const runs = [0, 1, 2, 3].map((w) => appendWorker(uri, w, 25, go, env));
     await Deno.writeTextFile(go, "");
@@ -141,9 +145,12 @@ Deno.test("S3 concurrency: 4 pointline processes x 25 appends, then pointline + 
     assert.equal(rows.height, 101);
     assert.equal(new Set(ids(rows)).size, 100);
 
+    console.log(`4 x 25 appends on S3: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
     // pointline and delta-rs on one table
+    const t1 = performance.now();
     const mixed = `s3://${bucket}/mixed`;
-    await writeDelta(mixed, seed(-1), { storageOptions });
+    await writeDelta(mixed, seed(-1), { storageOptions, configuration });
     const go2 = `${dir}/go2`;
     const both = Promise.all([
       appendWorker(mixed, 0, 25, go2, env),
@@ -151,6 +158,9 @@ Deno.test("S3 concurrency: 4 pointline processes x 25 appends, then pointline + 
     ]);
     await Deno.writeTextFile(go2, "");
     const [pointline, rs] = await both;
+    console.log(
+      `pointline + delta-rs 25 appends each: ${((performance.now() - t1) / 1000).toFixed(1)} s`,
+    );
     assert.ok(pointline.success, new TextDecoder().decode(pointline.stderr));
     assert.ok(rs.success, rs.stderr);
     assert.deepEqual(await commitVersions(mixed, storageOptions), range(50), "versions 0..50");
