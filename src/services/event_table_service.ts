@@ -112,10 +112,11 @@ export interface EventTableServiceOptions {
   source: BronzeSource;
   /**
    * Working-set budget of one file in bytes. A file that may not fit (more than
-   * `memoryBytes / 8` of CSV, judged from its size before reading) is streamed: read and
-   * gunzipped block by block, cut into parts of `memoryBytes / 8` CSV bytes at line
+   * `memoryBytes / 16` of CSV, judged from its size before reading; `/ 64` for tables with
+   * list columns such as `book_snapshot_25`, whose rows take several times their CSV size) is
+   * streamed: read and gunzipped block by block, cut into parts of that many CSV bytes at line
    * boundaries, each part transformed, and the encoded rows written as a data file (sorted)
-   * whenever `memoryBytes / 4` of CSV has accumulated; everything lands in one commit. Smaller
+   * whenever twice a part's CSV has accumulated; everything lands in one commit. Smaller
    * files are read whole (faster for small files). Streaming needs the source's `openStream`
    * and the repositories' `beginFileRows`; without them every file is read whole.
    * @default {1 GiB}
@@ -343,7 +344,8 @@ export class EventTableService {
       supersededFileIds: ctx.supersededFileIds ?? [],
     };
     const memory = ctx.memoryBytes ?? this.#memory;
-    const chunkBytes = Math.max(1, Math.floor(memory / _CHUNK_SHARE));
+    const share = (this.spec.lists ?? []).length > 0 ? _WIDE_CHUNK_SHARE : _CHUNK_SHARE;
+    const chunkBytes = Math.max(1, Math.floor(memory / share));
     const bound = meta.file_size_bytes * (meta.bronze_path.endsWith(".gz") ? _GZIP_RATIO_BOUND : 1);
     if (bound > chunkBytes && this._canStream()) {
       return await this._ingestStreaming(meta, ctx, write, chunkBytes);
@@ -397,7 +399,7 @@ export class EventTableService {
     } catch (err) {
       throw _readError(meta.bronze_path, err);
     }
-    const flushBytes = chunkBytes * (_CHUNK_SHARE / _FLUSH_SHARE);
+    const flushBytes = chunkBytes * _FLUSH_PARTS;
     const quarantine = await this.#quarantine.beginFileRows!(write);
     const rows = await this.#repo.beginFileRows!({ ...write, targetFileSize: _TARGET_FILE_SIZE });
     const tally = new _Tally();
@@ -416,7 +418,7 @@ export class EventTableService {
         tally.add(out);
         await pendingRows.add(out.rows, part.dataBytes);
         await pendingQuarantine.add(out.quarantined, part.dataBytes);
-        // Parts are large (memoryBytes / 8): collect each one's frames before the next.
+        // Parts are large (memoryBytes / 16): collect each one's frames before the next.
         collectGarbage({ always: true });
       }
       await pendingQuarantine.flush();
@@ -432,10 +434,16 @@ export class EventTableService {
   }
 }
 
-/** A file is streamed when `memoryBytes / 8` may not hold its CSV. */
-const _CHUNK_SHARE = 8;
-/** Encoded rows are written once `memoryBytes / 4` of CSV produced them. */
-const _FLUSH_SHARE = 4;
+/**
+ * A file is streamed when `memoryBytes / 16` may not hold its CSV, in parts of that size:
+ * measured, a trades part peaks at about 5x its CSV while parsed, plus the buffered encoded rows
+ * and their sorted copy while written (10M trade rows at 1 GiB: 2.0 GiB peak with / 8).
+ */
+const _CHUNK_SHARE = 16;
+/** Tables with list columns (25 book levels): about 4x more memory per CSV byte. */
+const _WIDE_CHUNK_SHARE = 64;
+/** Encoded rows are written as one data file once this many parts' CSV produced them. */
+const _FLUSH_PARTS = 2;
 /** Upper bound of the gzip ratio of Tardis CSV (judging a file's CSV size before reading it). */
 const _GZIP_RATIO_BOUND = 32;
 /** Data files of a streamed file are cut at this size only if one flush is larger. */

@@ -13,7 +13,7 @@ import { diffTables, makeLake, putBronze, sampleFile, snapshotTables } from "./_
 
 const TRIALS = 30;
 /** 8 KiB parts: about 16 parts and 8 data files for the file below. */
-const MEMORY = 8 * 8192;
+const MEMORY = 16 * 8192;
 /** Trials run two at a time (one child process each). */
 const AT_ONCE = 2;
 const CHILD = new URL("./_streaming_child.ts", import.meta.url).pathname;

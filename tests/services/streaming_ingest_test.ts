@@ -159,9 +159,9 @@ Deno.test("a streamed file equals the whole file: real samples and bad rows at p
     await whole.services.ingestion.run({ memoryBytes: huge, glob: bigFiles });
     await whole.services.ingestion.run({ memoryBytes: huge });
     // Big real files (about 1 MB) in 64 KiB parts, the others in SMALL_PART parts.
-    const big = await streamed.services.ingestion.run({ memoryBytes: 8 * 65536, glob: bigFiles });
+    const big = await streamed.services.ingestion.run({ memoryBytes: 16 * 65536, glob: bigFiles });
     assert.equal(big.files.length, 2);
-    await streamed.services.ingestion.run({ memoryBytes: 8 * SMALL_PART });
+    await streamed.services.ingestion.run({ memoryBytes: 16 * SMALL_PART });
     const a = await snapshotTables(whole.lake);
     const b = await snapshotTables(streamed.lake);
     assert.deepEqual(diffTables(a, b), []);
@@ -191,14 +191,14 @@ Deno.test("a streamed file equals the whole file: real samples and bad rows at p
     const [changedPath, changed] = (await generatedFiles(1))[0];
     for (const t of [whole, streamed]) await putBronze(t.root, changedPath, changed);
     await whole.services.ingestion.run({ memoryBytes: huge });
-    await streamed.services.ingestion.run({ memoryBytes: 8 * SMALL_PART });
+    await streamed.services.ingestion.run({ memoryBytes: 16 * SMALL_PART });
     assert.deepEqual(
       diffTables(await snapshotTables(whole.lake), await snapshotTables(streamed.lake)),
       [],
     );
     await whole.services.ingestion.run({ memoryBytes: huge, force: true, glob: "tardis/**" });
     await streamed.services.ingestion.run({
-      memoryBytes: 8 * SMALL_PART,
+      memoryBytes: 16 * SMALL_PART,
       force: true,
       glob: "tardis/**",
     });
