@@ -502,7 +502,7 @@ function _literal(one: pl.DataFrame, name: string): pl.Expr {
  * if (sortEventRows(rows).getColumn("symbol_id").get(0) !== 1) throw new Error("sorted");
  * ```
  */
-export function sortEventRows(rows: pl.DataFrame): pl.DataFrame {
+export function sortEventRows(rows: DataFrame): DataFrame {
   return _isSortedBy(rows, EVENT_SORT_BY) ? rows : rows.sort([...EVENT_SORT_BY]);
 }
 

@@ -282,6 +282,7 @@ export class LocalBronzeSource implements BronzeSource {
     return file.readable;
   }
 
+  /** The absolute path of a bronze path; a path that escapes the bronze root is a `RangeError`. */
   private _absolute(bronzePath: string): string {
     const abs = resolve(this.root, bronzePath);
     if (abs !== this.root && !abs.startsWith(this.root + sep)) {

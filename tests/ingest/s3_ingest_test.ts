@@ -172,3 +172,26 @@ Deno.test("an ingest whose S3 retries run out fails with one-line errors; a re-r
     await moto.stop();
   }
 });
+
+Deno.test("a large bronze file on S3 is streamed (--memory 1) into the same tables as the whole-file read", async () => {
+  const moto = await startMoto();
+  try {
+    const streamed = await makeS3Lake(moto, { prefix: "streamed" });
+    const whole = await makeS3Lake(moto, { prefix: "whole" });
+    const big = sampleFile("trades", "BTCUSDT", "2024-07-30", 6000);
+    assert.ok(big.csv.length > 256 * 1024, "larger than a 1 MiB budget's part");
+    for (const lake of [streamed, whole]) await putS3Bronze(lake, big.path, big.csv);
+    const a = await ingest(["--lake", streamed.root, "--memory", "1"], streamed.storageOptions);
+    assert.equal(a.code, 0, a.stderr + a.stdout);
+    const b = await ingest(["--lake", whole.root], whole.storageOptions);
+    assert.equal(b.code, 0, b.stderr + b.stdout);
+    const got = await snapshotTables(streamed.lake);
+    assert.equal(got.trades.height, 6000);
+    const parts = (await streamed.lake.events.trades.open())!.files().length;
+    const once = (await whole.lake.events.trades.open())!.files().length;
+    assert.ok(parts > once, `streamed in parts: ${parts} data files vs ${once}`);
+    assert.deepEqual(diffTables(await snapshotTables(whole.lake), got), []);
+  } finally {
+    await moto.stop();
+  }
+});
