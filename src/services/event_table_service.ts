@@ -454,7 +454,10 @@ function _readError(bronzePath: string, err: unknown): FileIngestError {
   return new FileIngestError(bronzePath, `Cannot read "${bronzePath}": ${why}`, { cause: err });
 }
 
-/** Frames held until about `limit` bytes of CSV produced them, then written as one frame. */
+/**
+ * Frames held until about `limit` bytes of CSV produced them, then written as one frame (of
+ * their chunks, not copied into one).
+ */
 class _PartBuffer {
   #frames: DataFrame[] = [];
   #bytes = 0;
@@ -478,8 +481,10 @@ class _PartBuffer {
     this.#frames = [];
     this.#bytes = 0;
     if (frames.length === 0) return;
+    // Not rechunked: the parts' chunks are written as they are (a contiguous copy of a whole
+    // flush measured 0.5 s and ~200 MiB more peak per 10M trade rows, for no faster write).
     await this.#write(
-      frames.length === 1 ? frames[0] : pl.concat(frames, { how: "vertical", rechunk: true }),
+      frames.length === 1 ? frames[0] : pl.concat(frames, { how: "vertical", rechunk: false }),
     );
   }
 }
