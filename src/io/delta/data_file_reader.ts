@@ -92,9 +92,35 @@ export async function readDataFile(
     partitionColumns: options.partitionColumns,
   });
   let df = options.partitionColumns.length > 0 ? raw.withColumns(...partExprs) : raw;
-  const have = new Set(df.columns);
   // strict: a stored value that does not fit the table type fails the rewrite, never nulls
-  const exprs = options.schema.fields.map((f) => {
+  df = df.select(...strictSchemaExprs(options.schema, df.columns));
+  return df;
+}
+
+/**
+ * One expression per table column that casts a frame's column to its table type strictly (a
+ * value that does not fit fails instead of becoming null, at any nesting depth), or gives a
+ * typed null column when the frame lacks it. Binary columns are taken as they are: Polars has
+ * no Binary type to cast to from JS.
+ *
+ * @param schema The table schema.
+ * @param columns The frame's column names.
+ * @returns Expressions in schema order, for `df.select(...)`.
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { strictSchemaExprs } from "./data_file_reader.ts";
+ * const schema = { type: "struct" as const, fields: [
+ *   { name: "x", type: "long", nullable: true, metadata: {} },
+ *   { name: "y", type: "string", nullable: true, metadata: {} },
+ * ] };
+ * const df = pl.DataFrame({ x: [1] }).select(...strictSchemaExprs(schema, ["x"]));
+ * if (df.columns.join() !== "x,y" || df.getColumn("y").nullCount() !== 1) throw new Error("cast");
+ * ```
+ */
+export function strictSchemaExprs(schema: StructType, columns: string[]): pl.Expr[] {
+  const have = new Set(columns);
+  return schema.fields.map((f) => {
     if (f.type === "binary") {
       return have.has(f.name) ? pl.col(f.name) : binaryLiteral(null).alias(f.name);
     }
@@ -103,6 +129,4 @@ export async function readDataFile(
       ? pl.col(f.name).cast(dtype, true).alias(f.name)
       : pl.lit(null).cast(dtype).alias(f.name);
   });
-  df = df.select(...exprs);
-  return df;
 }

@@ -29,9 +29,9 @@ import pl from "nodejs-polars";
 import type { DataFrame } from "../../polars_types.ts";
 import type { AddAction, MetadataAction, ProtocolAction } from "./actions.ts";
 import { type CommitRetryOptions, type IsolationLevel, resolveIsolationLevel } from "./commit.ts";
-import { binaryLiteral, polarsTypesOf } from "./binary_column.ts";
+import { polarsTypesOf } from "./binary_column.ts";
 import { type ParquetCompression, writeDataFiles } from "./data_file_writer.ts";
-import { readDataFile } from "./data_file_reader.ts";
+import { readDataFile, strictSchemaExprs } from "./data_file_reader.ts";
 import {
   SchemaMismatchError,
   TableAlreadyExistsError,
@@ -609,18 +609,8 @@ function _protocolFor(schema: StructType): ProtocolAction {
  * or more for `long`, at any nesting depth) fails the write instead of becoming null.
  */
 function _castToSchema(df: pl.DataFrame, schema: StructType): pl.DataFrame {
-  const have = new Set(df.columns);
-  const exprs = schema.fields.map((f) => {
-    // binary: the frame's column is Binary already (reconcileSchema checked), and Polars has
-    // no Binary type to cast to in JS
-    if (f.type === "binary") {
-      return have.has(f.name) ? pl.col(f.name) : binaryLiteral(null).alias(f.name);
-    }
-    const dtype = deltaToPolars(f.type);
-    return have.has(f.name)
-      ? pl.col(f.name).cast(dtype, true).alias(f.name)
-      : pl.lit(null).cast(dtype).alias(f.name);
-  });
+  // binary columns are Binary already (reconcileSchema checked)
+  const exprs = strictSchemaExprs(schema, df.columns);
   try {
     return df.select(...exprs);
   } catch (e) {
