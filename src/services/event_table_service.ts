@@ -399,12 +399,11 @@ export class EventTableService {
     } catch (err) {
       throw _readError(meta.bronze_path, err);
     }
-    const flushBytes = chunkBytes * _FLUSH_PARTS;
     const quarantine = await this.#quarantine.beginFileRows!(write);
     const rows = await this.#repo.beginFileRows!({ ...write, targetFileSize: _TARGET_FILE_SIZE });
     const tally = new _Tally();
-    const pendingRows = new _PartBuffer((df) => rows.write(sortEventRows(df)), flushBytes);
-    const pendingQuarantine = new _PartBuffer((df) => quarantine.write(df), flushBytes);
+    const pendingRows = new _PartBuffer((df) => rows.write(sortEventRows(df)), _FLUSH_PARTS);
+    const pendingQuarantine = new _PartBuffer((df) => quarantine.write(df), _FLUSH_PARTS);
     try {
       const csv = decompressBronzeStream(raw, meta.bronze_path);
       for await (const part of csvLineChunks(csv, chunkBytes)) {
@@ -416,8 +415,8 @@ export class EventTableService {
           firstLine: part.firstLine,
         });
         tally.add(out);
-        await pendingRows.add(out.rows, part.dataBytes);
-        await pendingQuarantine.add(out.quarantined, part.dataBytes);
+        await pendingRows.add(out.rows);
+        await pendingQuarantine.add(out.quarantined);
         // Parts are large (memoryBytes / 16): collect each one's frames before the next.
         collectGarbage({ always: true });
       }
@@ -442,7 +441,11 @@ export class EventTableService {
 const _CHUNK_SHARE = 16;
 /** Tables with list columns (25 book levels): about 4x more memory per CSV byte. */
 const _WIDE_CHUNK_SHARE = 64;
-/** Encoded rows are written as one data file once this many parts' CSV produced them. */
+/**
+ * Encoded rows are written as one data file once this many parts produced them (counted, not
+ * judged by CSV bytes: a part ends at the last line boundary before its size, so two parts' bytes
+ * never reach twice the part size).
+ */
 const _FLUSH_PARTS = 2;
 /** Upper bound of the gzip ratio of Tardis CSV (judging a file's CSV size before reading it). */
 const _GZIP_RATIO_BOUND = 32;
@@ -455,31 +458,28 @@ function _readError(bronzePath: string, err: unknown): FileIngestError {
 }
 
 /**
- * Frames held until about `limit` bytes of CSV produced them, then written as one frame (of
- * their chunks, not copied into one).
+ * Frames of up to `parts` parts held, then written as one frame (of their chunks, not copied
+ * into one). Parts without rows are not held.
  */
 class _PartBuffer {
   #frames: DataFrame[] = [];
-  #bytes = 0;
   readonly #write: (df: DataFrame) => Promise<void>;
-  readonly #limit: number;
+  readonly #parts: number;
 
-  constructor(write: (df: DataFrame) => Promise<void>, limit: number) {
+  constructor(write: (df: DataFrame) => Promise<void>, parts: number) {
     this.#write = write;
-    this.#limit = limit;
+    this.#parts = parts;
   }
 
-  async add(df: DataFrame, csvBytes: number): Promise<void> {
+  async add(df: DataFrame): Promise<void> {
     if (df.height === 0) return;
     this.#frames.push(df);
-    this.#bytes += csvBytes;
-    if (this.#bytes >= this.#limit) await this.flush();
+    if (this.#frames.length >= this.#parts) await this.flush();
   }
 
   async flush(): Promise<void> {
     const frames = this.#frames;
     this.#frames = [];
-    this.#bytes = 0;
     if (frames.length === 0) return;
     // Not rechunked: the parts' chunks are written as they are (a contiguous copy of a whole
     // flush measured 0.5 s and ~200 MiB more peak per 10M trade rows, for no faster write).

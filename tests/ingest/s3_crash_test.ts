@@ -4,9 +4,9 @@
  * The bronze files live once in the bucket (`--bronze`), each trial gets its own lake prefix
  * holding a copy of a synced dim_symbol. Each trial kills a real job process, then completes the
  * ingest in-process (the same services the job runs; one process start-up less per trial).
- * Trials run three at a time. `S3_CRASH_TRIALS` sets their number: 12 by default, to keep CI
- * time bounded (a trial costs about 8 s of moto round trips on a 2-core machine); the issue's
- * 30 trials pass with `S3_CRASH_TRIALS=30`.
+ * Trials run three at a time. `S3_CRASH_TRIALS` sets their number: 30 by default, as the
+ * issue asks (a trial costs about 8 s of moto round trips on a 2-core machine, about 2 minutes
+ * in all); set it lower for a quick local run.
  */
 import assert from "node:assert/strict";
 import pl from "nodejs-polars";
@@ -16,7 +16,7 @@ import { startMoto } from "../_moto.ts";
 import { diffTables, killIngestAfter, sampleFile, snapshotTables, taskCommand } from "./_lake.ts";
 import { copyS3Prefix, makeS3Lake, putS3Bronze } from "./_s3_lake.ts";
 
-const TRIALS = Number(Deno.env.get("S3_CRASH_TRIALS") ?? 12);
+const TRIALS = Number(Deno.env.get("S3_CRASH_TRIALS") ?? 30);
 const PARALLEL = Number(Deno.env.get("S3_CRASH_PARALLEL") ?? 3);
 const FILES = 3;
 
