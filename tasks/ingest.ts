@@ -98,8 +98,9 @@ export async function main(args: string[]): Promise<number> {
     throw new UserError(`Invalid range: --since "${since}" is after --until "${until}"`);
   }
   const memoryMiB = _positiveInt("memory", v.memory, DEFAULT_MEMORY_MIB);
-  // One job by default: measured on 2 cores, 2 jobs in one process were 0.81x as fast (Polars
-  // already uses every core); more jobs help when reading or writing waits on the network.
+  // One job by default: measured on 2 cores, 2 jobs in one process were 1.13x as fast on a quiet
+  // machine and 0.81x under load (Polars already uses every core); more jobs help when reading or
+  // writing waits on the network.
   const jobs = _positiveInt("jobs", v.jobs, 1);
   const shard = v.shard === undefined ? undefined : _shard(String(v.shard));
   const bronze = v.bronze !== undefined
