@@ -24,26 +24,23 @@ import { writeDelta } from "../src/io/delta/write_delta.ts";
 import { mergeDelta } from "../src/io/delta/merge_delta.ts";
 import { readDelta } from "../src/io/delta/read_delta.ts";
 import { mean, timed, timings } from "./_timings.ts";
+import { benchTradesFrame, FIRST_TS_US, STEP_US } from "./_trades_frame.ts";
 
 const root = await Deno.makeTempDir({ prefix: "pointline_delta_write_bench_" });
 
 // ---- 2M-row trades-like frame ------------------------------------------------------------
 const N = 2_000_000;
-const idx = Array.from({ length: N }, (_, i) => i);
-const tradesFrame = pl.DataFrame({
-  exchange: idx.map((i) => (i % 3 === 0 ? "binance" : i % 3 === 1 ? "okx" : "deribit")),
-  symbol_id: idx.map((i) => (i * 7919) % 500),
-  ts_local_us: idx.map((i) => 1_704_067_200_000_000 + i * 216_000), // 5 days
-  date: idx.map((i) => Math.floor((1_704_067_200_000_000 + i * 216_000) / 86_400_000_000)),
-  px_int: idx.map((i) => 4_200_000 + ((i * 31) % 10_000)),
-  qty_int: idx.map((i) => 1 + ((i * 17) % 1000)),
-  side: idx.map((i) => i % 2),
-}).withColumns(
-  pl.col("symbol_id").cast(pl.Int64),
-  pl.col("ts_local_us").cast(pl.Int64),
-  pl.col("px_int").cast(pl.Int64),
-  pl.col("qty_int").cast(pl.Int64),
-  pl.col("side").cast(pl.Int8),
+const tradesFrame = benchTradesFrame(N, {
+  exchange: (i) => (i % 3 === 0 ? "binance" : i % 3 === 1 ? "okx" : "deribit"),
+  date: (i) => Math.floor((FIRST_TS_US + i * STEP_US) / 86_400_000_000), // 5 days
+}).select(
+  "exchange",
+  "symbol_id",
+  "ts_local_us",
+  "date",
+  "px_int",
+  "qty_int",
+  "side",
 ).withColumns(
   pl.col("ts_local_us").alias("ts_exch_us"),
   pl.col("date").cast(pl.Int32).cast(pl.Date),

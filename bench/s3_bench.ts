@@ -19,6 +19,7 @@ import { storageForUri } from "../src/io/delta/storage_for_uri.ts";
 import { writeDelta } from "../src/io/delta/write_delta.ts";
 import { startMoto } from "../tests/_moto.ts";
 import { mean, timed, timings } from "./_timings.ts";
+import { benchTradesFrame } from "./_trades_frame.ts";
 
 const moto = await startMoto();
 const storageOptions = moto.storageOptions();
@@ -27,20 +28,7 @@ const tmp = await Deno.makeTempDir({ prefix: "pointline_s3_bench_" });
 
 const N = 2_000_000;
 const FILES = 20;
-const idx = Array.from({ length: N }, (_, i) => i);
-const frame = pl.DataFrame({
-  symbol_id: idx.map((i) => (i * 7919) % 500),
-  ts_local_us: idx.map((i) => 1_704_067_200_000_000 + i * 216_000),
-  px_int: idx.map((i) => 4_200_000 + ((i * 31) % 10_000)),
-  qty_int: idx.map((i) => 1 + ((i * 17) % 1000)),
-  side: idx.map((i) => i % 2),
-}).withColumns(
-  pl.col("symbol_id").cast(pl.Int64),
-  pl.col("ts_local_us").cast(pl.Int64),
-  pl.col("px_int").cast(pl.Int64),
-  pl.col("qty_int").cast(pl.Int64),
-  pl.col("side").cast(pl.Int8),
-);
+const frame = benchTradesFrame(N);
 
 // ---- the 20-file table ------------------------------------------------------------------
 const table = `s3://${bucket}/read_table`;
