@@ -17,6 +17,7 @@ import { checkedLocation, LAKE_FLAG_HELP, lakeRootFlag } from "../src/cli/lake_f
 import { runCli } from "../src/cli/run_cli.ts";
 import { UserError } from "../src/cli/user_error.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
+import { WorkerFileRunner } from "../src/services/worker_file_runner.ts";
 
 /** Default `--memory`: safe on a 16 GB laptop. */
 const DEFAULT_MEMORY_MIB = 1024;
@@ -117,7 +118,12 @@ export async function main(args: string[]): Promise<number> {
   }
   const lake = openDeltaLake(root, { bronzeDir: bronze });
   if (exchanges) await checkBronzeExchanges(lake.source, exchanges);
-  const services = buildIngestion(lake);
+  // With more than one job, files run on Deno Workers, each opening this same lake.
+  const workers = new WorkerFileRunner({
+    lake: { root, bronzeDir: bronze },
+    manifest: lake.manifest,
+  });
+  const services = buildIngestion(lake, { parallelRunner: workers });
   const dryRun = Boolean(v["dry-run"]);
   if (!dryRun && (await lake.dim.readAll()).height === 0) {
     console.error(
