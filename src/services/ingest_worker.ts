@@ -58,15 +58,14 @@ Object.defineProperty(Deno, "exit", {
 scope.addEventListener("message", (e) => {
   const request = (e as MessageEvent<IngestWorkerRequest>).data;
   if (request.type === "init") {
-    ready = (async () => {
+    ready = Promise.resolve().then(() => {
       const { root, ...options } = request.lake;
       const lake = openDeltaLake(root, options);
       const { eventTables } = buildIngestion(lake);
-      const dim = pl.readIPC(
-        Buffer.from(request.dim.buffer, request.dim.byteOffset, request.dim.byteLength),
-      );
+      const bytes = request.dim;
+      const dim = pl.readIPC(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { deps: { services: eventTables, manifest: lake.manifest }, dim };
-    })();
+    });
     ready.catch((err) => crash(`cannot start: ${errorMessage(err)}`));
     return;
   }
