@@ -123,6 +123,11 @@ export interface IngestRunOptions {
    * @default {1 GiB}
    */
   memoryBytes?: number;
+  /**
+   * Data file size of a streamed file in bytes (see
+   * `EventTableServiceOptions.fileTargetBytes`). @default {256 MiB}
+   */
+  fileTargetBytes?: number;
   /** Called after each file. @default {undefined} */
   onProgress?: (progress: IngestProgress) => void;
   /** Called when a file starts, with the files running now. @default {undefined} */
@@ -294,7 +299,10 @@ export class IngestionService {
         running.add(meta.bronze_path);
         options.onStart?.(meta.bronze_path, [...running]);
         const owner = owners.get(_logicalKey(meta));
-        const file = await this._ingestOne(meta, entries[i], owner, dim, memoryBytes);
+        const file = await this._ingestOne(meta, entries[i], owner, dim, {
+          memoryBytes,
+          fileTargetBytes: options.fileTargetBytes,
+        });
         running.delete(meta.bronze_path);
         outcomes[i] = file;
         collectGarbage();
@@ -325,7 +333,7 @@ export class IngestionService {
     entry: ManifestEntry,
     owner: string | undefined,
     dim: pl.DataFrame,
-    memoryBytes: number,
+    budget: { memoryBytes: number; fileTargetBytes?: number },
   ): Promise<FileResult> {
     const service = this.#services[meta.data_type];
     try {
@@ -337,7 +345,7 @@ export class IngestionService {
         attempt: entry.attempts,
         supersededFileIds: entry.supersededFileIds,
         dim,
-        memoryBytes,
+        ...budget,
       });
       const file = _fileResult(
         meta,
