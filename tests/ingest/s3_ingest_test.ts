@@ -1,7 +1,7 @@
 /**
  * `deno task ingest` on a lake in S3 (moto): the same tables as a local run, exactly once
  * (a re-run ingests nothing, a changed file replaces its rows), bronze in another bucket,
- * two processes at once, and a job whose S3 retries run out (through the fault proxy) fails
+ * `--jobs 2` on workers, two processes at once, and a job whose S3 retries run out (through the fault proxy) fails
  * with a one-line error and is completed exactly once by a re-run.
  */
 import assert from "node:assert/strict";
@@ -93,6 +93,22 @@ Deno.test("deno task ingest --lake s3://... equals a local run, exactly once, wi
     for (const text of [first, again, third].flatMap((r) => [r.stdout, r.stderr])) {
       assert.doesNotMatch(text, /pointline-test-secret/, "no secret in job output");
     }
+  } finally {
+    await moto.stop();
+  }
+});
+
+Deno.test("deno task ingest --jobs 2 runs files on workers that open the s3:// lake themselves: the tables of a local run", async () => {
+  const moto = await startMoto();
+  try {
+    const lake = await makeS3Lake(moto);
+    for (const f of bronzeFiles()) await putS3Bronze(lake, f.path, f.csv);
+    // the workers get the lake's URI; credentials and endpoint come from the environment
+    const r = await ingest(["--lake", lake.root, "--jobs", "2"], lake.storageOptions);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Discovered 4 file\(s\), 4 pending, 4 processed/);
+    assert.doesNotMatch(r.stderr + r.stdout, /^\s+at\s|pointline-test-secret/m);
+    assert.deepEqual(diffTables(await localExpected(), await snapshotTables(lake.lake)), []);
   } finally {
     await moto.stop();
   }
