@@ -48,8 +48,13 @@ Deno.test("a streamed file grows sorted data files across flushes, rows equal to
     const flushes = Math.ceil(one.csv.length / PART / 2);
     assert.ok(flushes >= 15, `${flushes} flushes`);
     await grown.services.ingestion.run({ memoryBytes: 16 * PART });
-    // a small target: every file closes after a few flushes
-    await small.services.ingestion.run({ memoryBytes: 16 * PART, fileTargetBytes: 20_000 });
+    // a small target: every file closes after a few flushes (on two workers: the target
+    // reaches them too)
+    await small.services.ingestion.run({
+      memoryBytes: 2 * 16 * PART,
+      fileTargetBytes: 20_000,
+      jobs: 2,
+    });
     const want = await snapshotTables(whole.lake);
     assert.ok(want.trades.height > 7000, `${want.trades.height} rows`);
     for (const t of [grown, small]) {
