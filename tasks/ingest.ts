@@ -22,6 +22,8 @@ import { WorkerFileRunner } from "../src/services/worker_file_runner.ts";
 
 /** Default `--memory`: safe on a 16 GB laptop. */
 const DEFAULT_MEMORY_MIB = 1024;
+/** Default `--file-mib`: the data file size of a streamed file. */
+const DEFAULT_FILE_MIB = 256;
 
 const SPEC: CommandSpec = {
   usage: "deno task ingest [options]",
@@ -50,6 +52,11 @@ Data types: ${Object.keys(EVENT_TABLES).join(", ")}.`,
       type: "string",
       value: "MiB",
       help: `Working-set budget of the run (default ${DEFAULT_MEMORY_MIB}); larger files stream`,
+    },
+    "file-mib": {
+      type: "string",
+      value: "MiB",
+      help: `Data file size of a streamed file (default ${DEFAULT_FILE_MIB}); files stay sorted`,
     },
     jobs: {
       type: "string",
@@ -102,6 +109,7 @@ export async function main(args: string[]): Promise<number> {
     throw new UserError(`Invalid range: --since "${since}" is after --until "${until}"`);
   }
   const memoryMiB = _positiveInt("memory", v.memory, DEFAULT_MEMORY_MIB);
+  const fileMiB = _positiveInt("file-mib", v["file-mib"], DEFAULT_FILE_MIB);
   const jobs = _positiveInt("jobs", v.jobs, defaultIngestJobs(memoryMiB * 2 ** 20));
   const shard = v.shard === undefined ? undefined : _shard(String(v.shard));
   const bronze = v.bronze !== undefined
@@ -141,6 +149,7 @@ export async function main(args: string[]): Promise<number> {
     dryRun,
     jobs,
     memoryBytes: memoryMiB * 2 ** 20,
+    fileTargetBytes: fileMiB * 2 ** 20,
     shard,
     onPlan: (pending) => {
       if (!dryRun && pending.length > 0) bar = new ProgressBar({ label: "ingest" });

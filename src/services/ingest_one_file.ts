@@ -78,6 +78,8 @@ export interface FileTask {
   owner?: string;
   /** Working-set budget of this file in bytes. */
   memoryBytes: number;
+  /** Data file size of a streamed file in bytes. @default {the service's} */
+  fileTargetBytes?: number;
 }
 
 /** What the per-file step needs. */
@@ -132,6 +134,7 @@ export async function ingestOneFile(
       supersededFileIds: entry.supersededFileIds,
       dim,
       memoryBytes: task.memoryBytes,
+      fileTargetBytes: task.fileTargetBytes,
     });
     const file = fileResult(
       meta,

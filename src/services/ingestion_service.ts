@@ -103,6 +103,11 @@ export interface IngestRunOptions {
    * @default {1 GiB}
    */
   memoryBytes?: number;
+  /**
+   * Data file size of a streamed file in bytes (see
+   * `EventTableServiceOptions.fileTargetBytes`). @default {256 MiB}
+   */
+  fileTargetBytes?: number;
   /** Called after each file. @default {undefined} */
   onProgress?: (progress: IngestProgress) => void;
   /** Called when a file starts, with the files running now. @default {undefined} */
@@ -270,7 +275,13 @@ export class IngestionService {
         running.add(meta.bronze_path);
         options.onStart?.(meta.bronze_path, [...running]);
         const owner = owners.get(_logicalKey(meta));
-        const file = await session.ingest({ meta, entry: entries[i], owner, memoryBytes });
+        const file = await session.ingest({
+          meta,
+          entry: entries[i],
+          owner,
+          memoryBytes,
+          fileTargetBytes: options.fileTargetBytes,
+        });
         running.delete(meta.bronze_path);
         outcomes[i] = file;
         collectGarbage();

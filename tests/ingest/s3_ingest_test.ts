@@ -16,7 +16,9 @@ import {
   snapshotTables,
   taskCommand,
 } from "./_lake.ts";
-import { makeS3Lake, putS3Bronze } from "./_s3_lake.ts";
+import { makeS3Lake, putS3Bronze, s3Storage, type S3TestLake } from "./_s3_lake.ts";
+import { readParquetFooter } from "../../src/io/delta/parquet_append.ts";
+import type { ThriftList } from "../../src/io/delta/thrift_compact.ts";
 
 const dec = new TextDecoder();
 
@@ -203,9 +205,22 @@ Deno.test("a large bronze file on S3 is streamed (--memory 1) into the same tabl
     assert.equal(b.code, 0, b.stderr + b.stdout);
     const got = await snapshotTables(streamed.lake);
     assert.equal(got.trades.height, 6000);
-    const parts = (await streamed.lake.events.trades.open())!.files().length;
-    const once = (await whole.lake.events.trades.open())!.files().length;
-    assert.ok(parts > once, `streamed in parts: ${parts} data files vs ${once}`);
+    // streamed: the parts' row groups were appended into one data file (uploaded to S3 as a
+    // stream); read whole: one row group
+    const rowGroups = async (lake: S3TestLake) => {
+      const files = (await lake.lake.events.trades.open())!.files();
+      const storage = s3Storage(`${lake.root}/silver/trades`, lake.storageOptions);
+      const counts = [];
+      for (const f of files) {
+        const { meta } = readParquetFooter(await storage.read(decodeURIComponent(f.path)));
+        counts.push((meta.get(4) as ThriftList).items.length);
+      }
+      return counts;
+    };
+    const parts = await rowGroups(streamed);
+    assert.equal(parts.length, 1);
+    assert.ok(parts[0] > 2, `streamed in parts: ${parts[0]} row groups`);
+    assert.deepEqual(await rowGroups(whole), [1]);
     assert.deepEqual(diffTables(await snapshotTables(whole.lake), got), []);
   } finally {
     await moto.stop();

@@ -192,7 +192,11 @@ Deno.test("a streamed file equals the whole file: real samples and bad rows at p
     const failed = b.manifest.filter(pl.col("status").eq(pl.lit("failed"))).toRecords();
     assert.equal(failed.length, 1);
     assert.match(String(failed[0].error_message), /ExchangeMismatchError: .* at line 151,/);
-    assert.ok((await assertDataFilesSorted(streamed.root)) > 10);
+    // every file that wrote rows has at least one data file (flushes grow one, see
+    // streamed_data_files_test.ts), and each is sorted
+    const withRows = b.manifest.filter(pl.col("rows_written").gt(0)).height;
+    assert.ok(withRows > 5, `${withRows} files wrote rows`);
+    assert.ok((await assertDataFilesSorted(streamed.root)) >= withRows);
     // The failed file left no data file behind: every file on disk is in a table's log.
     {
       const t = streamed;
