@@ -162,7 +162,7 @@ Deno.test("workers that cannot start fail every file with a one-line message, an
     assert.equal(r.status, "failed");
     assert.match(
       r.message!,
-      /^Ingest worker stopped while ingesting "f\d\.csv\.gz": .*cannot load/,
+      /^Ingest worker stopped (while|before) ingesting "f\d\.csv\.gz": .*cannot load/,
     );
     assert.doesNotMatch(r.message!, /\n/);
   }
