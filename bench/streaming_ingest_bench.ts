@@ -16,7 +16,7 @@
  *   the second job).
  *
  * Each run also prints the event table's data files: their count and sizes (a streamed file
- * grows one sorted data file up to `--file-mib`, default 256).
+ * grows one sorted data file up to `--file-mib`, `STREAM_BENCH_FILE_MIB`, default 256).
  *
  * Every case starts from a fresh lake with `dim_symbol` synced; files are deleted at the end.
  * Each case runs once, in order, when the module loads. Run:
@@ -47,6 +47,7 @@ const L2 = list("STREAM_BENCH_L2", "20000000");
 const BOOK = list("STREAM_BENCH_BOOK", "1000000");
 const JOBS_FILES = Number(env("STREAM_BENCH_JOBS_FILES", "20"));
 const JOBS_ROWS = Number(env("STREAM_BENCH_JOBS_ROWS", "200000"));
+const FILE_MIB = Number(env("STREAM_BENCH_FILE_MIB", "256"));
 const MEMORY_MIB = 1024;
 const WHOLE_MIB = 2 ** 30; // nothing streams
 
@@ -129,6 +130,8 @@ async function ingest(
       String(memoryMiB),
       "--jobs",
       String(jobs),
+      "--file-mib",
+      String(FILE_MIB),
     ],
     stdout: "piped",
     stderr: "piped",

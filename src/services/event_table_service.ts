@@ -130,8 +130,8 @@ export interface EventTableServiceOptions {
   memoryBytes?: number;
   /**
    * Data file size of a streamed file in bytes: its flushes append Parquet row groups to one
-   * open data file (streamed to storage, so only one flush is held) until the file holds this
-   * many bytes; a new file also starts when a flush's first `(symbol_id, ts_local_us,
+   * open data file (streamed to storage, so only one flush is held) until the file holds at
+   * least this many bytes (it ends up to one flush larger); a new file also starts when a flush's first `(symbol_id, ts_local_us,
    * file_line_number)` sorts before the previous flush's last, so every file stays sorted. The
    * last file of a file is smaller; a file read whole writes one data file per partition (cut
    * past 100 MiB).

@@ -15,13 +15,17 @@
  * - Shifted: `RowGroup.file_offset`, `ColumnChunk.file_offset`, and `ColumnMetaData`'s
  *   `data_page_offset`, `index_page_offset`, `dictionary_page_offset` and `bloom_filter_offset`.
  *   `RowGroup.ordinal` is renumbered (dropped past 32767 row groups, where an i16 ends).
- * - Page indexes (`ColumnChunk` column/offset index offsets and lengths) are dropped: their
- *   offset indexes hold absolute page offsets, and readers fall back to the row-group
- *   statistics, which stay. An input's page-index bytes are not copied when they follow its
- *   data (as Polars writes them); otherwise they stay as unreferenced bytes.
+ * - Page indexes are kept when an input stores them after its data (as Polars and parquet-rs
+ *   do): each column index is copied as it is, each offset index is re-encoded with its page
+ *   offsets shifted, and all are written after the last input's data (column indexes, then
+ *   offset indexes), with `ColumnChunk`'s index offsets and lengths pointing at them. Otherwise
+ *   (an input with bloom filters, or indexes between its pages) that input's index references
+ *   are dropped, its index bytes stay as unreferenced bytes, and readers fall back to the
+ *   row-group statistics, which stay.
  * - Encrypted files and column chunks stored in other files are refused.
- * - Memory: the appender keeps only footers (a few hundred bytes per column chunk), never
- *   page bytes; {@linkcode ParquetAppender.append} returns views of its input to emit.
+ * - Memory: the appender keeps only footers and page indexes (a few hundred bytes per column
+ *   chunk and page), never page bytes; {@linkcode ParquetAppender.append} returns views of its
+ *   input to emit.
  *
  * Field ids follow the Apache Parquet format's `parquet.thrift`.
  *
@@ -59,6 +63,8 @@ const _CC_PAGE_INDEX = [4, 5, 6, 7]; // offset index offset/length, column index
 // ColumnMetaData
 const _CM_TOTAL_COMPRESSED = 7, _CM_DATA_PAGE = 9, _CM_DICT_PAGE = 11, _CM_BLOOM = 14;
 const _CM_SHIFTED = [_CM_DATA_PAGE, 10, _CM_DICT_PAGE, _CM_BLOOM];
+// OffsetIndex.page_locations, PageLocation.offset
+const _OI_PAGES = 1, _PL_OFFSET = 1;
 
 const _MAGIC = new Uint8Array([0x50, 0x41, 0x52, 0x31]); // "PAR1"
 
@@ -91,6 +97,8 @@ export class ParquetAppender {
   #head: ThriftStruct | undefined; // first input's FileMetaData without its row groups
   #schemaKey = "";
   #rowGroups: ThriftStruct[] = [];
+  /** Page indexes of each row group's column chunks (moved to the end of the file). */
+  #indexes: _ChunkIndexes[][] = [];
   #numRows = 0n;
   #finished = false;
 
@@ -139,6 +147,7 @@ export class ParquetAppender {
     const rowGroups = ((meta.get(_FM_ROW_GROUPS) as ThriftList | undefined)?.items ??
       []) as ThriftStruct[];
     const dataEnd = _dataEnd(rowGroups, start);
+    const keepIndexes = dataEnd < start; // indexes follow the data: read them, then move them
     const out: Uint8Array[] = [];
     if (this.#emitted === 0) {
       out.push(_MAGIC);
@@ -146,6 +155,9 @@ export class ParquetAppender {
     }
     const shift = BigInt(this.#emitted - _MAGIC.length);
     for (const rg of rowGroups) {
+      const indexes = _columns(rg).map((cc) =>
+        keepIndexes ? _chunkIndexes(file, cc, shift, _MAGIC.length, dataEnd) : {}
+      );
       const shifted = _shiftRowGroup(rg, shift, _MAGIC.length, dataEnd);
       const ordinal = this.#rowGroups.length;
       if (shifted.get(_RG_ORDINAL) !== undefined) {
@@ -153,6 +165,7 @@ export class ParquetAppender {
         else shifted.delete(_RG_ORDINAL);
       }
       this.#rowGroups.push(_copy(shifted)); // a copy: no view keeps `file` alive
+      this.#indexes.push(indexes);
     }
     this.#numRows += BigInt(meta.get(_FM_NUM_ROWS) as bigint | number ?? 0n);
     const body = file.subarray(_MAGIC.length, dataEnd);
@@ -173,6 +186,21 @@ export class ParquetAppender {
       throw new ParquetAppendError("Cannot finish a Parquet file: nothing was appended");
     }
     this.#finished = true;
+    // page indexes after the data: every column index, then every offset index
+    const blocks: Uint8Array[] = [];
+    let at = this.#emitted;
+    for (const [field, kind] of [[6, "column"], [4, "offset"]] as const) {
+      this.#rowGroups.forEach((rg, i) => {
+        _columns(rg).forEach((cc, j) => {
+          const bytes = this.#indexes[i][j][kind];
+          if (bytes === undefined) return;
+          cc.set(field, ThriftType.I64, BigInt(at));
+          cc.set(field + 1, ThriftType.I32, bytes.length);
+          blocks.push(bytes);
+          at += bytes.length;
+        });
+      });
+    }
     const meta = new ThriftStruct([...this.#head.fields]);
     meta.set(_FM_NUM_ROWS, ThriftType.I64, this.#numRows);
     meta.set(_FM_ROW_GROUPS, ThriftType.LIST, {
@@ -180,10 +208,16 @@ export class ParquetAppender {
       items: this.#rowGroups,
     });
     const thrift = encodeThriftStruct(meta);
-    const out = new Uint8Array(thrift.length + 8);
-    out.set(thrift);
-    new DataView(out.buffer).setUint32(thrift.length, thrift.length, true);
-    out.set(_MAGIC, thrift.length + 4);
+    const indexBytes = at - this.#emitted;
+    const out = new Uint8Array(indexBytes + thrift.length + 8);
+    let k = 0;
+    for (const b of blocks) {
+      out.set(b, k);
+      k += b.length;
+    }
+    out.set(thrift, k);
+    new DataView(out.buffer).setUint32(k + thrift.length, thrift.length, true);
+    out.set(_MAGIC, k + thrift.length + 4);
     this.#emitted += out.length;
     return out;
   }
@@ -302,6 +336,65 @@ function _firstPage(md: ThriftStruct): number {
   const data = Number(md.get(_CM_DATA_PAGE) ?? 0);
   const dict = md.get(_CM_DICT_PAGE);
   return dict !== undefined && Number(dict) > 0 && Number(dict) < data ? Number(dict) : data;
+}
+
+/** The page indexes of one column chunk, owned (not views of the input). */
+interface _ChunkIndexes {
+  /** The ColumnIndex struct's bytes, as written. */
+  column?: Uint8Array;
+  /** The OffsetIndex struct's bytes, page offsets shifted. */
+  offset?: Uint8Array;
+}
+
+/** Read a column chunk's page indexes and shift the page offsets of its offset index. */
+function _chunkIndexes(
+  file: Uint8Array,
+  cc: ThriftStruct,
+  shift: bigint,
+  lo: number,
+  hi: number,
+): _ChunkIndexes {
+  const out: _ChunkIndexes = {};
+  const slice = (offField: number, lenField: number): Uint8Array | undefined => {
+    const off = cc.get(offField), len = cc.get(lenField);
+    if (off === undefined || len === undefined) return undefined;
+    const start = Number(off), end = start + Number(len);
+    if (start < hi || end > file.length - 8) {
+      throw new ParquetAppendError(
+        `Cannot append a Parquet file: page index at ${start} lies outside its index block`,
+      );
+    }
+    return file.subarray(start, end);
+  };
+  const column = slice(6, 7);
+  if (column) out.column = column.slice();
+  const offset = slice(4, 5);
+  if (offset) {
+    let index: ThriftStruct;
+    try {
+      index = decodeThriftStruct(offset).struct;
+    } catch (cause) {
+      throw new ParquetAppendError(
+        `Cannot append a Parquet file: corrupt offset index (${(cause as Error).message})`,
+        { cause },
+      );
+    }
+    const pages = ((index.get(_OI_PAGES) as ThriftList | undefined)?.items ?? []) as ThriftStruct[];
+    const moved = pages.map((p) => {
+      const page = new ThriftStruct([...p.fields]);
+      const at = BigInt(page.get(_PL_OFFSET) as bigint);
+      if (at < BigInt(lo) || at >= BigInt(hi)) {
+        throw new ParquetAppendError(
+          `Cannot append a Parquet file: page offset ${at} lies outside its data [${lo}, ${hi})`,
+        );
+      }
+      page.set(_PL_OFFSET, ThriftType.I64, at + shift);
+      return page;
+    });
+    index.set(_OI_PAGES, ThriftType.LIST, { elemType: ThriftType.STRUCT, items: moved });
+    out.offset = encodeThriftStruct(index);
+  }
+  return out;
 }
 
 /** A row group with its offsets moved by `shift`, checked to lie within `[lo, hi)`. */
