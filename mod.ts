@@ -111,6 +111,9 @@ export * from "./src/services/build_ingestion.ts";
 export * from "./src/services/dim_symbol_service.ts";
 export * from "./src/services/event_table_service.ts";
 export * from "./src/services/ingestion_service.ts";
+export * from "./src/services/ingest_one_file.ts";
+export * from "./src/services/file_runner.ts";
+export * from "./src/services/worker_file_runner.ts";
 export * from "./src/sample/sample_bronze.ts";
 
 // Research API for notebooks: everything research.ts exports (its module doc lists it).

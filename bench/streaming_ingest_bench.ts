@@ -13,6 +13,9 @@
  * - `--jobs 2` vs `--jobs 1` on `STREAM_BENCH_JOBS_FILES` (20) trades files of
  *   `STREAM_BENCH_JOBS_ROWS` (200,000) rows: the speed-up.
  *
+ * Each run also prints the event table's data files: their count and sizes (a streamed file
+ * grows one sorted data file up to `--file-mib`, `STREAM_BENCH_FILE_MIB`, default 256).
+ *
  * Every case starts from a fresh lake with `dim_symbol` synced; files are deleted at the end.
  * Each case runs once, in order, when the module loads. Run:
  * `deno bench -A bench/streaming_ingest_bench.ts` (the heavy defaults take tens of minutes
@@ -23,6 +26,7 @@
  */
 import { join } from "node:path";
 import { openDeltaLake } from "../src/io/delta_lake.ts";
+import { DeltaTable } from "../src/io/delta/delta_table.ts";
 import { hiveBronzePath } from "../src/io/bronze_layout.ts";
 import { writeLargeTardisFile } from "../src/sample/large_tardis_file.ts";
 import {
@@ -41,6 +45,7 @@ const L2 = list("STREAM_BENCH_L2", "20000000");
 const BOOK = list("STREAM_BENCH_BOOK", "1000000");
 const JOBS_FILES = Number(env("STREAM_BENCH_JOBS_FILES", "20"));
 const JOBS_ROWS = Number(env("STREAM_BENCH_JOBS_ROWS", "200000"));
+const FILE_MIB = Number(env("STREAM_BENCH_FILE_MIB", "256"));
 const MEMORY_MIB = 1024;
 const WHOLE_MIB = 2 ** 30; // nothing streams
 
@@ -82,10 +87,17 @@ interface Run {
   seconds: number;
   peakMiB: number;
   rows: number;
+  /** Sizes of the event table's data files, in MiB. */
+  fileMiB: number[];
 }
 
 /** `deno task ingest` on a fresh lake over `bronze`, timed, with its peak RSS. */
-async function ingest(bronze: string, memoryMiB: number, jobs = 1): Promise<Run> {
+async function ingest(
+  bronze: string,
+  memoryMiB: number,
+  jobs = 1,
+  dataType: SampleDataType = "trades",
+): Promise<Run> {
   const root = await Deno.makeTempDir({ dir: tmp, prefix: "lake_" });
   await Deno.symlink(bronze, join(root, "bronze"));
   const lake = openDeltaLake(root);
@@ -107,6 +119,8 @@ async function ingest(bronze: string, memoryMiB: number, jobs = 1): Promise<Run>
       String(memoryMiB),
       "--jobs",
       String(jobs),
+      "--file-mib",
+      String(FILE_MIB),
     ],
     stdout: "piped",
     stderr: "piped",
@@ -118,14 +132,22 @@ async function ingest(bronze: string, memoryMiB: number, jobs = 1): Promise<Run>
   const manifest = await lake.manifest.readAll();
   const written = manifest.getColumn("rows_written").toArray() as unknown[];
   const rows = written.reduce<number>((a, b) => a + Number(b), 0);
+  const table = await DeltaTable.open(join(root, "silver", dataType));
+  const fileMiB = table.snapshot.files.map((f) => f.size / 2 ** 20);
   await Deno.remove(root, { recursive: true });
-  return { seconds: Number(m[1]), peakMiB: Number(m[2]) / 1024, rows };
+  return { seconds: Number(m[1]), peakMiB: Number(m[2]) / 1024, rows, fileMiB };
 }
 
 const lines: string[] = [];
 /** The cases, run once each, in order (not timed by `Deno.bench`: each is one subprocess run). */
 const cases: { name: string; fn: () => Promise<void> }[] = [];
-const fmt = (r: Run) => `${r.seconds.toFixed(1)} s, peak RSS ${r.peakMiB.toFixed(0)} MiB`;
+const fmt = (r: Run) => {
+  const sizes = r.fileMiB.length <= 6
+    ? r.fileMiB.map((s) => s.toFixed(0)).join(", ")
+    : `${Math.min(...r.fileMiB).toFixed(0)} to ${Math.max(...r.fileMiB).toFixed(0)}`;
+  return `${r.seconds.toFixed(1)} s, peak RSS ${r.peakMiB.toFixed(0)} MiB, ` +
+    `${r.fileMiB.length} data files (${sizes} MiB)`;
+};
 
 for (const rows of TRADES) {
   cases.push({
@@ -155,7 +177,7 @@ for (
       name: `${dataType} ${rows} rows: streaming (--memory ${MEMORY_MIB})`,
       async fn() {
         const bronze = await bronzeOf(dataType, rows);
-        const streamed = await ingest(bronze, MEMORY_MIB);
+        const streamed = await ingest(bronze, MEMORY_MIB, 1, dataType);
         lines.push(`${dataType} ${rows}: streaming ${fmt(streamed)} (${streamed.rows} rows)`);
         await Deno.remove(bronze, { recursive: true });
       },

@@ -16,12 +16,13 @@
  * its type does not fail the file: its row is returned in `rejected` with rule `parse_error`;
  * so does a row with bytes that are not UTF-8 (e.g. Latin-1) in a column the table reads
  * (detail `"<column>" is not valid UTF-8`; such bytes in a column it ignores are harmless), and,
- * when an unbalanced `"` would make the reader fail, a row with a `"` in a column the table
- * reads (the file is then read without quote handling).
+ * when a `"` would make the reader fail or pair up with another across lines (a quoted field
+ * spanning lines, which would shift the line numbers of every row after it), a row with a `"`
+ * in a column the table reads (the file is then read without quote handling, so every row
+ * keeps its physical line number). Fields quoted within their line are read as their values.
  *
- * Limits (documented choices): Tardis never quotes fields, so a quoted field spanning lines
- * would shift the line numbers of the rows after it; extra fields on a line are ignored and
- * missing trailing fields are nulls.
+ * Limits (documented choices): extra fields on a line are ignored and missing trailing fields
+ * are nulls.
  *
  * @module
  */
@@ -165,6 +166,9 @@ export function parseTardisCsv(
     // A cell that is not of its column's type: re-read as text and reject only those rows.
     return _parseLeniently(buffer, columns, header, dataType, first);
   }
+  if (_quotesJoinedLines(buffer, typed.height)) {
+    return _parseLeniently(buffer, columns, header, dataType, first);
+  }
   const rows = typed.select(
     _lineNumbers(typed.height, first),
     ...wanted.map((name) => pl.col(name)),
@@ -265,14 +269,16 @@ function _parseLeniently(
 ): ParsedTardisCsv {
   const wanted = Object.keys(columns);
   // Ever more lenient reads: as is; bytes that are not UTF-8 (e.g. Latin-1) as U+FFFD; and,
-  // when a stray quote still breaks the reader, without quote handling. The rows holding what
+  // when a stray quote still breaks the reader or joins lines, without quote handling. The rows holding what
   // the leniency let through are rejected below.
   let all: pl.DataFrame | undefined;
   let mode: _TextMode | undefined;
   let firstError: unknown;
   for (const candidate of _TEXT_MODES) {
     try {
-      all = _readText(buffer, candidate);
+      const read = _readText(buffer, candidate);
+      if (candidate.quotes && _quotesJoinedLines(buffer, read.height)) continue;
+      all = read;
       mode = candidate;
       break;
     } catch (err) {
@@ -298,7 +304,7 @@ function _parseLeniently(
   );
   const detailParts = wanted.map((name, i) =>
     pl.when(notUtf8(name)).then(pl.lit(`"${name}" is not valid UTF-8`))
-      .when(quote(name)).then(pl.lit(`"${name}" holds an unbalanced quote`))
+      .when(quote(name)).then(pl.lit(`"${name}" holds a stray quote`))
       .when(bad[i]).then(pl.lit(`"${name}" is not ${columns[name]}`))
       .otherwise(pl.lit(null))
   );
@@ -317,6 +323,22 @@ function _parseLeniently(
     ...casts,
   );
   return { rows, rejected, header };
+}
+
+/**
+ * Whether quote handling joined physical lines into one row (a quoted field spanning lines):
+ * the reader returned fewer rows than the buffer has lines after the header. Only a buffer
+ * holding a `"` is counted.
+ */
+function _quotesJoinedLines(buffer: Buffer, rows: number): boolean {
+  if (buffer.indexOf(0x22) < 0) return false;
+  let lines = 0;
+  let at = buffer.indexOf(0x0a);
+  if (at < 0) return false;
+  for (at = buffer.indexOf(0x0a, at + 1); at >= 0; at = buffer.indexOf(0x0a, at + 1)) lines++;
+  const lastLf = buffer.lastIndexOf(0x0a);
+  if (lastLf < buffer.length - 1) lines++;
+  return rows < lines;
 }
 
 /** U+FFFD, what a lossy read puts in place of bytes that are not UTF-8. */

@@ -44,6 +44,7 @@ import { StagedWrite } from "./delta/staged_write.ts";
 import type { StorageOptions } from "./delta/storage_for_uri.ts";
 import type {
   EventTableRepository,
+  FileRowsWriteOptions,
   FileRowsWriter,
   WriteFileRowsOptions,
   WriteFileRowsResult,
@@ -284,7 +285,9 @@ export class DeltaTableRepo implements EventTableRepository {
 
   /**
    * Write one bronze file's rows in parts, committed once (see the module doc): each part
-   * becomes data files at once (unreferenced until the commit); the commit adds them all with
+   * becomes data files at once, or with `growFileBytes` is appended to the partition's open
+   * data file until it reaches that size (unreferenced until the commit; an open file is not
+   * even visible, see `StagedWrite`); the commit adds them all with
    * the file's `txn`, and, for a later attempt or a superseding file, removes the older rows in
    * the same commit.
    *
@@ -332,15 +335,16 @@ export class DeltaTableRepo implements EventTableRepository {
         partitionBy: [...this.schema.partitionBy],
         txn: { appId, version: attempt },
         targetFileSize: options.targetFileSize,
+        growFilesTo: options.growFileBytes,
         ...(table
           ? { mode: "overwrite" as const, predicate: _fileIdFilter([fileId, ...superseded]) }
           : { mode: "append" as const }),
       });
     return {
-      write: async (df: DataFrame) => {
+      write: async (df: DataFrame, writeOptions?: FileRowsWriteOptions) => {
         if (already || df.height === 0) return;
         // Parts come sorted from the caller (table sort order): conform, don't re-sort.
-        await (await begin()).stage(this._prepare(df, false));
+        await (await begin()).stage(this._prepare(df, false), writeOptions);
       },
       commit: async () => {
         if (already) return skipped;

@@ -43,6 +43,22 @@ export interface WriteFileRowsOptions {
   supersededFileIds?: readonly number[];
   /** Cut the rows written at once into data files of about this many bytes. @default {104857600} */
   targetFileSize?: number;
+  /**
+   * With `beginFileRows`: grow each data file across `write` calls (appending Parquet row
+   * groups) until it holds at least this many bytes; unset, every write makes its own files.
+   * @default {undefined}
+   */
+  growFileBytes?: number;
+}
+
+/** Options of {@linkcode FileRowsWriter.write}. */
+export interface FileRowsWriteOptions {
+  /**
+   * Start a new data file with these rows (with `growFileBytes`): a caller keeping files sorted
+   * asks for it when the rows sort before the rows written last.
+   * @default {false}
+   */
+  newFile?: boolean;
 }
 
 /** What {@linkcode EventTableRepository.writeFileRows} did. */
@@ -62,9 +78,10 @@ export interface WriteFileRowsResult {
 export interface FileRowsWriter {
   /**
    * Write a part of the file's rows as data files, invisible until `commit`. Rows keep their
-   * order: a caller that wants a data file sorted hands in sorted rows.
+   * order: a caller that wants a data file sorted hands in sorted rows (and, with
+   * `growFileBytes`, asks for a `newFile` when they sort before the rows written last).
    */
-  write(df: DataFrame): Promise<void>;
+  write(df: DataFrame, options?: FileRowsWriteOptions): Promise<void>;
   /**
    * Commit every part in one commit with the file's `txn` (exactly-once as in
    * `writeFileRows`: a landed attempt is skipped and its parts deleted).

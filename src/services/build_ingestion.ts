@@ -13,6 +13,7 @@ import type {
 } from "../io/protocols.ts";
 import { DimSymbolService } from "./dim_symbol_service.ts";
 import { EventTableService } from "./event_table_service.ts";
+import type { FileRunner } from "./file_runner.ts";
 import { IngestionService } from "./ingestion_service.ts";
 
 /** The repositories the services need. */
@@ -39,10 +40,20 @@ export interface LakeServices {
   ingestion: IngestionService;
 }
 
+/** Options of {@linkcode buildIngestion}. */
+export interface BuildIngestionOptions {
+  /**
+   * Runs the files of a run with more than one job, e.g. a `WorkerFileRunner` over the same
+   * lake. @default {async concurrency in the calling thread}
+   */
+  parallelRunner?: FileRunner;
+}
+
 /**
  * Build the services over a lake's repositories.
  *
  * @param repos The repositories.
+ * @param options How runs with several jobs run their files.
  * @returns The dim_symbol service, the event-table services and the ingestion loop.
  * @example
  * ```ts
@@ -52,7 +63,10 @@ export interface LakeServices {
  * if (!services.eventTables.trades) throw new Error("no trades service");
  * ```
  */
-export function buildIngestion(repos: LakeRepositories): LakeServices {
+export function buildIngestion(
+  repos: LakeRepositories,
+  options: BuildIngestionOptions = {},
+): LakeServices {
   const dimSymbol = new DimSymbolService(repos.dim);
   const eventTables: Record<string, EventTableService> = {};
   for (const [dataType, spec] of Object.entries(EVENT_TABLES)) {
@@ -70,6 +84,7 @@ export function buildIngestion(repos: LakeRepositories): LakeServices {
     manifest: repos.manifest,
     services: eventTables,
     loadDim: () => dimSymbol.current(),
+    parallelRunner: options.parallelRunner,
   });
   return { dimSymbol, eventTables, ingestion };
 }

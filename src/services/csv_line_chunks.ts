@@ -13,8 +13,8 @@
  *   part starts at `firstLine + lines`. A blank line is a line.
  * - A file with a header and no data lines gives one part with no lines (so the header is
  *   still checked); an empty stream gives none.
- * - Limit (as for whole files): Tardis never quotes fields, so a quoted field spanning lines
- *   is not kept together.
+ * - Tardis never quotes fields, so a quoted field spanning lines is not kept together: as for
+ *   a whole file, its lines are separate rows, quarantined for their stray quote.
  *
  * @module
  */

@@ -26,7 +26,7 @@ import { createGunzip, gunzipSync } from "node:zlib";
 import pl from "nodejs-polars";
 import type { DataFrame } from "../polars_types.ts";
 import type { EventTableSpec } from "../domain/event_table.ts";
-import { sortEventRows, transformTardisFile } from "../domain/event_table.ts";
+import { EVENT_SORT_BY, sortEventRows, transformTardisFile } from "../domain/event_table.ts";
 import { QUARANTINE_SCHEMA } from "../domain/quarantine.ts";
 import { emptyFrame } from "../domain/table_schema.ts";
 import type {
@@ -78,6 +78,11 @@ export interface IngestFileContext {
    * @default {the service's memoryBytes}
    */
   memoryBytes?: number;
+  /**
+   * Data file size of a streamed file in bytes (see {@linkcode EventTableServiceOptions}).
+   * @default {the service's fileTargetBytes}
+   */
+  fileTargetBytes?: number;
 }
 
 /** What ingesting one file did. */
@@ -115,14 +120,28 @@ export interface EventTableServiceOptions {
    * `memoryBytes / 16` of CSV, judged from its size before reading; `/ 64` for tables with
    * list columns such as `book_snapshot_25`, whose rows take several times their CSV size) is
    * streamed: read and gunzipped block by block, cut into parts of that many CSV bytes at line
-   * boundaries, each part transformed, and the encoded rows written as a data file (sorted)
-   * whenever twice a part's CSV has accumulated; everything lands in one commit. Smaller
+   * boundaries, each part transformed, and the encoded rows written (sorted) whenever two parts
+   * have produced them, appended to the open data file (see `fileTargetBytes`); everything
+   * lands in one commit. Smaller
    * files are read whole (faster for small files). Streaming needs the source's `openStream`
    * and the repositories' `beginFileRows`; without them every file is read whole.
    * @default {1 GiB}
    */
   memoryBytes?: number;
+  /**
+   * Data file size of a streamed file in bytes: its flushes append Parquet row groups to one
+   * open data file (streamed to storage, so only one flush is held) until the file holds at
+   * least this many bytes (it ends up to one flush larger); a new file also starts when a flush's first `(symbol_id, ts_local_us,
+   * file_line_number)` sorts before the previous flush's last, so every file stays sorted. The
+   * last file of a file is smaller; a file read whole writes one data file per partition (cut
+   * past 100 MiB).
+   * @default {256 MiB}
+   */
+  fileTargetBytes?: number;
 }
+
+/** Default data file size of a streamed file: 256 MiB. */
+export const DEFAULT_DATA_FILE_BYTES = 256 * 2 ** 20;
 
 /** Default working-set budget of one file: 1 GiB. */
 export const DEFAULT_FILE_MEMORY_BYTES = 1024 * 2 ** 20;
@@ -294,6 +313,7 @@ export class EventTableService {
   #quarantine: EventTableRepository;
   #source: BronzeSource;
   #memory: number;
+  #fileTarget: number;
 
   /**
    * Create a `EventTableService`.
@@ -320,6 +340,7 @@ export class EventTableService {
     this.#quarantine = options.quarantine;
     this.#source = options.source;
     this.#memory = options.memoryBytes ?? DEFAULT_FILE_MEMORY_BYTES;
+    this.#fileTarget = options.fileTargetBytes ?? DEFAULT_DATA_FILE_BYTES;
   }
 
   /** The event table's repository. */
@@ -399,10 +420,16 @@ export class EventTableService {
     } catch (err) {
       throw _readError(meta.bronze_path, err);
     }
-    const quarantine = await this.#quarantine.beginFileRows!(write);
-    const rows = await this.#repo.beginFileRows!({ ...write, targetFileSize: _TARGET_FILE_SIZE });
+    const target = ctx.fileTargetBytes ?? this.#fileTarget;
+    const grow = { targetFileSize: target, growFileBytes: target };
+    const quarantine = await this.#quarantine.beginFileRows!({ ...write, ...grow });
+    const rows = await this.#repo.beginFileRows!({ ...write, ...grow });
     const tally = new _Tally();
-    const pendingRows = new _PartBuffer((df) => rows.write(sortEventRows(df)), _FLUSH_PARTS);
+    const order = new _SortedFiles();
+    const pendingRows = new _PartBuffer((df) => {
+      const sorted = sortEventRows(df);
+      return rows.write(sorted, { newFile: order.breaksOrder(sorted) });
+    }, _FLUSH_PARTS);
     const pendingQuarantine = new _PartBuffer((df) => quarantine.write(df), _FLUSH_PARTS);
     try {
       const csv = decompressBronzeStream(raw, meta.bronze_path);
@@ -442,15 +469,13 @@ const _CHUNK_SHARE = 16;
 /** Tables with list columns (25 book levels): about 4x more memory per CSV byte. */
 const _WIDE_CHUNK_SHARE = 64;
 /**
- * Encoded rows are written as one data file once this many parts produced them (counted, not
+ * Encoded rows are written (appended to the open data file) once this many parts produced them (counted, not
  * judged by CSV bytes: a part ends at the last line boundary before its size, so two parts' bytes
  * never reach twice the part size).
  */
 const _FLUSH_PARTS = 2;
 /** Upper bound of the gzip ratio of Tardis CSV (judging a file's CSV size before reading it). */
 const _GZIP_RATIO_BOUND = 32;
-/** Data files of a streamed file are cut at this size only if one flush is larger. */
-const _TARGET_FILE_SIZE = 512 * 2 ** 20;
 
 function _readError(bronzePath: string, err: unknown): FileIngestError {
   const why = err instanceof Error ? err.message : String(err);
@@ -486,6 +511,39 @@ class _PartBuffer {
     await this.#write(
       frames.length === 1 ? frames[0] : pl.concat(frames, { how: "vertical", rechunk: false }),
     );
+  }
+}
+
+/**
+ * The sort keys at the end of the rows written so far: a flush whose first row sorts before
+ * the previous flush's last row must start a new data file (each file stays sorted).
+ */
+class _SortedFiles {
+  #started = false;
+  #last: bigint[] | undefined;
+
+  /** Whether sorted `df` would break the order of the open file; remembers its last row. */
+  breaksOrder(df: DataFrame): boolean {
+    if (df.height === 0) return false;
+    const keys = EVENT_SORT_BY.filter((k) => df.columns.includes(k));
+    // Int64 keys go through strings: `.get()` and plain records lose 64-bit precision
+    const ends = df.select(
+      ...keys.map((k) => pl.col(k).first().cast(pl.Utf8).alias(`first_${k}`)),
+      ...keys.map((k) => pl.col(k).last().cast(pl.Utf8).alias(`last_${k}`)),
+    ).toRecords()[0];
+    const read = (side: string) =>
+      keys.map((k) => ends[`${side}_${k}`]).map((v) => v === null ? undefined : BigInt(String(v)));
+    const first = read("first"), last = read("last");
+    const started = this.#started, previous = this.#last;
+    this.#started = true;
+    this.#last = last.includes(undefined) ? undefined : last as bigint[];
+    if (!started) return false;
+    // a null key (never written: such rows are quarantined) leaves the order unknown
+    if (previous === undefined || first.includes(undefined)) return true;
+    for (let i = 0; i < keys.length; i++) {
+      if (first[i] !== previous[i]) return first[i]! < previous[i];
+    }
+    return false;
   }
 }
 

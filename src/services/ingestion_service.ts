@@ -11,12 +11,22 @@
  * 2. **Filter**: `manifest.filterPending` — one batch anti-join on `(bronze_path, sha256)`.
  * 3. **Resolve ids**: `manifest.resolveFileIds` mints every new id in one commit (ids are the
  *    same for the same bronze set in every clean run, and unique across concurrent runs).
- * 4. **Per file**: a second path holding the same logical file (same exchange, data type,
- *    symbol and day as a path already ingested, or as a hive path, or an earlier path) fails with
- *    {@linkcode DuplicateBronzeFileError} instead of doubling rows. Otherwise the table's {@linkcode EventTableService} ingests it exactly once for its
+ * 4. **Per file** (`ingestOneFile`, see `ingest_one_file.ts`): a second path holding the same
+ *    logical file (same exchange, data type, symbol and day as a path already ingested, or as a
+ *    hive path, or an earlier path) fails with `DuplicateBronzeFileError` instead of doubling
+ *    rows. Otherwise the table's {@linkcode EventTableService} ingests it exactly once for its
  *    `(file_id, attempt)`; then `manifest.updateStatus` records `success`, `quarantined` or
  *    `failed` with counts, time range and error message. An error in one file is recorded and
  *    the loop goes on.
+ *
+ * **Jobs.** Steps 1–3, the duplicate owners and the `dim_symbol` snapshot are decided once, in
+ * this thread; then `jobs` files at a time go through step 4, the next file to the first free
+ * job, each with `memoryBytes / jobs`. One job runs in this thread. More jobs run on the
+ * service's `parallelRunner` (a {@linkcode FileRunner}; the `ingest` task gives a
+ * `WorkerFileRunner`, one Deno Worker per job), or, without one, as async concurrency in this
+ * thread. Every file sees the same dim and its own minted id, and commits on its own, so the
+ * tables and the manifest end as after a run with one job; only the order of the commits
+ * differs.
  *
  * **Exactly-once.** Rows are committed with a Delta `txn` per file (see
  * `delta_table_repo.ts`); the status is recorded after. A crash before the rows commit leaves
@@ -36,45 +46,13 @@ import type {
   BronzeSource,
   IngestionManifestRepository,
   IngestStatus,
-  ManifestEntry,
   UnmatchedBronzeFile,
   UnreadableBronzeFile,
 } from "../io/protocols.ts";
 import { collectGarbage } from "./collect_garbage.ts";
 import { DEFAULT_FILE_MEMORY_BYTES, type EventTableService } from "./event_table_service.ts";
-
-/**
- * Two bronze paths hold the same logical file (same vendor, exchange, data type, symbol and
- * day), for example a flat copy beside a hive copy: only the first is ingested, so rows are
- * never doubled.
- */
-export class DuplicateBronzeFileError extends Error {
-  /** The path not ingested. */
-  readonly bronzePath: string;
-  /** The path that holds the same logical file. */
-  readonly duplicateOf: string;
-  /**
-   * Create the error.
-   *
-   * @param bronzePath The path not ingested.
-   * @param duplicateOf The path ingested instead.
-   * @example
-   * ```ts
-   * import { DuplicateBronzeFileError } from "./ingestion_service.ts";
-   * const e = new DuplicateBronzeFileError("datasets/a.csv.gz", "tardis/x/a.csv.gz");
-   * if (!e.message.startsWith('Duplicate of "tardis/x/a.csv.gz"')) throw new Error(e.message);
-   * ```
-   */
-  constructor(bronzePath: string, duplicateOf: string) {
-    super(
-      `Duplicate of "${duplicateOf}" (same exchange, data type, symbol and date): not ingested; ` +
-        "remove one of the two files",
-    );
-    this.name = "DuplicateBronzeFileError";
-    this.bronzePath = bronzePath;
-    this.duplicateOf = duplicateOf;
-  }
-}
+import { type FileRunner, InProcessFileRunner } from "./file_runner.ts";
+import { type FileResult, fileResult } from "./ingest_one_file.ts";
 
 /** One progress step, reported after each file. */
 export interface IngestProgress {
@@ -113,8 +91,10 @@ export interface IngestRunOptions {
   /** Only shard `index` of `count` (files split by a hash of their path). @default {undefined} */
   shard?: { index: number; count: number };
   /**
-   * Files ingested at once (async concurrency in this process; each file gets
-   * `memoryBytes / jobs`). The outcome equals a run with one job. @default {1}
+   * Files ingested at once, each getting `memoryBytes / jobs`. One job runs in this thread;
+   * more run on the service's `parallelRunner` (Deno Workers in the `ingest` task), or as async
+   * concurrency in this thread when it has none. The outcome equals a run with one job.
+   * @default {1}
    */
   jobs?: number;
   /**
@@ -123,30 +103,17 @@ export interface IngestRunOptions {
    * @default {1 GiB}
    */
   memoryBytes?: number;
+  /**
+   * Data file size of a streamed file in bytes (see
+   * `EventTableServiceOptions.fileTargetBytes`). @default {256 MiB}
+   */
+  fileTargetBytes?: number;
   /** Called after each file. @default {undefined} */
   onProgress?: (progress: IngestProgress) => void;
   /** Called when a file starts, with the files running now. @default {undefined} */
   onStart?: (file: string, running: readonly string[]) => void;
   /** Called once the pending files are known, before the first is ingested. */
   onPlan?: (pending: readonly BronzeFileMetadata[]) => void;
-}
-
-/** What happened to one file. */
-export interface FileResult {
-  /** The file (`sha256` empty when it could not be read). */
-  meta: BronzeFileMetadata;
-  /** Its id (undefined in a dry run, and for a file that could not be read to hash it). */
-  fileId?: number;
-  /** Final status (`pending` in a dry run). */
-  status: IngestStatus;
-  /** Data rows read. */
-  rowsRead: number;
-  /** Rows written to the event table. */
-  rowsWritten: number;
-  /** Rows quarantined. */
-  rowsQuarantined: number;
-  /** Error or quarantine reason. */
-  message: string | null;
 }
 
 /** The outcome of a run. */
@@ -182,6 +149,11 @@ export interface IngestionServiceOptions {
   services: Readonly<Record<string, EventTableService>>;
   /** Loads the `dim_symbol` table (once per run). */
   loadDim: () => Promise<DataFrame>;
+  /**
+   * Runs the files of a run with more than one job (for example a `WorkerFileRunner`).
+   * @default {an InProcessFileRunner: async concurrency in this thread}
+   */
+  parallelRunner?: FileRunner;
 }
 
 /** The bronze-to-silver ingestion loop. */
@@ -190,6 +162,8 @@ export class IngestionService {
   #manifest: IngestionManifestRepository;
   #services: Readonly<Record<string, EventTableService>>;
   #loadDim: () => Promise<pl.DataFrame>;
+  #inProcess: FileRunner;
+  #parallel: FileRunner;
 
   /**
    * Create a `IngestionService`.
@@ -213,6 +187,11 @@ export class IngestionService {
     this.#manifest = options.manifest;
     this.#services = options.services;
     this.#loadDim = options.loadDim;
+    this.#inProcess = new InProcessFileRunner({
+      services: this.#services,
+      manifest: this.#manifest,
+    });
+    this.#parallel = options.parallelRunner ?? this.#inProcess;
   }
 
   /**
@@ -268,7 +247,7 @@ export class IngestionService {
     options.onPlan?.(pending);
     if (options.dryRun) {
       for (const meta of pending) {
-        result.files.push(_fileResult(meta, undefined, "pending", 0, 0, 0, null));
+        result.files.push(fileResult(meta, undefined, "pending", 0, 0, 0, null));
         result.byStatus.pending++;
       }
       _addUnreadable(result, unreadable);
@@ -287,14 +266,22 @@ export class IngestionService {
     const running = new Set<string>();
     let next = 0;
     let done = 0;
-    const worker = async () => {
+    const runner = jobs > 1 ? this.#parallel : this.#inProcess;
+    const session = await runner.open({ dim, jobs });
+    const loop = async () => {
       while (next < pending.length) {
         const i = next++;
         const meta = pending[i];
         running.add(meta.bronze_path);
         options.onStart?.(meta.bronze_path, [...running]);
         const owner = owners.get(_logicalKey(meta));
-        const file = await this._ingestOne(meta, entries[i], owner, dim, memoryBytes);
+        const file = await session.ingest({
+          meta,
+          entry: entries[i],
+          owner,
+          memoryBytes,
+          fileTargetBytes: options.fileTargetBytes,
+        });
         running.delete(meta.bronze_path);
         outcomes[i] = file;
         collectGarbage();
@@ -308,7 +295,11 @@ export class IngestionService {
         });
       }
     };
-    await Promise.all(Array.from({ length: jobs }, worker));
+    try {
+      await Promise.all(Array.from({ length: jobs }, loop));
+    } finally {
+      await session.close();
+    }
     for (const file of outcomes) {
       result.files.push(file);
       result.byStatus[file.status]++;
@@ -317,61 +308,6 @@ export class IngestionService {
     }
     _addUnreadable(result, unreadable);
     return result;
-  }
-
-  /** Ingest one file and record its status; an error is recorded, never thrown. */
-  private async _ingestOne(
-    meta: BronzeFileMetadata,
-    entry: ManifestEntry,
-    owner: string | undefined,
-    dim: pl.DataFrame,
-    memoryBytes: number,
-  ): Promise<FileResult> {
-    const service = this.#services[meta.data_type];
-    try {
-      if (owner !== undefined && owner !== meta.bronze_path) {
-        throw new DuplicateBronzeFileError(meta.bronze_path, owner);
-      }
-      const out = await service.ingestFile(meta, {
-        fileId: entry.fileId,
-        attempt: entry.attempts,
-        supersededFileIds: entry.supersededFileIds,
-        dim,
-        memoryBytes,
-      });
-      const file = _fileResult(
-        meta,
-        entry.fileId,
-        out.status,
-        out.rowsRead,
-        out.rowsWritten,
-        out.rowsQuarantined,
-        out.message,
-      );
-      await this.#manifest.updateStatus(entry.fileId, out.status, meta, {
-        rows_read: out.rowsRead,
-        rows_written: out.rowsWritten,
-        rows_quarantined: out.rowsQuarantined,
-        ts_local_min_us: out.tsLocalMinUs,
-        ts_local_max_us: out.tsLocalMaxUs,
-        error_message: out.message,
-      });
-      return file;
-    } catch (err) {
-      const message = _errorMessage(err);
-      const file = _fileResult(meta, entry.fileId, "failed", 0, 0, 0, message);
-      try {
-        await this.#manifest.updateStatus(entry.fileId, "failed", meta, {
-          rows_read: 0,
-          rows_written: 0,
-          rows_quarantined: 0,
-          error_message: message,
-        });
-      } catch (inner) {
-        file.message = `${message}; recording the failure failed too: ${_errorMessage(inner)}`;
-      }
-      return file;
-    }
   }
 
   /**
@@ -446,7 +382,7 @@ function _addUnreadable(result: IngestRunResult, unreadable: readonly Unreadable
     if (u.candidate === undefined) continue;
     const message = `Cannot read "${u.bronze_path}": ${u.reason}`;
     result.files.push(
-      _fileResult({ ...u.candidate, sha256: "" }, undefined, "failed", 0, 0, 0, message),
+      fileResult({ ...u.candidate, sha256: "" }, undefined, "failed", 0, 0, 0, message),
     );
     result.byStatus.failed++;
   }
@@ -455,23 +391,4 @@ function _addUnreadable(result: IngestRunResult, unreadable: readonly Unreadable
 /** Which path owns each logical file `(vendor, exchange, data_type, symbol, date)`. */
 function _logicalKey(m: BronzeFileMetadata): string {
   return [m.vendor, m.exchange, m.data_type, m.symbol, m.date].join("\u0000");
-}
-
-function _fileResult(
-  meta: BronzeFileMetadata,
-  fileId: number | undefined,
-  status: IngestStatus,
-  rowsRead: number,
-  rowsWritten: number,
-  rowsQuarantined: number,
-  message: string | null,
-): FileResult {
-  return { meta, fileId, status, rowsRead, rowsWritten, rowsQuarantined, message };
-}
-
-/** `Name: message` for typed errors, the message alone for plain ones. */
-function _errorMessage(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const generic = err.name === "Error" || err.name === "FileIngestError";
-  return generic ? err.message : `${err.name}: ${err.message}`;
 }

@@ -198,15 +198,45 @@ Deno.test("parseTardisCsv fails UTF-16 and bare-CR files with the reason", () =>
 
 Deno.test("parseTardisCsv rejects a line with an unbalanced quote and keeps the rest", () => {
   const row = "binance-futures,BTCUSDT,1,2,7,buy,9682,1";
-  // (Two stray quotes would pair up into one field spanning lines: the documented limit.)
   const text = [TRADES_HEADER, row, row.replace(",buy,", ',"buy,'), row, row].join("\n");
   const { rows, rejected } = parseTardisCsv(enc(text), TRADES.csvColumns, { dataType: "trades" });
   assert.deepEqual(rows.getColumn("file_line_number").toArray(), [2, 4, 5]);
   assert.deepEqual(rejected.select("file_line_number", "detail").toRecords(), [
-    { file_line_number: 3, detail: '"side" holds an unbalanced quote' },
+    { file_line_number: 3, detail: '"side" holds a stray quote' },
   ]);
   // Balanced quotes are read as quotes.
   const quoted = row.split(",").map((c) => `"${c}"`).join(",");
   const ok = parseTardisCsv(enc(`${TRADES_HEADER}\n${quoted}\n`), TRADES.csvColumns);
   assert.equal(ok.rows.getColumn("side").get(0), "buy");
+});
+
+Deno.test("parseTardisCsv keeps physical line numbers when two stray quotes pair up across lines", () => {
+  const row = "binance-futures,BTCUSDT,1,2,7,buy,9682,1";
+  // Lines 3 and 5 each hold one quote: with quote handling they would read as one field
+  // spanning lines 3-5, and every later row would get a line number two too low.
+  const lines = [
+    TRADES_HEADER,
+    row,
+    row.replace(",buy,", ',"buy,'),
+    row,
+    row.replace(",9682,", ',9682",'),
+    row,
+    "",
+    row,
+  ];
+  for (const eol of ["\n", "\r\n"]) {
+    for (const text of [lines.join(eol), lines.join(eol) + eol]) {
+      const { rows, rejected } = parseTardisCsv(enc(text), TRADES.csvColumns, {
+        dataType: "trades",
+        firstLine: 12,
+      });
+      assert.deepEqual(rows.getColumn("file_line_number").toArray(), [12, 14, 16, 17, 18]);
+      assert.deepEqual(rejected.select("file_line_number", "detail").toRecords(), [
+        { file_line_number: 13, detail: '"side" holds a stray quote' },
+        { file_line_number: 15, detail: '"price" holds a stray quote' },
+      ]);
+      // The blank line 17 is a row of nulls (quarantined later by the row rules).
+      assert.equal(rows.filter(pl.col("file_line_number").eq(17)).getColumn("side").get(0), null);
+    }
+  }
 });

@@ -234,7 +234,7 @@ Deno.test("bad-input set: every kind of broken file gets its status, message and
       "unbalanced quote on a line",
       (d) => csv([line(d, 1), line(d, 2).replace(",buy,", ',"buy,'), line(d, 3)]),
       "success",
-      /^1 of 3 rows quarantined: parse_error \(1: "side" holds an unbalanced quote\)$/,
+      /^1 of 3 rows quarantined: parse_error \(1: "side" holds a stray quote\)$/,
       2,
       1,
     );

@@ -1,7 +1,7 @@
 /**
  * `deno task ingest` on a lake in S3 (moto): the same tables as a local run, exactly once
  * (a re-run ingests nothing, a changed file replaces its rows), bronze in another bucket,
- * two processes at once, and a job whose S3 retries run out (through the fault proxy) fails
+ * `--jobs 2` on workers, two processes at once, and a job whose S3 retries run out (through the fault proxy) fails
  * with a one-line error and is completed exactly once by a re-run.
  */
 import assert from "node:assert/strict";
@@ -16,7 +16,9 @@ import {
   snapshotTables,
   taskCommand,
 } from "./_lake.ts";
-import { makeS3Lake, putS3Bronze } from "./_s3_lake.ts";
+import { makeS3Lake, putS3Bronze, s3Storage, type S3TestLake } from "./_s3_lake.ts";
+import { readParquetFooter } from "../../src/io/delta/parquet_append.ts";
+import type { ThriftList } from "../../src/io/delta/thrift_compact.ts";
 
 const dec = new TextDecoder();
 
@@ -93,6 +95,22 @@ Deno.test("deno task ingest --lake s3://... equals a local run, exactly once, wi
     for (const text of [first, again, third].flatMap((r) => [r.stdout, r.stderr])) {
       assert.doesNotMatch(text, /pointline-test-secret/, "no secret in job output");
     }
+  } finally {
+    await moto.stop();
+  }
+});
+
+Deno.test("deno task ingest --jobs 2 runs files on workers that open the s3:// lake themselves: the tables of a local run", async () => {
+  const moto = await startMoto();
+  try {
+    const lake = await makeS3Lake(moto);
+    for (const f of bronzeFiles()) await putS3Bronze(lake, f.path, f.csv);
+    // the workers get the lake's URI; credentials and endpoint come from the environment
+    const r = await ingest(["--lake", lake.root, "--jobs", "2"], lake.storageOptions);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Discovered 4 file\(s\), 4 pending, 4 processed/);
+    assert.doesNotMatch(r.stderr + r.stdout, /^\s+at\s|pointline-test-secret/m);
+    assert.deepEqual(diffTables(await localExpected(), await snapshotTables(lake.lake)), []);
   } finally {
     await moto.stop();
   }
@@ -187,9 +205,22 @@ Deno.test("a large bronze file on S3 is streamed (--memory 1) into the same tabl
     assert.equal(b.code, 0, b.stderr + b.stdout);
     const got = await snapshotTables(streamed.lake);
     assert.equal(got.trades.height, 6000);
-    const parts = (await streamed.lake.events.trades.open())!.files().length;
-    const once = (await whole.lake.events.trades.open())!.files().length;
-    assert.ok(parts > once, `streamed in parts: ${parts} data files vs ${once}`);
+    // streamed: the parts' row groups were appended into one data file (uploaded to S3 as a
+    // stream); read whole: one row group
+    const rowGroups = async (lake: S3TestLake) => {
+      const files = (await lake.lake.events.trades.open())!.files();
+      const storage = s3Storage(`${lake.root}/silver/trades`, lake.storageOptions);
+      const counts = [];
+      for (const f of files) {
+        const { meta } = readParquetFooter(await storage.read(decodeURIComponent(f.path)));
+        counts.push((meta.get(4) as ThriftList).items.length);
+      }
+      return counts;
+    };
+    const parts = await rowGroups(streamed);
+    assert.equal(parts.length, 1);
+    assert.ok(parts[0] > 2, `streamed in parts: ${parts[0]} row groups`);
+    assert.deepEqual(await rowGroups(whole), [1]);
     assert.deepEqual(diffTables(await snapshotTables(whole.lake), got), []);
   } finally {
     await moto.stop();

@@ -125,10 +125,63 @@ export async function writeDataFiles(
   df: pl.DataFrame,
   options: DataFileWriterOptions = {},
 ): Promise<AddAction[]> {
+  const now = options.now ?? Date.now;
+  const compression = options.compression ?? "zstd";
+  const statsColumns = dataFileStatsColumns(df.columns, options);
+  const adds: AddAction[] = [];
+  let counter = 0;
+  for (const file of encodeDataFiles(df, options)) {
+    const key = dataFileKey(file.folder, counter++, compression);
+    await storage.put(key, file.bytes, { overwrite: false });
+    adds.push({
+      path: encodeActionPath(key),
+      partitionValues: { ...file.partitionValues },
+      size: file.bytes.byteLength,
+      modificationTime: now(),
+      dataChange: options.dataChange ?? true,
+      stats: computeFileStats(file.rows, { columns: statsColumns }),
+    });
+  }
+  return adds;
+}
+
+/** One encoded Parquet data file of a partition, not stored yet (see {@linkcode encodeDataFiles}). */
+export interface EncodedDataFile {
+  /** The partition's folder (`""` when unpartitioned), as {@linkcode partitionPath} gives it. */
+  folder: string;
+  /** The partition values of the `add` action. */
+  partitionValues: Record<string, string | null>;
+  /** The complete Parquet file. */
+  bytes: Uint8Array;
+  /** The rows it holds (without partition columns). */
+  rows: pl.DataFrame;
+}
+
+/**
+ * Encode `df` as Parquet data files, partition by partition, one file at a time (each file is
+ * encoded when the generator reaches it), as {@linkcode writeDataFiles} stores them.
+ *
+ * @param df Rows to encode; it must hold the partition columns, already typed as in the table.
+ * @param options Partition columns, target file size and codec (others are ignored).
+ * @returns The files, in write order; none for an empty frame.
+ * @throws {TypeError} When a partition column is missing from `df`.
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { encodeDataFiles } from "./data_file_writer.ts";
+ * const files = [...encodeDataFiles(pl.DataFrame({ x: [1, 2], p: ["a", "b"] }), { partitionColumns: ["p"] })];
+ * if (files.length !== 2 || files[1].folder !== "p=b" || files[1].rows.columns.join() !== "x") {
+ *   throw new Error("one file per partition");
+ * }
+ * ```
+ */
+export function* encodeDataFiles(
+  df: pl.DataFrame,
+  options: DataFileWriterOptions = {},
+): Generator<EncodedDataFile> {
   const partitionColumns = options.partitionColumns ?? [];
   const target = options.targetFileSize ?? _DEFAULT_TARGET;
   const compression = options.compression ?? "zstd";
-  const now = options.now ?? Date.now;
   for (const c of partitionColumns) {
     if (!df.columns.includes(c)) {
       throw new TypeError(
@@ -136,15 +189,8 @@ export async function writeDataFiles(
       );
     }
   }
-  if (df.height === 0) return [];
-  const statsColumns = _statsColumns(
-    df.columns.filter((c) => !partitionColumns.includes(c)),
-    options.configuration ?? {},
-  );
-  const groups = _groupByPartition(df, partitionColumns);
-  const adds: AddAction[] = [];
-  let counter = 0;
-  for (const group of groups) {
+  if (df.height === 0) return;
+  for (const group of _groupByPartition(df, partitionColumns)) {
     const data = group.rows.drop(partitionColumns);
     const folder = partitionPath(partitionColumns, group.values);
     const files = encodeParquetSlices(data, {
@@ -154,23 +200,63 @@ export async function writeDataFiles(
         return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
       },
     });
-    for (const { bytes: buf, rows } of files) {
-      const name = `part-${String(counter++).padStart(5, "0")}-${crypto.randomUUID()}-c000${
-        _CODEC_SUFFIX[compression]
-      }.parquet`;
-      const key = folder === "" ? name : `${folder}/${name}`;
-      await storage.put(key, buf, { overwrite: false });
-      adds.push({
-        path: encodeActionPath(key),
-        partitionValues: { ...group.values },
-        size: buf.byteLength,
-        modificationTime: now(),
-        dataChange: options.dataChange ?? true,
-        stats: computeFileStats(rows, { columns: statsColumns }),
-      });
+    for (const { bytes, rows } of files) {
+      yield { folder, partitionValues: group.values, bytes, rows };
     }
   }
-  return adds;
+}
+
+/**
+ * The key of a new data file: `<folder>/part-NNNNN-<uuid>-c000.<codec>.parquet`.
+ *
+ * @param folder The partition folder (`""` when unpartitioned).
+ * @param counter The file's number within its write.
+ * @param compression The codec (names the suffix). @default {"zstd"}
+ * @returns A unique key.
+ * @example
+ * ```ts
+ * import { dataFileKey } from "./data_file_writer.ts";
+ * if (!/^p=a\/part-00002-.+-c000\.zstd\.parquet$/.test(dataFileKey("p=a", 2))) throw new Error("bad key");
+ * ```
+ */
+export function dataFileKey(
+  folder: string,
+  counter: number,
+  compression: ParquetCompression = "zstd",
+): string {
+  const name = `part-${String(counter).padStart(5, "0")}-${crypto.randomUUID()}-c000${
+    _CODEC_SUFFIX[compression]
+  }.parquet`;
+  return folder === "" ? name : `${folder}/${name}`;
+}
+
+/**
+ * The columns of a data file that get statistics: of the data columns (not partition columns),
+ * the first `delta.dataSkippingNumIndexedCols` (default 32), or exactly
+ * `delta.dataSkippingStatsColumns` when set.
+ *
+ * @param columns The frame's columns, partition columns included.
+ * @param options Partition columns and table configuration (others are ignored).
+ * @returns The columns with statistics, in order.
+ * @example
+ * ```ts
+ * import { dataFileStatsColumns } from "./data_file_writer.ts";
+ * const cols = dataFileStatsColumns(["a", "p", "b"], {
+ *   partitionColumns: ["p"],
+ *   configuration: { "delta.dataSkippingNumIndexedCols": "1" },
+ * });
+ * if (cols.join() !== "a") throw new Error("first data column only");
+ * ```
+ */
+export function dataFileStatsColumns(
+  columns: string[],
+  options: Pick<DataFileWriterOptions, "partitionColumns" | "configuration"> = {},
+): string[] {
+  const partitionColumns = options.partitionColumns ?? [];
+  return _statsColumns(
+    columns.filter((c) => !partitionColumns.includes(c)),
+    options.configuration ?? {},
+  );
 }
 
 /**
@@ -191,48 +277,172 @@ export async function writeDataFiles(
  * ```
  */
 export function computeFileStats(df: pl.DataFrame, options: FileStatsOptions = {}): string {
-  const prefixLen = options.stringPrefixLength ?? 32;
-  const wanted = options.columns ?? df.columns;
-  const kinds: { name: string; kind: _StatKind }[] = [];
-  const types = polarsTypesOf(df); // Binary columns: a marker (no statistics)
-  for (const name of wanted) {
-    if (!df.columns.includes(name)) continue;
-    kinds.push({ name, kind: _statKind(types[name]) });
+  const acc = new FileStatsAccumulator(options);
+  acc.add(df);
+  return acc.stats();
+}
+
+/** One column's running aggregates. */
+interface _ColumnStats {
+  name: string;
+  kind: _StatKind;
+  dtype: pl.DataType;
+  nulls: bigint;
+  min: unknown;
+  max: unknown;
+  nan: boolean;
+}
+
+/**
+ * The statistics of a data file written in several frames: {@linkcode FileStatsAccumulator.add}
+ * each frame, and {@linkcode FileStatsAccumulator.stats} gives exactly what
+ * {@linkcode computeFileStats} gives for all of them at once (exact minima and maxima are kept
+ * per column, and strings are cut and timestamps rounded only at the end).
+ *
+ * @example
+ * ```ts
+ * import pl from "nodejs-polars";
+ * import { computeFileStats, FileStatsAccumulator } from "./data_file_writer.ts";
+ * const a = pl.DataFrame({ s: ["b", null], x: [5, 2] });
+ * const b = pl.DataFrame({ s: ["a", "c"], x: [9, 7] });
+ * const acc = new FileStatsAccumulator();
+ * acc.add(a);
+ * acc.add(b);
+ * if (acc.stats() !== computeFileStats(pl.concat([a, b]))) throw new Error("not the same");
+ * ```
+ */
+export class FileStatsAccumulator {
+  readonly #prefixLen: number;
+  readonly #wanted: string[] | undefined;
+  #columns: _ColumnStats[] | undefined;
+  #rows = 0;
+
+  /**
+   * Create an accumulator.
+   *
+   * @param options See {@linkcode FileStatsOptions}.
+   */
+  constructor(options: FileStatsOptions = {}) {
+    this.#prefixLen = options.stringPrefixLength ?? 32;
+    this.#wanted = options.columns;
   }
-  const exprs: pl.Expr[] = [];
-  kinds.forEach(({ name, kind }, i) => {
-    if (kind === "skip") return;
-    const c = pl.col(name);
-    exprs.push(c.nullCount().cast(pl.Int64).cast(pl.Utf8).alias(`n${i}`));
-    if (kind === "none") return;
-    let mn = c.min(), mx = c.max();
-    if (kind === "int" || kind === "date") {
-      mn = mn.cast(pl.Utf8);
-      mx = mx.cast(pl.Utf8);
-    } else if (kind === "ts" || kind === "tsntz") {
-      mn = mn.cast(pl.Int64).cast(pl.Utf8);
-      mx = mx.cast(pl.Int64).cast(pl.Utf8);
-    } else if (kind === "float") {
-      exprs.push(c.isNan().any().alias(`nan${i}`));
+
+  /** Rows added so far. */
+  get numRecords(): number {
+    return this.#rows;
+  }
+
+  /**
+   * Add the rows of one frame (of the same columns and types as the first).
+   *
+   * @param df Rows stored in the file.
+   */
+  add(df: pl.DataFrame): void {
+    if (this.#columns === undefined) {
+      const types = polarsTypesOf(df); // Binary columns: a marker (no statistics)
+      this.#columns = (this.#wanted ?? df.columns)
+        .filter((name) => df.columns.includes(name))
+        .map((name) => ({
+          name,
+          kind: _statKind(types[name]),
+          dtype: types[name],
+          nulls: 0n,
+          min: null,
+          max: null,
+          nan: false,
+        }));
     }
-    exprs.push(mn.alias(`min${i}`), mx.alias(`max${i}`));
-  });
-  const row: Record<string, unknown> = exprs.length > 0 ? df.select(...exprs).toRecords()[0] : {};
-  const minV: string[] = [], maxV: string[] = [], nulls: string[] = [];
-  kinds.forEach(({ name, kind }, i) => {
-    if (kind === "skip") return;
-    const key = JSON.stringify(name);
-    nulls.push(`${key}:${row[`n${i}`]}`);
-    if (kind === "none") return;
-    const lo = row[`min${i}`], hi = row[`max${i}`];
-    if (lo === null || lo === undefined || hi === null || hi === undefined) return;
-    const tokens = _boundTokens(kind, lo, hi, types[name], prefixLen, row[`nan${i}`]);
-    if (tokens.min !== undefined) minV.push(`${key}:${tokens.min}`);
-    if (tokens.max !== undefined) maxV.push(`${key}:${tokens.max}`);
-  });
-  return `{"numRecords":${df.height},"minValues":{${minV.join(",")}},"maxValues":{${
-    maxV.join(",")
-  }},"nullCount":{${nulls.join(",")}}}`;
+    this.#rows += df.height;
+    const cols = this.#columns;
+    const exprs: pl.Expr[] = [];
+    cols.forEach(({ name, kind }, i) => {
+      if (kind === "skip") return;
+      const c = pl.col(name);
+      exprs.push(c.nullCount().cast(pl.Int64).cast(pl.Utf8).alias(`n${i}`));
+      if (kind === "none") return;
+      let mn = c.min(), mx = c.max();
+      if (kind === "int" || kind === "date") {
+        mn = mn.cast(pl.Utf8);
+        mx = mx.cast(pl.Utf8);
+      } else if (kind === "ts" || kind === "tsntz") {
+        mn = mn.cast(pl.Int64).cast(pl.Utf8);
+        mx = mx.cast(pl.Int64).cast(pl.Utf8);
+      } else if (kind === "float") {
+        exprs.push(c.isNan().any().alias(`nan${i}`));
+      }
+      exprs.push(mn.alias(`min${i}`), mx.alias(`max${i}`));
+    });
+    if (exprs.length === 0 || df.height === 0) return;
+    const row: Record<string, unknown> = df.select(...exprs).toRecords()[0];
+    cols.forEach((col, i) => {
+      if (col.kind === "skip") return;
+      col.nulls += BigInt(String(row[`n${i}`]));
+      if (col.kind === "none") return;
+      if (row[`nan${i}`] === true) col.nan = true;
+      const lo = row[`min${i}`], hi = row[`max${i}`];
+      if (lo === null || lo === undefined || hi === null || hi === undefined) return;
+      if (col.min === null || _less(col.kind, lo, col.min)) col.min = lo;
+      if (col.max === null || _less(col.kind, col.max, hi)) col.max = hi;
+    });
+  }
+
+  /**
+   * The `stats` string of the file's `add` action.
+   *
+   * @returns The statistics JSON.
+   */
+  stats(): string {
+    const minV: string[] = [], maxV: string[] = [], nulls: string[] = [];
+    for (const col of this.#columns ?? []) {
+      if (col.kind === "skip") continue;
+      const key = JSON.stringify(col.name);
+      nulls.push(`${key}:${col.nulls}`);
+      if (col.kind === "none" || col.min === null || col.max === null) continue;
+      const tokens = _boundTokens(col.kind, col.min, col.max, col.dtype, this.#prefixLen, col.nan);
+      if (tokens.min !== undefined) minV.push(`${key}:${tokens.min}`);
+      if (tokens.max !== undefined) maxV.push(`${key}:${tokens.max}`);
+    }
+    return `{"numRecords":${this.#rows},"minValues":{${minV.join(",")}},"maxValues":{${
+      maxV.join(",")
+    }},"nullCount":{${nulls.join(",")}}}`;
+  }
+}
+
+/** Whether aggregate `a` sorts before `b` (values as the aggregation returns them). */
+function _less(kind: _StatKind, a: unknown, b: unknown): boolean {
+  switch (kind) {
+    case "int":
+    case "ts":
+    case "tsntz":
+      return BigInt(String(a)) < BigInt(String(b));
+    case "float":
+      return Number(a) < Number(b);
+    case "date":
+      return _dateKey(String(a)) < _dateKey(String(b));
+    case "string":
+      return _codePointLess(String(a), String(b));
+    default:
+      return false;
+  }
+}
+
+/** A sortable number of a `YYYY-MM-DD` date (years may be signed or longer). */
+function _dateKey(s: string): number {
+  const m = /^([+-]?\d+)-(\d+)-(\d+)$/.exec(s);
+  if (!m) return Number.NaN;
+  return Number(m[1]) * 10_000 + Number(m[2]) * 100 + Number(m[3]);
+}
+
+/** Code-point order (Polars' UTF-8 byte order), not JavaScript's UTF-16 unit order. */
+function _codePointLess(a: string, b: string): boolean {
+  const x = a[Symbol.iterator](), y = b[Symbol.iterator]();
+  for (;;) {
+    const p = x.next(), q = y.next();
+    if (p.done) return !q.done;
+    if (q.done) return false;
+    const cp = p.value.codePointAt(0)!, cq = q.value.codePointAt(0)!;
+    if (cp !== cq) return cp < cq;
+  }
 }
 
 /**

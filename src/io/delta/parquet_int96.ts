@@ -15,108 +15,7 @@
 import { gunzipSync } from "node:zlib";
 import * as zlib from "node:zlib";
 import { CorruptLogError, UnsupportedFeatureError } from "./errors.ts";
-
-// ---------- Thrift compact protocol (only what the footer and page headers need) ----------
-
-type _TValue = number | bigint | boolean | Uint8Array | _TValue[] | _TStruct;
-interface _TStruct {
-  [field: number]: _TValue;
-}
-
-class _Thrift {
-  pos: number;
-  constructor(readonly buf: Uint8Array, start = 0) {
-    this.pos = start;
-  }
-  byte(): number {
-    if (this.pos >= this.buf.length) throw new RangeError("Thrift: unexpected end of input");
-    return this.buf[this.pos++];
-  }
-  varint(): bigint {
-    let result = 0n;
-    let shift = 0n;
-    for (;;) {
-      const b = this.byte();
-      result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7n;
-    }
-  }
-  zigzag(): bigint {
-    const v = this.varint();
-    return (v >> 1n) ^ -(v & 1n);
-  }
-  binary(): Uint8Array {
-    const n = Number(this.varint());
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-  value(type: number): _TValue {
-    switch (type) {
-      case 1:
-        return true;
-      case 2:
-        return false;
-      case 3:
-        return this.byte();
-      case 4:
-      case 5:
-        return Number(this.zigzag());
-      case 6:
-        return this.zigzag();
-      case 7: {
-        const dv = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8);
-        this.pos += 8;
-        return dv.getFloat64(0, true);
-      }
-      case 8:
-        return this.binary();
-      case 9:
-      case 10:
-        return this.list();
-      case 12:
-        return this.struct();
-      case 11: {
-        const size = Number(this.varint());
-        if (size > 0) {
-          const kv = this.byte();
-          for (let i = 0; i < size; i++) {
-            this.value(kv >> 4);
-            this.value(kv & 0x0f);
-          }
-        }
-        return [];
-      }
-    }
-    throw new RangeError(`Thrift: unknown compact type ${type}`);
-  }
-  list(): _TValue[] {
-    const h = this.byte();
-    let size = h >> 4;
-    const elem = h & 0x0f;
-    if (size === 15) size = Number(this.varint());
-    const out: _TValue[] = [];
-    for (let i = 0; i < size; i++) {
-      // booleans inside lists are one byte each
-      out.push(elem === 1 || elem === 2 ? this.byte() === 1 : this.value(elem));
-    }
-    return out;
-  }
-  struct(): _TStruct {
-    const out: _TStruct = {};
-    let last = 0;
-    for (;;) {
-      const h = this.byte();
-      if (h === 0) return out;
-      const type = h & 0x0f;
-      const delta = h >> 4;
-      const id = delta === 0 ? Number(this.zigzag()) : last + delta;
-      last = id;
-      out[id] = this.value(type);
-    }
-  }
-}
+import { ThriftReader, type ThriftStruct, type ThriftValue } from "./thrift_compact.ts";
 
 // ---------- footer ----------
 
@@ -143,6 +42,24 @@ export interface Int96Layout {
 const _dec = new TextDecoder();
 const _MAGIC = 0x31524150; // "PAR1"
 
+/** A struct's fields by id, lists as arrays of their items (the shape the walks below read). */
+type _TStruct = Record<number, unknown>;
+
+function _plain(v: ThriftValue): unknown {
+  if (v instanceof Uint8Array || typeof v !== "object") return v;
+  if ("fields" in v) {
+    const out: _TStruct = {};
+    for (const f of (v as ThriftStruct).fields) out[f.id] = _plain(f.value);
+    return out;
+  }
+  if ("items" in v) return v.items.map(_plain);
+  return v;
+}
+
+function _struct(r: ThriftReader): _TStruct {
+  return _plain(r.struct()) as _TStruct;
+}
+
 function _footer(bytes: Uint8Array): _TStruct {
   if (bytes.length < 12) throw new RangeError("not a Parquet file");
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -150,7 +67,7 @@ function _footer(bytes: Uint8Array): _TStruct {
   const len = dv.getUint32(bytes.length - 8, true);
   const start = bytes.length - 8 - len;
   if (start < 0) throw new RangeError("bad footer length");
-  return new _Thrift(bytes, start).struct();
+  return _struct(new ThriftReader(bytes, start));
 }
 
 /**
@@ -318,7 +235,7 @@ function _hybrid(
 ): number[] {
   const out: number[] = [];
   const byteWidth = (width + 7) >> 3;
-  const r = new _Thrift(buf, pos);
+  const r = new ThriftReader(buf, pos);
   while (out.length < count && r.pos < end) {
     const header = Number(r.varint());
     if (header & 1) {
@@ -360,8 +277,8 @@ function _readChunk(bytes: Uint8Array, chunk: _Chunk, optional: boolean): (bigin
   let pos = chunk.start;
   const end = chunk.start + chunk.length;
   while (pos < end && out.length < chunk.numValues) {
-    const t = new _Thrift(bytes, pos);
-    const h = t.struct();
+    const t = new ThriftReader(bytes, pos);
+    const h = _struct(t);
     const pageType = Number(h[1]);
     const uncompressed = Number(h[2]);
     const compressed = Number(h[3]);

@@ -15,12 +15,26 @@
  *   idempotency. When the `txn` already landed (a re-run), nothing is committed, the staged
  *   files are deleted and the result says `skipped`.
  * - Storage is the table's {@linkcode ObjectStorage}: nothing assumes a local path.
+ * - With `growFilesTo`, each partition keeps one data file open across `stage` calls: every
+ *   staged frame's Parquet row groups are appended to it (streamed to storage, see
+ *   {@linkcode GrowingDataFile}; nothing is re-encoded and only one frame's bytes are held), and
+ *   the file is closed once it holds `growFilesTo` bytes, when a stage asks for a new file
+ *   (`{ newFile: true }`, e.g. when the rows would break the file's sort order), or at the
+ *   commit. Its `add` statistics equal those of the whole file. An open file is invisible (not
+ *   even listed) until closed; a failure or {@linkcode StagedWrite.abort} cancels it.
  *
  * @module
  */
 import type pl from "nodejs-polars";
 import type { AddAction } from "./actions.ts";
-import { type ParquetCompression, writeDataFiles } from "./data_file_writer.ts";
+import {
+  dataFileKey,
+  dataFileStatsColumns,
+  encodeDataFiles,
+  type ParquetCompression,
+  writeDataFiles,
+} from "./data_file_writer.ts";
+import { GrowingDataFile } from "./growing_data_file.ts";
 import { decodeDeltaPath } from "./actions.ts";
 import { type Filter, filterToExpr } from "./predicate.ts";
 import type { ObjectStorage } from "./storage.ts";
@@ -41,12 +55,31 @@ export interface StagedWriteOptions extends StorageLocationOptions {
   partitionBy?: string[];
   /** With mode `"overwrite"`: replace only the rows matching it. @default {undefined} */
   predicate?: Filter;
-  /** Split one staged frame's partition into files of about this many bytes. @default {104857600} */
+  /**
+   * Split one staged frame's partition into files of about this many bytes.
+   * @default {104857600, or growFilesTo when set}
+   */
   targetFileSize?: number;
+  /**
+   * Grow each partition's data file across `stage` calls until it holds at least this many
+   * bytes (see the module doc); unset: every stage writes its own files.
+   * @default {undefined}
+   */
+  growFilesTo?: number;
   /** Parquet codec. @default {"zstd"} */
   compression?: ParquetCompression;
   /** Idempotency marker committed with the files. @default {undefined} */
   txn?: { appId: string; version: number };
+}
+
+/** Options of {@linkcode StagedWrite.stage}. */
+export interface StageOptions {
+  /**
+   * With `growFilesTo`: close the open data files first, so these rows start new ones (keeps
+   * each file sorted when the rows sort before the rows staged last).
+   * @default {false}
+   */
+  newFile?: boolean;
 }
 
 /** Data files staged for one commit of a Delta table. */
@@ -60,6 +93,9 @@ export class StagedWrite {
   #adds: AddAction[] = [];
   #rows = 0;
   #done = false;
+  /** Open (growing) data files by partition folder. */
+  #growing = new Map<string, GrowingDataFile>();
+  #counter = 0;
 
   private constructor(uri: string, storage: ObjectStorage, options: StagedWriteOptions) {
     this.#uri = uri;
@@ -107,7 +143,7 @@ export class StagedWrite {
     return this.#rows;
   }
 
-  /** The `add` actions of the files staged so far. */
+  /** The `add` actions of the files staged so far (closed files; open ones are added when closed). */
   get stagedFiles(): readonly AddAction[] {
     return this.#adds;
   }
@@ -116,12 +152,14 @@ export class StagedWrite {
    * Write `df` as data files (not yet visible to readers).
    *
    * @param df Rows fitting the table schema (and the predicate, if any).
+   * @param options `newFile` (with `growFilesTo`).
    * @throws {SchemaMismatchError} When the rows do not fit the table schema.
    * @throws {RangeError} When a row does not match the overwrite predicate.
    * @throws {Error} When the write was already committed or aborted.
    */
-  async stage(df: pl.DataFrame): Promise<void> {
+  async stage(df: pl.DataFrame, options: StageOptions = {}): Promise<void> {
     this._open();
+    if (options.newFile) await this.closeOpenFiles();
     if (df.height === 0) return;
     const data = this.#schemaOf ? this.#schemaOf(df) : df;
     this.#template ??= data.head(0);
@@ -134,14 +172,72 @@ export class StagedWrite {
         );
       }
     }
-    const adds = await writeDataFiles(this.#storage, data, {
+    const writerOptions = {
       partitionColumns: this.#options.partitionBy ?? [],
-      targetFileSize: this.#options.targetFileSize,
+      targetFileSize: this.#options.targetFileSize ?? this.#options.growFilesTo,
       compression: this.#options.compression,
       configuration: this.#configuration,
-    });
-    this.#adds.push(...adds);
+    };
+    const grow = this.#options.growFilesTo;
+    if (grow === undefined) {
+      this.#adds.push(...await writeDataFiles(this.#storage, data, writerOptions));
+      this.#rows += data.height;
+      return;
+    }
+    const statsColumns = dataFileStatsColumns(data.columns, writerOptions);
+    for (const file of encodeDataFiles(data, writerOptions)) {
+      let open = this.#growing.get(file.folder);
+      if (open === undefined) {
+        const key = dataFileKey(file.folder, this.#counter++, writerOptions.compression);
+        open = GrowingDataFile.open(this.#storage, key, {
+          partitionValues: file.partitionValues,
+          statsColumns,
+        });
+        this.#growing.set(file.folder, open);
+      }
+      try {
+        await open.append(file.bytes, file.rows);
+      } catch (err) {
+        this.#growing.delete(file.folder); // aborted by the failed append
+        throw err;
+      }
+      if (open.size >= grow) {
+        this.#growing.delete(file.folder);
+        this.#adds.push(await open.close());
+      }
+    }
     this.#rows += data.height;
+  }
+
+  /**
+   * Close the open (growing) data files: they become staged files, and the next stage starts
+   * new ones. Nothing happens without `growFilesTo`.
+   *
+   * @throws {Error} When an upload fails (that file is cancelled; abort the write).
+   * @example
+   * ```ts
+   * import pl from "nodejs-polars";
+   * import { StagedWrite } from "./staged_write.ts";
+   * import { MemoryStorage } from "./memory_storage.ts";
+   * const w = await StagedWrite.begin("mem://t", { storage: new MemoryStorage(), growFilesTo: 1 << 30 });
+   * await w.stage(pl.DataFrame({ x: [1] }));
+   * await w.stage(pl.DataFrame({ x: [2] }));
+   * const before = w.stagedFiles.length;
+   * await w.closeOpenFiles();
+   * if (before !== 0 || w.stagedFiles.length !== 1) throw new Error("one grown file, closed");
+   * ```
+   */
+  async closeOpenFiles(): Promise<void> {
+    const open = [...this.#growing.values()];
+    this.#growing.clear();
+    for (let i = 0; i < open.length; i++) {
+      try {
+        this.#adds.push(await open[i].close());
+      } catch (err) {
+        for (const rest of open.slice(i + 1)) await rest.abort().catch(() => {});
+        throw err;
+      }
+    }
   }
 
   /**
@@ -153,9 +249,11 @@ export class StagedWrite {
    * files are then deleted).
    * @throws {CommitConflictError} When a concurrent commit conflicts (staged files are kept
    * for a retry or {@linkcode StagedWrite.abort}).
+   * @throws {Error} When closing an open data file fails (abort the write).
    */
   async commit(empty?: pl.DataFrame): Promise<WriteResult> {
     this._open();
+    await this.closeOpenFiles();
     const frame = this.#template ?? empty?.head(0);
     const options: WriteDeltaOptions = {
       mode: this.#options.mode ?? "append",
@@ -191,6 +289,9 @@ export class StagedWrite {
    */
   async abort(): Promise<void> {
     this.#done = true;
+    const open = [...this.#growing.values()];
+    this.#growing.clear();
+    for (const file of open) await file.abort().catch(() => {});
     await this._deleteStaged();
   }
 
