@@ -46,6 +46,31 @@ Deno.test("appended files read back as the concatenated frames, every column typ
   assertPageIndexes(out, inputs);
 });
 
+Deno.test("Polars scans an appended file with a predicate to the same rows", async () => {
+  const frames = [eventLikeFrame(0, 40_000), eventLikeFrame(40_000, 50_000), eventLikeFrame(9, 5)];
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/grown.parquet`;
+    await Deno.writeFile(path, appendParquetFiles(frames.map(encode)));
+    const want = pl.concat(frames);
+    for (
+      const [lo, hi] of [
+        [70_000, 110_000],
+        [300_000_000, 300_100_000],
+        [356_355_000, 357_000_000],
+        [0, 10],
+      ]
+    ) {
+      const keep = pl.col("symbol_id").gtEq(lo).and(pl.col("symbol_id").lt(hi));
+      const got = pl.scanParquet(path).filter(keep).collectSync();
+      assert.ok(got.frameEqual(want.filter(keep), true), `symbol_id in [${lo}, ${hi})`);
+      assert.ok(got.height > 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /**
  * Every column chunk of `out` has page indexes: its column index is the input's, byte for byte,
  * and every page location of its offset index points at a page header whose page spans exactly
