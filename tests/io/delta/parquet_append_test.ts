@@ -184,3 +184,59 @@ print(json.dumps({"rows": t.num_rows, "groups": md.num_row_groups, "ok": offsets
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("fixture files of other writers append to themselves, read back by pyarrow", async () => {
+  // one file per writer and layout: parquet-mr (Spark), parquet-rs (delta-rs, kernel), ...
+  const { DELTA_FIXTURES } = await import("../../_fixtures.ts");
+  const seen = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(dir)) {
+      const p = `${dir}/${e.name}`;
+      if (e.isDirectory) walk(p);
+      else if (e.name.endsWith(".parquet") && !p.includes("_delta_log")) {
+        const file = Deno.readFileSync(p);
+        let key: string;
+        try {
+          const { meta } = readParquetFooter(file);
+          const by = new TextDecoder().decode(meta.get(6) as Uint8Array ?? new Uint8Array());
+          const groups = rowGroups(file);
+          const cc = groups.length > 0 ? (groups[0].get(1) as ThriftList).items[0] : undefined;
+          const indexed = (cc as ThriftStruct | undefined)?.get(4) !== undefined;
+          key = `${by.split(" ").slice(0, 3).join(" ")}|${indexed}|${groups.length > 1}`;
+        } catch {
+          continue;
+        }
+        if (!seen.has(key)) seen.set(key, p);
+      }
+    }
+  };
+  walk(DELTA_FIXTURES);
+  assert.ok(seen.size >= 5, [...seen.keys()].join("; "));
+  const dir = await Deno.makeTempDir();
+  try {
+    const pairs: string[] = [];
+    let n = 0;
+    for (const src of seen.values()) {
+      const bytes = Deno.readFileSync(src);
+      const out = `${dir}/${n++}.parquet`;
+      await Deno.writeFile(out, appendParquetFiles([bytes, bytes]));
+      pairs.push(src, out);
+    }
+    const got = await runPythonJson({
+      code: `
+import json, sys, pyarrow as pa, pyarrow.parquet as pq
+args = sys.argv[1:]
+bad = []
+for src, out in zip(args[0::2], args[1::2]):
+    t = pq.read_table(src)
+    if not pq.read_table(out).equals(pa.concat_tables([t, t])):
+        bad.append(src)
+print(json.dumps(bad))
+`,
+      args: pairs,
+    });
+    assert.deepEqual(got, []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
