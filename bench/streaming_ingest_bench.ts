@@ -10,8 +10,10 @@
  *   (goal: 25M rows under 1.5 GiB);
  * - an `incremental_book_L2` file of `STREAM_BENCH_L2` rows (default 20,000,000) and a
  *   `book_snapshot_25` file of `STREAM_BENCH_BOOK` rows (default 1,000,000): streaming, peak RSS;
- * - `--jobs 2` vs `--jobs 1` on `STREAM_BENCH_JOBS_FILES` (20) trades files of
- *   `STREAM_BENCH_JOBS_ROWS` (200,000) rows: the speed-up.
+ * - `--jobs 2` (two Deno Workers) vs `--jobs 1` (the main thread) on `STREAM_BENCH_JOBS_FILES`
+ *   (20) trades files of `STREAM_BENCH_JOBS_ROWS` (200,000) rows: the speed-up and peak RSS of
+ *   both, with the 1-minute load average before and after (a busy machine has no free core for
+ *   the second job).
  *
  * Each run also prints the event table's data files: their count and sizes (a streamed file
  * grows one sorted data file up to `--file-mib`, `STREAM_BENCH_FILE_MIB`, default 256).
@@ -81,6 +83,15 @@ async function bronzeOf(dataType: SampleDataType, rows: number, days = 1): Promi
     });
   }
   return bronze;
+}
+
+/** The 1-minute load average (`/proc/loadavg`), or "?" where there is none. */
+async function loadAverage(): Promise<string> {
+  try {
+    return (await Deno.readTextFile("/proc/loadavg")).split(" ")[0];
+  } catch {
+    return "?";
+  }
 }
 
 interface Run {
@@ -190,12 +201,16 @@ if (JOBS_FILES > 0) {
     name: `--jobs 2 vs --jobs 1 on ${JOBS_FILES} trades files of ${JOBS_ROWS} rows`,
     async fn() {
       const bronze = await bronzeOf("trades", JOBS_ROWS, JOBS_FILES);
+      // Other processes on the machine change the figure: print the load average with it.
+      const load0 = await loadAverage();
       const one = await ingest(bronze, MEMORY_MIB, 1);
       const two = await ingest(bronze, MEMORY_MIB, 2);
+      const load1 = await loadAverage();
       if (one.rows !== two.rows) throw new Error(`jobs 1: ${one.rows} rows, jobs 2: ${two.rows}`);
       lines.push(
-        `${JOBS_FILES} files x ${JOBS_ROWS} rows: --jobs 1 ${fmt(one)}; --jobs 2 ${fmt(two)}; ` +
-          `speed-up ${(one.seconds / two.seconds).toFixed(2)}x`,
+        `${JOBS_FILES} files x ${JOBS_ROWS} rows: --jobs 1 ${fmt(one)}; --jobs 2 (workers) ` +
+          `${fmt(two)}; speed-up ${(one.seconds / two.seconds).toFixed(2)}x ` +
+          `(1-min load average ${load0} before, ${load1} after)`,
       );
       await Deno.remove(bronze, { recursive: true });
     },

@@ -66,7 +66,7 @@ export interface IngestProgress {
   status: IngestStatus;
   /** Rows it wrote to its event table. */
   rows: number;
-  /** Files being ingested right now (with `jobs` > 1, several). */
+  /** Files being ingested right now (with `jobs` > 1, several, one per job). */
   running: readonly string[];
 }
 

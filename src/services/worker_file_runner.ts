@@ -96,8 +96,10 @@ export class WorkerFileRunner implements FileRunner {
 /** One worker and the file it runs. */
 interface _Slot {
   worker: Worker;
-  /** Settles the file running on it with this reply (or this failure message). */
+  /** Settles the file running on it with this reply. */
   settle?: (reply: IngestWorkerReply) => void;
+  /** Why it stopped, when it stopped with no file running (it is terminated then). */
+  dead?: string;
 }
 
 class _WorkerSession implements FileRunSession {
@@ -105,7 +107,6 @@ class _WorkerSession implements FileRunSession {
   #dim: Uint8Array;
   #idle: _Slot[] = [];
   #all = new Set<_Slot>();
-  #size: number;
   #waiting: ((slot: _Slot | undefined) => void)[] = [];
   #nextId = 0;
   #closed = false;
@@ -114,56 +115,42 @@ class _WorkerSession implements FileRunSession {
     this.#options = options;
     const ipc = dim.writeIPC();
     this.#dim = new Uint8Array(ipc.buffer, ipc.byteOffset, ipc.byteLength);
-    this.#size = Math.max(1, Math.floor(jobs));
-    for (let i = 0; i < this.#size; i++) this.#idle.push(this.#spawn());
+    for (let i = 0; i < Math.max(1, Math.floor(jobs)); i++) this.#idle.push(this.#spawn());
   }
 
   async ingest(task: FileTask): Promise<FileResult> {
-    if (this.#closed) {
-      return await recordFileFailure(
-        this.#options.manifest,
-        task,
-        "The ingest workers were closed",
-      );
-    }
-    const slot = await this.#acquire();
-    if (!slot) {
-      return await recordFileFailure(
-        this.#options.manifest,
-        task,
-        "The ingest workers were closed",
-      );
-    }
+    let slot = await this.#acquire();
+    if (slot?.dead !== undefined && !this.#closed) slot = this.#spawn(); // it died while idle
+    if (slot === undefined) return await this.#fail(task, "before", "the workers were closed");
+    const live = slot;
     const id = this.#nextId++;
+    // Checked and posted in one synchronous step: a crash after it settles this file.
     const reply = await new Promise<IngestWorkerReply>((resolve) => {
-      slot.settle = resolve;
+      if (live.dead !== undefined) return resolve({ type: "crash", message: live.dead });
+      live.settle = resolve;
       try {
-        slot.worker.postMessage({ type: "file", id, task } satisfies IngestWorkerRequest);
+        live.worker.postMessage({ type: "file", id, task } satisfies IngestWorkerRequest);
       } catch (err) {
         resolve({ type: "crash", message: `cannot post the file: ${String(err)}` });
       }
     });
-    slot.settle = undefined;
+    const sent = live.settle !== undefined;
+    live.settle = undefined;
     if (reply.type === "result" && reply.id === id) {
-      this.#release(slot);
+      this.#release(live);
       return reply.result;
     }
-    // The worker died (or answered out of turn): replace it, record the file as failed.
-    this.#retire(slot);
-    const why = reply.type === "crash" ? reply.message : "it answered for another file";
-    const result = await recordFileFailure(
-      this.#options.manifest,
-      task,
-      `Ingest worker stopped while ingesting "${task.meta.bronze_path}": ${_oneLine(why)}`,
-    );
+    // The worker died (or answered out of turn): record the file failed, a fresh worker goes on.
+    this.#retire(live);
     if (!this.#closed) this.#release(this.#spawn());
-    return result;
+    const why = reply.type === "crash" ? reply.message : "it answered for another file";
+    return await this.#fail(task, sent ? "while" : "before", why);
   }
 
   close(): Promise<void> {
     this.#closed = true;
     for (const slot of [...this.#all]) {
-      slot.settle?.({ type: "crash", message: "the ingest workers were closed" });
+      slot.settle?.({ type: "crash", message: "the workers were closed" });
       this.#retire(slot);
     }
     this.#idle = [];
@@ -171,15 +158,25 @@ class _WorkerSession implements FileRunSession {
     return Promise.resolve();
   }
 
+  #fail(task: FileTask, when: "before" | "while", why: string): Promise<FileResult> {
+    const path = task.meta.bronze_path;
+    return recordFileFailure(
+      this.#options.manifest,
+      task,
+      `Ingest worker stopped ${when} ingesting "${path}": ${_oneLine(why)}`,
+    );
+  }
+
   /** A new worker, given the lake and the dim. */
   #spawn(): _Slot {
     const url = this.#options.workerUrl ?? new URL("./ingest_worker.ts", import.meta.url);
     const worker = new Worker(url, { type: "module" });
     const slot: _Slot = { worker };
-    // A crash while idle retires the worker; while running a file, settles that file.
+    // A crash while running a file settles that file; while idle, marks the worker dead.
     const crash = (message: string) => {
-      if (slot.settle) slot.settle({ type: "crash", message });
-      else this.#retire(slot);
+      if (slot.settle) return slot.settle({ type: "crash", message });
+      slot.dead ??= message;
+      this.#retire(slot);
     };
     worker.onmessage = (e: MessageEvent<IngestWorkerReply>) => {
       if (e.data.type === "crash") crash(e.data.message);
@@ -198,16 +195,12 @@ class _WorkerSession implements FileRunSession {
     return slot;
   }
 
-  /** A free worker (the first to become free), or undefined once closed. */
-  async #acquire(): Promise<_Slot | undefined> {
-    while (!this.#closed) {
-      const slot = this.#idle.pop() ??
-        await new Promise<_Slot | undefined>((resolve) => this.#waiting.push(resolve));
-      if (slot === undefined || this.#all.has(slot)) return slot;
-      // retired while idle (it crashed between files): start another in its place
-      if (!this.#closed) this.#release(this.#spawn());
-    }
-    return undefined;
+  /** The first worker to be free (possibly one that died while idle), or undefined once closed. */
+  #acquire(): Promise<_Slot | undefined> {
+    if (this.#closed) return Promise.resolve(undefined);
+    const slot = this.#idle.pop();
+    if (slot) return Promise.resolve(slot);
+    return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
   #release(slot: _Slot): void {

@@ -4,6 +4,8 @@
  * `failed` with a one-line message, the run completes, and a re-run lands everything once.
  */
 import assert from "node:assert/strict";
+import pl from "nodejs-polars";
+import type { IngestionManifestRepository } from "../../src/io/protocols.ts";
 import { writeSampleBronze } from "../../src/sample/sample_bronze.ts";
 import { openDeltaLake } from "../../src/io/delta_lake.ts";
 import { buildIngestion } from "../../src/services/build_ingestion.ts";
@@ -119,4 +121,53 @@ Deno.test("a worker that throws, closes or exits mid-file fails that file; the r
   } finally {
     await two.cleanup();
   }
+});
+
+Deno.test("workers that cannot start fail every file with a one-line message, and the session ends", async () => {
+  const recorded: [number, string, string | null | undefined][] = [];
+  const manifest = {
+    updateStatus: (
+      id: number,
+      status: string,
+      _m: unknown,
+      r: { error_message?: string | null },
+    ) => {
+      recorded.push([id, status, r.error_message]);
+      return Promise.resolve();
+    },
+  } as unknown as IngestionManifestRepository;
+  const broken = new URL("data:application/javascript,throw new Error('cannot load')");
+  const runner = new WorkerFileRunner({ lake: { root: "/nowhere" }, manifest, workerUrl: broken });
+  const session = await runner.open({ dim: pl.DataFrame({ a: [1] }), jobs: 2 });
+  const meta = (i: number) => ({
+    vendor: "tardis",
+    exchange: "binance",
+    data_type: "trades",
+    symbol: "BTCUSDT",
+    date: `2024-07-0${i}`,
+    bronze_path: `f${i}.csv.gz`,
+    file_size_bytes: 1,
+    last_modified_ts: 0,
+    sha256: "x",
+  });
+  const results = await Promise.all([1, 2, 3].map((i) =>
+    session.ingest({
+      meta: meta(i),
+      entry: { fileId: i, status: "pending", attempts: 0, supersededFileIds: [] },
+      memoryBytes: 1,
+    })
+  ));
+  await session.close();
+  for (const r of results) {
+    assert.equal(r.status, "failed");
+    assert.match(
+      r.message!,
+      /^Ingest worker stopped (while|before) ingesting "f\d\.csv\.gz": .*cannot load/,
+    );
+    assert.doesNotMatch(r.message!, /\n/);
+  }
+  assert.deepEqual(recorded.map((r) => [r[0], r[1]]).sort(), [[1, "failed"], [2, "failed"], [
+    3,
+    "failed",
+  ]]);
 });
