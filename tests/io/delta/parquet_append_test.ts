@@ -12,6 +12,7 @@ import {
   type ThriftList,
   type ThriftStruct,
 } from "../../../src/io/delta/thrift_compact.ts";
+import { DELTA_FIXTURES } from "../../_fixtures.ts";
 import { runPythonJson } from "../../_python_peer.ts";
 import { eventLikeFrame } from "./_event_like_frame.ts";
 
@@ -187,7 +188,6 @@ print(json.dumps({"rows": t.num_rows, "groups": md.num_row_groups, "ok": offsets
 
 Deno.test("fixture files of other writers append to themselves, read back by pyarrow", async () => {
   // one file per writer and layout: parquet-mr (Spark), parquet-rs (delta-rs, kernel), ...
-  const { DELTA_FIXTURES } = await import("../../_fixtures.ts");
   const seen = new Map<string, string>();
   const walk = (dir: string) => {
     for (const e of Deno.readDirSync(dir)) {
