@@ -20,3 +20,15 @@ export function timed(name: string, fn: () => Promise<unknown>): () => Promise<v
 /** The mean of some durations (`NaN` for none). */
 export const mean = (xs: number[] = []): number =>
   xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+
+/**
+ * The machine's 1-minute load average, printed with figures (a busy machine skews even ratios
+ * measured in one run); `unknown` where `/proc/loadavg` does not exist.
+ */
+export function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
+  } catch {
+    return "unknown";
+  }
+}

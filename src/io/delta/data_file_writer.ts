@@ -354,24 +354,7 @@ export class FileStatsAccumulator {
     }
     this.#rows += df.height;
     const cols = this.#columns;
-    const exprs: pl.Expr[] = [];
-    cols.forEach(({ name, kind }, i) => {
-      if (kind === "skip") return;
-      const c = pl.col(name);
-      exprs.push(c.nullCount().cast(pl.Int64).cast(pl.Utf8).alias(`n${i}`));
-      if (kind === "none") return;
-      let mn = c.min(), mx = c.max();
-      if (kind === "int" || kind === "date") {
-        mn = mn.cast(pl.Utf8);
-        mx = mx.cast(pl.Utf8);
-      } else if (kind === "ts" || kind === "tsntz") {
-        mn = mn.cast(pl.Int64).cast(pl.Utf8);
-        mx = mx.cast(pl.Int64).cast(pl.Utf8);
-      } else if (kind === "float") {
-        exprs.push(c.isNan().any().alias(`nan${i}`));
-      }
-      exprs.push(mn.alias(`min${i}`), mx.alias(`max${i}`));
-    });
+    const exprs = _statsExprs(cols);
     if (exprs.length === 0 || df.height === 0) return;
     const row: Record<string, unknown> = df.select(...exprs).toRecords()[0];
     cols.forEach((col, i) => {
@@ -407,6 +390,44 @@ export class FileStatsAccumulator {
     }},"nullCount":{${nulls.join(",")}}}`;
   }
 }
+
+/**
+ * The aggregation of a file's statistics columns (`n<i>` null counts, `min<i>`, `max<i>` and
+ * `nan<i>`), built once per column signature and reused: building the expressions costs several
+ * times the aggregation itself on a file of 100k rows (7 ms of 9 ms for six columns), and the
+ * files of one write, or of one table, share their columns.
+ */
+function _statsExprs(cols: readonly { name: string; kind: _StatKind }[]): pl.Expr[] {
+  const key = cols.map(({ name, kind }) => `${kind}:${name}`).join("\u0000");
+  const cached = _STATS_EXPRS.get(key);
+  if (cached !== undefined) return cached;
+  const exprs: pl.Expr[] = [];
+  cols.forEach(({ name, kind }, i) => {
+    if (kind === "skip") return;
+    const c = pl.col(name);
+    exprs.push(c.nullCount().cast(pl.Int64).cast(pl.Utf8).alias(`n${i}`));
+    if (kind === "none") return;
+    let mn = c.min(), mx = c.max();
+    if (kind === "int" || kind === "date") {
+      mn = mn.cast(pl.Utf8);
+      mx = mx.cast(pl.Utf8);
+    } else if (kind === "ts" || kind === "tsntz") {
+      mn = mn.cast(pl.Int64).cast(pl.Utf8);
+      mx = mx.cast(pl.Int64).cast(pl.Utf8);
+    } else if (kind === "float") {
+      exprs.push(c.isNan().any().alias(`nan${i}`));
+    }
+    exprs.push(mn.alias(`min${i}`), mx.alias(`max${i}`));
+  });
+  if (_STATS_EXPRS.size >= _STATS_EXPRS_KEPT) _STATS_EXPRS.clear();
+  _STATS_EXPRS.set(key, exprs);
+  return exprs;
+}
+
+/** Statistics aggregations by column signature (see {@linkcode _statsExprs}). */
+const _STATS_EXPRS = new Map<string, pl.Expr[]>();
+/** Signatures kept at most (a process writes to a handful of tables). */
+const _STATS_EXPRS_KEPT = 64;
 
 /** Whether aggregate `a` sorts before `b` (values as the aggregation returns them). */
 function _less(kind: _StatKind, a: unknown, b: unknown): boolean {

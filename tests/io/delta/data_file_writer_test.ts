@@ -58,3 +58,25 @@ Deno.test("accumulated stats keep the stats-column selection and an empty frame"
   assert.equal(acc, whole);
   assert.deepEqual(Object.keys(JSON.parse(acc).nullCount), ["b"]);
 });
+
+Deno.test("stats aggregations reused across files follow each file's column kinds", () => {
+  // The same column names with other types, in another order: each file gets its own bounds.
+  const ints = pl.DataFrame([
+    pl.Series("x", [3n, 9007199254740993n]).cast(pl.Int64),
+    pl.Series("y", ["b", "a"]),
+  ]);
+  const texts = pl.DataFrame([pl.Series("y", [2.5, 1]), pl.Series("x", ["q", null])]);
+  const expected = [
+    '{"numRecords":2,"minValues":{"x":3,"y":"a"},"maxValues":{"x":9007199254740993,"y":"b"},' +
+    '"nullCount":{"x":0,"y":0}}',
+    '{"numRecords":2,"minValues":{"y":1,"x":"q"},"maxValues":{"y":2.5,"x":"q"},' +
+    '"nullCount":{"y":0,"x":1}}',
+    '{"numRecords":1,"minValues":{"x":9007199254740993,"y":"a"},' +
+    '"maxValues":{"x":9007199254740993,"y":"a"},"nullCount":{"x":0,"y":0}}',
+  ];
+  for (let round = 0; round < 2; round++) {
+    assert.equal(computeFileStats(ints), expected[0]);
+    assert.equal(computeFileStats(texts), expected[1]);
+    assert.equal(computeFileStats(ints.slice(1, 1)), expected[2]);
+  }
+});

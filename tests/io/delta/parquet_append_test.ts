@@ -12,6 +12,7 @@ import {
   type ThriftList,
   type ThriftStruct,
 } from "../../../src/io/delta/thrift_compact.ts";
+import { DELTA_FIXTURES } from "../../_fixtures.ts";
 import { runPythonJson } from "../../_python_peer.ts";
 import { eventLikeFrame } from "./_event_like_frame.ts";
 
@@ -44,6 +45,31 @@ Deno.test("appended files read back as the concatenated frames, every column typ
   assert.deepEqual(groups.map((g) => g.get(7)), groups.map((_, i) => i));
   assert.equal(readParquetFooter(out).meta.get(3), BigInt(want.height));
   assertPageIndexes(out, inputs);
+});
+
+Deno.test("Polars scans an appended file with a predicate to the same rows", async () => {
+  const frames = [eventLikeFrame(0, 40_000), eventLikeFrame(40_000, 50_000), eventLikeFrame(9, 5)];
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/grown.parquet`;
+    await Deno.writeFile(path, appendParquetFiles(frames.map(encode)));
+    const want = pl.concat(frames);
+    for (
+      const [lo, hi] of [
+        [70_000, 110_000],
+        [300_000_000, 300_100_000],
+        [356_355_000, 357_000_000],
+        [0, 10],
+      ]
+    ) {
+      const keep = pl.col("symbol_id").gtEq(lo).and(pl.col("symbol_id").lt(hi));
+      const got = pl.scanParquet(path).filter(keep).collectSync();
+      assert.ok(got.frameEqual(want.filter(keep), true), `symbol_id in [${lo}, ${hi})`);
+      assert.ok(got.height > 0);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 /**
@@ -155,6 +181,61 @@ print(json.dumps({"rows": t.num_rows, "groups": md.num_row_groups, "ok": offsets
     assert.deepEqual(got.duck, [want.height, sums[0], sums[1], Number(sums[2]), Number(sums[3])]);
     const ids = want.getColumn("symbol_id").cast(pl.Utf8).toArray() as string[];
     assert.deepEqual(got.ids, ids.filter((_, i) => i % 4000 === 0));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("fixture files of other writers append to themselves, read back by pyarrow", async () => {
+  // one file per writer and layout: parquet-mr (Spark), parquet-rs (delta-rs, kernel), ...
+  const seen = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const e of Deno.readDirSync(dir)) {
+      const p = `${dir}/${e.name}`;
+      if (e.isDirectory) walk(p);
+      else if (e.name.endsWith(".parquet") && !p.includes("_delta_log")) {
+        const file = Deno.readFileSync(p);
+        let key: string;
+        try {
+          const { meta } = readParquetFooter(file);
+          const by = new TextDecoder().decode(meta.get(6) as Uint8Array ?? new Uint8Array());
+          const groups = rowGroups(file);
+          const cc = groups.length > 0 ? (groups[0].get(1) as ThriftList).items[0] : undefined;
+          const indexed = (cc as ThriftStruct | undefined)?.get(4) !== undefined;
+          key = `${by.split(" ").slice(0, 3).join(" ")}|${indexed}|${groups.length > 1}`;
+        } catch {
+          continue;
+        }
+        if (!seen.has(key)) seen.set(key, p);
+      }
+    }
+  };
+  walk(DELTA_FIXTURES);
+  assert.ok(seen.size >= 5, [...seen.keys()].join("; "));
+  const dir = await Deno.makeTempDir();
+  try {
+    const pairs: string[] = [];
+    let n = 0;
+    for (const src of seen.values()) {
+      const bytes = Deno.readFileSync(src);
+      const out = `${dir}/${n++}.parquet`;
+      await Deno.writeFile(out, appendParquetFiles([bytes, bytes]));
+      pairs.push(src, out);
+    }
+    const got = await runPythonJson({
+      code: `
+import json, sys, pyarrow as pa, pyarrow.parquet as pq
+args = sys.argv[1:]
+bad = []
+for src, out in zip(args[0::2], args[1::2]):
+    t = pq.read_table(src)
+    if not pq.read_table(out).equals(pa.concat_tables([t, t])):
+        bad.append(src)
+print(json.dumps(bad))
+`,
+      args: pairs,
+    });
+    assert.deepEqual(got, []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
