@@ -114,6 +114,7 @@ export * from "./src/services/ingestion_service.ts";
 export * from "./src/services/ingest_one_file.ts";
 export * from "./src/services/file_runner.ts";
 export * from "./src/services/worker_file_runner.ts";
+export * from "./src/services/ingest_jobs.ts";
 export * from "./src/sample/sample_bronze.ts";
 
 // Research API for notebooks: everything research.ts exports (its module doc lists it).

@@ -17,7 +17,7 @@ import { checkedLocation, LAKE_FLAG_HELP, lakeRootFlag } from "../src/cli/lake_f
 import { runCli } from "../src/cli/run_cli.ts";
 import { UserError } from "../src/cli/user_error.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
-import { defaultIngestJobs, MIN_JOB_MEMORY_BYTES } from "../src/services/ingest_jobs.ts";
+import { MIN_JOB_BRONZE_BYTES, MIN_JOB_MEMORY_BYTES } from "../src/services/ingest_jobs.ts";
 import { WorkerFileRunner } from "../src/services/worker_file_runner.ts";
 
 /** Default `--memory`: safe on a 16 GB laptop. */
@@ -63,8 +63,9 @@ Data types: ${Object.keys(EVENT_TABLES).join(", ")}.`,
       value: "N",
       help: `Files at once, on worker threads sharing --memory (default: the cores, ` +
         `${navigator.hardwareConcurrency ?? 1} here, at most one per ` +
-        `${MIN_JOB_MEMORY_BYTES / 2 ** 20} MiB of --memory; 2 jobs measured 1.3-1.7x as fast ` +
-        `as 1 on 2 idle cores)`,
+        `${MIN_JOB_MEMORY_BYTES / 2 ** 20} MiB of --memory and per ` +
+        `${MIN_JOB_BRONZE_BYTES / 2 ** 20} MiB of pending files; 2 jobs measured 1.3-1.7x as ` +
+        `fast as 1 on 2 idle cores)`,
     },
     shard: {
       type: "string",
@@ -111,7 +112,8 @@ export async function main(args: string[]): Promise<number> {
   }
   const memoryMiB = _positiveInt("memory", v.memory, DEFAULT_MEMORY_MIB);
   const fileMiB = _positiveInt("file-mib", v["file-mib"], DEFAULT_FILE_MIB);
-  const jobs = _positiveInt("jobs", v.jobs, defaultIngestJobs(memoryMiB * 2 ** 20));
+  // By default the run picks the jobs from the budget, the cores and the pending files' size.
+  const jobs = v.jobs === undefined ? "auto" : _positiveInt("jobs", v.jobs, 1);
   const shard = v.shard === undefined ? undefined : _shard(String(v.shard));
   const bronze = v.bronze !== undefined
     ? checkedLocation("bronze", v.bronze as string)

@@ -52,6 +52,7 @@ import type {
 import { collectGarbage } from "./collect_garbage.ts";
 import { DEFAULT_FILE_MEMORY_BYTES, type EventTableService } from "./event_table_service.ts";
 import { type FileRunner, InProcessFileRunner } from "./file_runner.ts";
+import { defaultIngestJobs } from "./ingest_jobs.ts";
 import { type FileResult, fileResult } from "./ingest_one_file.ts";
 
 /** One progress step, reported after each file. */
@@ -91,12 +92,13 @@ export interface IngestRunOptions {
   /** Only shard `index` of `count` (files split by a hash of their path). @default {undefined} */
   shard?: { index: number; count: number };
   /**
-   * Files ingested at once, each getting `memoryBytes / jobs`. One job runs in this thread;
-   * more run on the service's `parallelRunner` (Deno Workers in the `ingest` task), or as async
-   * concurrency in this thread when it has none. The outcome equals a run with one job.
-   * @default {1}
+   * Files ingested at once, each getting `memoryBytes / jobs`, or `"auto"` for
+   * {@linkcode defaultIngestJobs} of the budget and the pending files' total size. One job runs
+   * in this thread; more run on the service's `parallelRunner` (Deno Workers in the `ingest`
+   * task), or as async concurrency in this thread when it has none. The outcome equals a run
+   * with one job. @default {1}
    */
-  jobs?: number;
+  jobs?: number | "auto";
   /**
    * Working-set budget of the run in bytes, shared by the jobs; a file whose CSV may not fit
    * its share is streamed in parts (see `EventTableServiceOptions.memoryBytes`).
@@ -260,8 +262,12 @@ export class IngestionService {
     const entries = await this.#manifest.resolveFileIds(pending);
     const owners = await this._logicalOwners(candidates);
     const dim = await this.#loadDim();
-    const jobs = Math.max(1, Math.min(Math.floor(options.jobs ?? 1), pending.length));
-    const memoryBytes = Math.floor((options.memoryBytes ?? DEFAULT_FILE_MEMORY_BYTES) / jobs);
+    const budget = options.memoryBytes ?? DEFAULT_FILE_MEMORY_BYTES;
+    const wanted = options.jobs === "auto"
+      ? defaultIngestJobs(budget, pending.reduce((n, m) => n + m.file_size_bytes, 0))
+      : Math.floor(options.jobs ?? 1);
+    const jobs = Math.max(1, Math.min(wanted, pending.length));
+    const memoryBytes = Math.floor(budget / jobs);
     const outcomes: FileResult[] = new Array(pending.length);
     const running = new Set<string>();
     let next = 0;
