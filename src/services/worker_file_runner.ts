@@ -12,9 +12,12 @@
  *   per-file step (`ingestOneFile`: ingest, then record the status in the manifest) and posts
  *   back the file's result.
  * - A worker that throws outside that step, rejects a promise nobody handles, stops itself, or
- *   cannot start ends its current file `failed` with a one-line message, recorded in the
- *   manifest by this side; the worker is terminated and a fresh one takes the next file, so the
- *   run goes on and never waits on a dead worker.
+ *   cannot start ends its current file `failed` with a one-line message (`Ingest worker stopped
+ *   while ingesting "<path>": <why>`), recorded in the manifest by this side; the worker is
+ *   terminated and a fresh one takes the next file, so the run goes on and never waits on a dead
+ *   worker. A worker that dies while idle is replaced when its next file comes; if the
+ *   replacement dies too before the file reaches it, that file fails (`... stopped before
+ *   ingesting ...`).
  * - `close` terminates every worker; a file still running then ends `failed`.
  *
  * @module
