@@ -100,8 +100,8 @@ opts = {k: os.environ[k] for k in ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
 opts["conditional_put"] = "etag"
 t = pl.read_parquet(src).to_arrow()
 fs = pafs.S3FileSystem(access_key=opts["AWS_ACCESS_KEY_ID"], secret_key=opts["AWS_SECRET_ACCESS_KEY"],
-                       region=opts["AWS_REGION"], endpoint_override=opts["AWS_ENDPOINT_URL"],
-                       scheme="http")
+                       region=opts["AWS_REGION"],
+                       endpoint_override=opts["AWS_ENDPOINT_URL"].split("://")[-1], scheme="http")
 out = {}
 for codec, props in [("snappy", None), ("zstd", WriterProperties(compression="ZSTD"))]:
     times = []
@@ -143,12 +143,11 @@ globalThis.addEventListener("unload", () => {
     const rs = JSON.parse(new TextDecoder().decode(res.stdout));
     for (const [codec, what] of [["zstd", "zstd on both sides"], ["snappy", "default codecs"]]) {
       const peer = rs[codec];
+      const goal = codec === "zstd" ? "; goal <= 1.0" : "";
       console.log(
         `[s3_bench] s3-write-2M vs delta-rs write_deltalake, ${what} (pointline zstd, delta-rs ${peer.found}): pointline / delta-rs = ${
           (w / (peer.write_s * 1000)).toFixed(3)
-        } (pointline ${w.toFixed(0)} ms, delta-rs ${
-          (peer.write_s * 1000).toFixed(0)
-        } ms; goal <= 1.0 on the same codec)`,
+        } (pointline ${w.toFixed(0)} ms, delta-rs ${(peer.write_s * 1000).toFixed(0)} ms${goal})`,
       );
     }
   }
