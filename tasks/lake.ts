@@ -158,6 +158,12 @@ async function _run(
         `${verb} ${res.files.length} file(s)${res.dryRun ? " (dry run; --apply to delete)" : ""}`,
       );
       for (const f of res.files.slice(0, 50)) console.log(`  ${f}`);
+      if (res.uploads.length > 0) {
+        console.log(
+          `${res.dryRun ? "Would abort" : "Aborted"} ${res.uploads.length} unfinished upload(s)`,
+        );
+        for (const u of res.uploads.slice(0, 50)) console.log(`  ${u}`);
+      }
       return 0;
     }
     case "optimize": {

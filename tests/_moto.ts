@@ -29,6 +29,11 @@ export interface Moto {
   createBucket(name?: string): Promise<string>;
   /** The number of multipart uploads in progress in a bucket (ListMultipartUploads). */
   openUploads(bucket: string): Promise<number>;
+  /**
+   * Begin a multipart upload of `key` and leave it unfinished, as a writer killed mid-upload
+   * does (CreateMultipartUpload, one part); returns its upload id.
+   */
+  beginUpload(bucket: string, key: string): Promise<string>;
   /** A storage on a fresh bucket (or on `s3://bucket/prefix` of an existing one). */
   storage(uri?: string, extra?: S3StorageOptions): Promise<S3Storage>;
   /** Stop the server and wait for it to exit. */
@@ -158,6 +163,21 @@ export async function startMoto(): Promise<Moto> {
         AWS_ALLOW_HTTP: "true",
       }),
       createBucket,
+      beginUpload: async (bucket: string, key: string) => {
+        const url = `${endpoint}/${bucket}/${key}`;
+        const created = await signer.fetch(`${url}?uploads`, { method: "POST" });
+        const id = /<UploadId>([^<]+)<\/UploadId>/.exec(await created.text())?.[1];
+        if (!created.ok || !id) {
+          throw new Error(`Cannot begin an upload on moto: ${created.status}`);
+        }
+        const part = await signer.fetch(`${url}?partNumber=1&uploadId=${encodeURIComponent(id)}`, {
+          method: "PUT",
+          body: new Uint8Array(1024),
+        });
+        await part.body?.cancel();
+        if (!part.ok) throw new Error(`Cannot upload a part on moto: HTTP ${part.status}`);
+        return id;
+      },
       openUploads: async (bucket: string) => {
         const xml = await (await signer.fetch(`${endpoint}/${bucket}?uploads`)).text();
         return [...xml.matchAll(/<Upload>/g)].length;

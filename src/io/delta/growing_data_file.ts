@@ -8,7 +8,7 @@
  *   appears under its key only when {@linkcode GrowingDataFile.close} completes. Until then
  *   nothing is visible, except, on local storage, a `.<uuid>.tmp` file next to it that a killed
  *   writer leaves and `vacuum` removes (on S3, an incomplete multipart upload, which is not an
- *   object).
+ *   object and which `vacuum` aborts).
  * - {@linkcode GrowingDataFile.append} waits until storage has taken the bytes (backpressure): at
  *   most one write's bytes, plus the storage's own part buffers, are held.
  * - A failed append, close or upload, and {@linkcode GrowingDataFile.abort}, cancel the upload:

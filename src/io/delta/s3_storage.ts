@@ -32,6 +32,7 @@ import {
   type ObjectStorage,
   type PolarsSource,
   type PutOptions,
+  type UnfinishedUpload,
 } from "./storage.ts";
 
 export { s3OptionsFrom, type S3StorageOptions };
@@ -455,6 +456,70 @@ export class S3Storage implements ObjectStorage {
     } while (token !== undefined);
     out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     return out;
+  }
+
+  /**
+   * Multipart uploads under `prefix` begun and neither completed nor aborted (ListMultipartUploads,
+   * paged), sorted by path; uploads of keys outside the root are not listed.
+   *
+   * @param prefix A key prefix relative to the root; `""` lists every upload under the root.
+   * @returns The unfinished uploads.
+   * @throws {S3Error} When listing fails.
+   */
+  async listUnfinishedUploads(prefix: string): Promise<UnfinishedUpload[]> {
+    const full = this.#fullKey(prefix);
+    const out: UnfinishedUpload[] = [];
+    let marker: { key: string; id: string } | undefined;
+    do {
+      const query: Record<string, string> = { uploads: "", prefix: full };
+      if (marker) {
+        query["key-marker"] = marker.key;
+        query["upload-id-marker"] = marker.id;
+      }
+      const res = await this.#request({
+        method: "GET",
+        key: "",
+        operation: "ListMultipartUploads",
+        query,
+      });
+      const xml = new TextDecoder().decode(res.body);
+      for (const m of xml.matchAll(/<Upload>([\s\S]*?)<\/Upload>/g)) {
+        const key = _tag(m[1], "Key");
+        const id = _tag(m[1], "UploadId");
+        if (key === undefined || id === undefined || !key.startsWith(this.prefix)) continue;
+        out.push({
+          path: key.slice(this.prefix.length),
+          id,
+          started: Date.parse(_tag(m[1], "Initiated") ?? "") || 0,
+        });
+      }
+      const next = {
+        key: _tag(xml, "NextKeyMarker") ?? "",
+        id: _tag(xml, "NextUploadIdMarker") ?? "",
+      };
+      const more = _tag(xml, "IsTruncated") === "true" && next.key !== "" &&
+        (next.key !== marker?.key || next.id !== marker?.id);
+      marker = more ? next : undefined;
+    } while (marker !== undefined);
+    out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.id < b.id ? -1 : 1));
+    return out;
+  }
+
+  /**
+   * Abort an unfinished multipart upload (AbortMultipartUpload); one already gone is not an
+   * error.
+   *
+   * @param upload An upload from {@linkcode S3Storage.listUnfinishedUploads}.
+   * @throws {S3Error} When the abort fails.
+   */
+  async abortUnfinishedUpload(upload: UnfinishedUpload): Promise<void> {
+    await this.#request({
+      method: "DELETE",
+      key: this.#fullKey(upload.path),
+      operation: "AbortMultipartUpload",
+      query: { uploadId: upload.id },
+      accept: [404],
+    });
   }
 
   /** A 404: a missing key, or (error code `NoSuchBucket`) a missing bucket. */

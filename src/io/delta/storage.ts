@@ -63,6 +63,19 @@ export interface ByteRange {
 }
 
 /**
+ * An upload begun in parts and neither completed nor aborted, for example by a writer killed
+ * mid-`putStream`: it holds storage but is not an object.
+ */
+export interface UnfinishedUpload {
+  /** The key it would have created, relative to the root. */
+  path: string;
+  /** The storage's id of the upload. */
+  id: string;
+  /** When it was begun, in milliseconds since the epoch. */
+  started: number;
+}
+
+/**
  * Object storage rooted at one folder or bucket prefix.
  *
  * Contract (every adapter must obey it):
@@ -88,6 +101,11 @@ export interface ByteRange {
  *   partial upload behind.
  * - `polarsSource(path)`, when implemented, must name a location from which Polars reads the
  *   same bytes as `read(path)`.
+ * - `listUnfinishedUploads(prefix)`, when implemented (storages whose `putStream` uploads in
+ *   parts a killed writer cannot abort), must return every upload under `prefix` that was begun
+ *   and neither completed nor aborted, sorted by path; such an upload is never an object (no
+ *   `list`, `read` or `head` sees it). `abortUnfinishedUpload(upload)` must discard it and be
+ *   idempotent: aborting an upload already gone succeeds.
  */
 export interface ObjectStorage {
   /** A human-readable location of the root, for messages (a path or a URI). */
@@ -109,6 +127,10 @@ export interface ObjectStorage {
    * objects upload in parts; a failed upload leaves nothing behind.
    */
   putStream?(path: string, body: ReadableStream<Uint8Array>, options?: PutOptions): Promise<void>;
+  /** Uploads under `prefix` begun and neither completed nor aborted (a killed writer's). */
+  listUnfinishedUploads?(prefix: string): Promise<UnfinishedUpload[]>;
+  /** Discard an unfinished upload; one already gone is not an error. */
+  abortUnfinishedUpload?(upload: UnfinishedUpload): Promise<void>;
   /** Where Polars can scan the object in place (a local path, or a URI plus cloud options). */
   polarsSource?(path: string): PolarsSource;
   /**

@@ -10,6 +10,12 @@
  *   retention; and its modification time is older than the retention too. The second rule
  *   keeps files a running writer has written but not committed yet (their commit may still land).
  *
+ * On a storage with unfinished uploads (S3 multipart uploads of a writer killed mid-file, see
+ * `ObjectStorage.listUnfinishedUploads`), an upload under the table root whose key would be
+ * such a data file and that was begun before the retention is aborted too: it was never an
+ * object, so no commit references it, and a running writer's upload is younger than the
+ * retention.
+ *
  * The default retention is 168 hours (7 days); with `enforceRetention` (default) a shorter
  * retention than the table's `delta.deletedFileRetentionDuration` (default 7 days) is refused,
  * because readers of older versions and running writers may still need the files.
@@ -54,6 +60,11 @@ export interface VacuumOptions extends StorageLocationOptions {
 export interface VacuumResult {
   /** Keys (relative to the table root) deleted, or deletable in a dry run; sorted. */
   files: string[];
+  /**
+   * Keys of the unfinished uploads aborted (or abortable in a dry run), sorted; empty on a
+   * storage without them.
+   */
+  uploads: string[];
   /** Whether this was a dry run. */
   dryRun: boolean;
   /** The snapshot version the live set was taken from. */
@@ -118,11 +129,16 @@ export async function vacuum(uri: string, options: VacuumOptions = {}): Promise<
     doomed.push(obj.path);
   }
   doomed.sort();
+  const unfinished = (await storage.listUnfinishedUploads?.("") ?? []).filter((u) =>
+    _isDataCandidate(u.path) && u.started < cutoff
+  );
   const dryRun = options.dryRun ?? true;
   if (!dryRun) {
     for (const p of doomed) await storage.delete(p);
+    for (const u of unfinished) await storage.abortUnfinishedUpload!(u);
   }
-  return { files: doomed, dryRun, version: snapshot.version };
+  const uploads = unfinished.map((u) => u.path);
+  return { files: doomed, uploads, dryRun, version: snapshot.version };
 }
 
 function _isDataCandidate(path: string): boolean {

@@ -11,6 +11,7 @@ import { StagedWrite } from "../../../src/io/delta/staged_write.ts";
 import type { ObjectStorage, PutOptions } from "../../../src/io/delta/storage.ts";
 import { DeltaTable } from "../../../src/io/delta/delta_table.ts";
 import { vacuum } from "../../../src/io/delta/vacuum.ts";
+import { writeDelta } from "../../../src/io/delta/write_delta.ts";
 import { REPO_ROOT } from "../../_fixtures.ts";
 import { startMoto } from "../../_moto.ts";
 import { runPython, runPythonJson } from "../../_python_peer.ts";
@@ -253,6 +254,50 @@ Deno.test("on S3 a grown file uploads in parts, and an aborted one leaves no obj
     await aborted.abort();
     await assert.rejects(() => storage.head("gone.parquet"), /File not found/);
     assert.equal(await moto.openUploads(bucket), 0);
+  } finally {
+    await moto.stop();
+  }
+});
+
+Deno.test("on S3 vacuum aborts a killed writer's unfinished upload once older than the retention", async () => {
+  const moto = await startMoto();
+  try {
+    const bucket = await moto.createBucket();
+    const table = await moto.storage(`s3://${bucket}/lake/t`);
+    await writeDelta("s3://unused", pl.DataFrame({ x: [1] }), { storage: table });
+    // a killed writer's data file, an upload of a log file (vacuum never touches the log), and an
+    // upload of another table under the same bucket
+    await moto.beginUpload(bucket, "lake/t/part-00000-killed.zstd.parquet");
+    await moto.beginUpload(bucket, "lake/t/_delta_log/00000000000000000009.json");
+    await moto.beginUpload(bucket, "lake/other/part-00000-other.zstd.parquet");
+    const listed = await table.listUnfinishedUploads("");
+    assert.deepEqual(listed.map((u) => u.path), [
+      "_delta_log/00000000000000000009.json",
+      "part-00000-killed.zstd.parquet",
+    ]);
+    // moto reports every upload as begun at one fixed instant (2010-11-10); S3 gives the real one
+    const started = listed[0].started;
+    assert.ok(started > 0 && listed.every((u) => u.started === started), "Initiated read");
+    const options = { storage: table, retentionHours: 0, enforceRetention: false };
+    // a running writer's upload is younger than the retention: kept
+    const young = await vacuum("s3://unused", {
+      ...options,
+      dryRun: false,
+      now: started - 1,
+    });
+    assert.deepEqual(young.uploads, []);
+    assert.equal(await moto.openUploads(bucket), 3);
+    const later = Date.now() + 60_000;
+    const dry = await vacuum("s3://unused", { ...options, now: later });
+    assert.deepEqual(dry.uploads, ["part-00000-killed.zstd.parquet"]);
+    assert.equal(await moto.openUploads(bucket), 3, "a dry run aborts nothing");
+    const r = await vacuum("s3://unused", { ...options, dryRun: false, now: later });
+    assert.deepEqual(r.uploads, ["part-00000-killed.zstd.parquet"]);
+    assert.deepEqual(r.files, []);
+    assert.equal(await moto.openUploads(bucket), 2, "only the table's data-file upload aborted");
+    // aborting an upload already gone is not an error
+    await table.abortUnfinishedUpload(listed[1]);
+    assert.deepEqual((await readDelta("s3://unused", { storage: table })).toRecords(), [{ x: 1 }]);
   } finally {
     await moto.stop();
   }
