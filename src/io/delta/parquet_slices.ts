@@ -53,7 +53,6 @@ const _STRING_VARIANTS = new Set(["String", "Utf8", "Binary", "Categorical", "En
  * @example
  * ```ts
  * import pl from "nodejs-polars";
-import { polarsTypesOf } from "./binary_column.ts";
  * import { estimateEncodedSize } from "./parquet_slices.ts";
  * const df = pl.DataFrame({ x: [1.5, 2.5, 3.5] });
  * const plain = df.writeParquet({ compression: "uncompressed" }).length;
@@ -91,7 +90,6 @@ function _nativeEstimate(df: pl.DataFrame): number {
  * @example
  * ```ts
  * import pl from "nodejs-polars";
-import { polarsTypesOf } from "./binary_column.ts";
  * import { encodeParquetSlices } from "./parquet_slices.ts";
  * const df = pl.DataFrame({ x: [1, 2, 3] });
  * const files = [...encodeParquetSlices(df, {
