@@ -37,6 +37,7 @@ import {
   sampleInstruments,
 } from "../src/sample/sample_bronze.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
+import { EVENT_TABLES } from "../src/domain/event_tables.ts";
 
 const env = (name: string, fallback: string) => Deno.env.get(name) ?? fallback;
 const list = (name: string, fallback: string) =>
@@ -143,7 +144,7 @@ async function ingest(
   const manifest = await lake.manifest.readAll();
   const written = manifest.getColumn("rows_written").toArray() as unknown[];
   const rows = written.reduce<number>((a, b) => a + Number(b), 0);
-  const table = await DeltaTable.open(join(root, "silver", dataType));
+  const table = await DeltaTable.open(join(root, "silver", EVENT_TABLES[dataType].name));
   const fileMiB = table.snapshot.files.map((f) => f.size / 2 ** 20);
   await Deno.remove(root, { recursive: true });
   return { seconds: Number(m[1]), peakMiB: Number(m[2]) / 1024, rows, fileMiB };
