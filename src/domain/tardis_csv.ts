@@ -29,6 +29,7 @@
 import pl from "nodejs-polars";
 import type { DataFrame } from "../polars_types.ts";
 import { Buffer } from "node:buffer";
+import { countLines } from "./csv_lines.ts";
 
 /** How a Tardis column is read. */
 export type TardisFieldType = "int64" | "float64" | "utf8" | "boolean";
@@ -332,13 +333,8 @@ function _parseLeniently(
  */
 function _quotesJoinedLines(buffer: Buffer, rows: number): boolean {
   if (buffer.indexOf(0x22) < 0) return false;
-  let lines = 0;
-  let at = buffer.indexOf(0x0a);
-  if (at < 0) return false;
-  for (at = buffer.indexOf(0x0a, at + 1); at >= 0; at = buffer.indexOf(0x0a, at + 1)) lines++;
-  const lastLf = buffer.lastIndexOf(0x0a);
-  if (lastLf < buffer.length - 1) lines++;
-  return rows < lines;
+  const header = buffer.indexOf(0x0a);
+  return header >= 0 && rows < countLines(buffer, header + 1);
 }
 
 /** U+FFFD, what a lossy read puts in place of bytes that are not UTF-8. */

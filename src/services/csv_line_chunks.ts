@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { countLines } from "../domain/csv_lines.ts";
 
 /** One part of a CSV file. */
 export interface CsvLineChunk {
@@ -78,7 +79,7 @@ export async function* csvLineChunks(
     }
     pending = pending.slice(used);
     pendingBytes -= bodyBytes;
-    const lines = _countLines(bytes, head.length);
+    const lines = countLines(bytes, head.length);
     const out = { bytes, firstLine: nextLine, lines, dataBytes: bodyBytes };
     nextLine += lines;
     emitted = true;
@@ -133,29 +134,6 @@ function _cutAt(blocks: Uint8Array[], target: number): number {
     if (k >= 0) return s + k + 1;
   }
   return -1;
-}
-
-/**
- * Physical lines in `bytes` from `from` on (whole lines): the `\n` count, plus one for an
- * unterminated last line. Counted four bytes at a time (a word's zero bytes after XOR with
- * `\n\n\n\n`), about twice as fast as `indexOf` from line to line.
- */
-function _countLines(bytes: Uint8Array, from: number): number {
-  if (bytes.length <= from) return 0;
-  let n = 0;
-  let i = from;
-  for (; i < bytes.length && (bytes.byteOffset + i) % 4 !== 0; i++) if (bytes[i] === 0x0a) n++;
-  const words = i < bytes.length
-    ? new Uint32Array(bytes.buffer, bytes.byteOffset + i, (bytes.length - i) >>> 2)
-    : new Uint32Array(0);
-  for (let w = 0; w < words.length; w++) {
-    const x = words[w] ^ 0x0a0a0a0a;
-    // The high bit of each byte of `zero` is set exactly where that byte of x is zero.
-    const zero = ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f);
-    if (zero !== 0) n += (((zero >>> 7) * 0x01010101) >>> 24) & 0xff;
-  }
-  for (i += words.length * 4; i < bytes.length; i++) if (bytes[i] === 0x0a) n++;
-  return bytes[bytes.length - 1] === 0x0a ? n : n + 1;
 }
 
 /**
