@@ -16,6 +16,7 @@ import {
   sampleTardisCsv,
 } from "../../src/sample/sample_bronze.ts";
 import { buildIngestion } from "../../src/services/build_ingestion.ts";
+import { TARDIS_FIXTURES } from "../_fixtures.ts";
 
 /** A temporary lake. */
 export interface TestLake {
@@ -187,3 +188,38 @@ export const REAL_SAMPLE_INSTRUMENTS: Record<string, unknown>[] = [
   contractMultiplier: 1,
   changes: [],
 }));
+
+/** The real Tardis samples under flat Tardis names (plain CSV): fixture, name, data rows. */
+export const REAL_SAMPLE_FILES: readonly (readonly [string, string, number])[] = [
+  ["trades/tardis_trades.csv", "binance-futures_trades_2020-02-22_BTCUSDT.csv", 9999],
+  ["trades/bitmex_trades_XBTUSD.csv", "bitmex_trades_2020-03-01_XBTUSD.csv", 10],
+  ["quotes/tardis_quotes.csv", "binance-futures_quotes_2020-02-22_BTCUSDT.csv", 9999],
+  ["quotes/huobi-dm-swap_quotes_BTC-USD.csv", "huobi-dm-swap_quotes_2020-05-01_BTC-USD.csv", 10],
+  [
+    "book_snapshot_25/binance-futures_book_snapshot_25_BTCUSDT.csv",
+    "binance-futures_book_snapshot_25_2020-09-01_BTCUSDT.csv",
+    10,
+  ],
+  [
+    "incremental_book_L2/deribit_incremental_book_L2_BTC-PERPETUAL.csv",
+    "deribit_incremental_book_L2_2020-04-01_BTC-PERPETUAL.csv",
+    15,
+  ],
+];
+
+/**
+ * Put the real samples in `t`'s bronze (`datasets/<flat name>`, symlinked so they are read in
+ * place) and sync their instruments (and the real perpetual's) into `dim_symbol`.
+ */
+export async function addRealSamples(t: TestLake): Promise<void> {
+  const perp = JSON.parse(
+    await Deno.readTextFile(`${TARDIS_FIXTURES}/instrument_metadata/instrument_perpetual.json`),
+  );
+  await t.services.dimSymbol.syncTardisInstruments([...REAL_SAMPLE_INSTRUMENTS, perp], {
+    effectiveTs: Date.UTC(2025, 0, 1) * 1000,
+  });
+  await Deno.mkdir(`${t.root}/bronze/datasets`, { recursive: true });
+  for (const [fixture, name] of REAL_SAMPLE_FILES) {
+    await Deno.symlink(`${TARDIS_FIXTURES}/${fixture}`, `${t.root}/bronze/datasets/${name}`);
+  }
+}

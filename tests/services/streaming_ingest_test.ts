@@ -10,33 +10,16 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import pl from "nodejs-polars";
-import { TARDIS_FIXTURES } from "../_fixtures.ts";
 import {
+  addRealSamples,
   diffTables,
   makeLake,
   putBronze,
-  REAL_SAMPLE_INSTRUMENTS,
   sampleFile,
   snapshotTables,
 } from "../ingest/_lake.ts";
 import { DeltaTable } from "../../src/io/delta/delta_table.ts";
 import { csvLineChunks } from "../../src/services/csv_line_chunks.ts";
-
-/** The real samples, under flat Tardis names (plain CSV, read in place through symlinks). */
-const REAL: [string, string][] = [
-  ["trades/tardis_trades.csv", "binance-futures_trades_2020-02-22_BTCUSDT.csv"],
-  ["trades/bitmex_trades_XBTUSD.csv", "bitmex_trades_2020-03-01_XBTUSD.csv"],
-  ["quotes/tardis_quotes.csv", "binance-futures_quotes_2020-02-22_BTCUSDT.csv"],
-  ["quotes/huobi-dm-swap_quotes_BTC-USD.csv", "huobi-dm-swap_quotes_2020-05-01_BTC-USD.csv"],
-  [
-    "book_snapshot_25/binance-futures_book_snapshot_25_BTCUSDT.csv",
-    "binance-futures_book_snapshot_25_2020-09-01_BTCUSDT.csv",
-  ],
-  [
-    "incremental_book_L2/deribit_incremental_book_L2_BTC-PERPETUAL.csv",
-    "deribit_incremental_book_L2_2020-04-01_BTC-PERPETUAL.csv",
-  ],
-];
 
 /** Part size (bytes of CSV) of the generated files: a dozen parts per file. */
 const SMALL_PART = 2048;
@@ -112,16 +95,7 @@ async function generatedFiles(version = 0): Promise<[string, string | Uint8Array
 
 async function realLake() {
   const t = await makeLake();
-  const perp = JSON.parse(
-    await Deno.readTextFile(`${TARDIS_FIXTURES}/instrument_metadata/instrument_perpetual.json`),
-  );
-  await t.services.dimSymbol.syncTardisInstruments([...REAL_SAMPLE_INSTRUMENTS, perp], {
-    effectiveTs: Date.UTC(2025, 0, 1) * 1000,
-  });
-  await Deno.mkdir(`${t.root}/bronze/datasets`, { recursive: true });
-  for (const [fixture, name] of REAL) {
-    await Deno.symlink(`${TARDIS_FIXTURES}/${fixture}`, `${t.root}/bronze/datasets/${name}`);
-  }
+  await addRealSamples(t);
   return t;
 }
 
