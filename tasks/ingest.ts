@@ -19,11 +19,15 @@ import { UserError } from "../src/cli/user_error.ts";
 import { buildIngestion } from "../src/services/build_ingestion.ts";
 import { MIN_JOB_BRONZE_BYTES, MIN_JOB_MEMORY_BYTES } from "../src/services/ingest_jobs.ts";
 import { WorkerFileRunner } from "../src/services/worker_file_runner.ts";
+import {
+  DEFAULT_DATA_FILE_BYTES,
+  DEFAULT_FILE_MEMORY_BYTES,
+} from "../src/services/event_table_service.ts";
 
-/** Default `--memory`: safe on a 16 GB laptop. */
-const DEFAULT_MEMORY_MIB = 1024;
-/** Default `--file-mib`: the data file size of a streamed file. */
-const DEFAULT_FILE_MIB = 256;
+/** Default `--memory`: the service's default budget (1024 MiB, safe on a 16 GB laptop). */
+const DEFAULT_MEMORY_MIB = DEFAULT_FILE_MEMORY_BYTES / 2 ** 20;
+/** Default `--file-mib`: the service's data file size of a streamed file (256 MiB). */
+const DEFAULT_FILE_MIB = DEFAULT_DATA_FILE_BYTES / 2 ** 20;
 
 const SPEC: CommandSpec = {
   usage: "deno task ingest [options]",
